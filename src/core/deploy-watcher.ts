@@ -1,0 +1,68 @@
+import type { QueueEvents } from "bullmq";
+import type { Logger } from "pino";
+import type { DeployStore } from "../deploys/store.js";
+import { errorMessage } from "../errors.js";
+import type { Chat } from "./message.js";
+import { renderDeploy } from "./render-deploy.js";
+
+const JOB_ID = /^deploy-([a-z0-9]+)-(.+)$/;
+
+/**
+ * Workers hold no Slack token: they write progress to the deploy record and BullMQ tells the
+ * bot. The bot re-renders the whole message from the record, so a missed or reordered event
+ * cannot leave it wrong. Updates per message are throttled to stay inside Slack's rate limits.
+ */
+export class DeployWatcher {
+  private readonly pending = new Map<
+    string,
+    { timer?: NodeJS.Timeout; last: number; running?: Promise<void> }
+  >();
+
+  constructor(
+    private readonly events: QueueEvents,
+    private readonly store: DeployStore,
+    private readonly chat: Chat,
+    private readonly log: Logger,
+    private readonly minIntervalMs = 1_000,
+  ) {}
+
+  start(): void {
+    const onEvent = ({ jobId }: { jobId: string }) => {
+      const match = JOB_ID.exec(jobId);
+      if (match) this.schedule(match[1] as string);
+    };
+    this.events.on("progress", onEvent);
+    this.events.on("active", onEvent);
+    this.events.on("completed", onEvent);
+    this.events.on("failed", onEvent);
+  }
+
+  private schedule(deployId: string): void {
+    const entry = this.pending.get(deployId) ?? { last: 0 };
+    this.pending.set(deployId, entry);
+    if (entry.timer) return;
+    const wait = Math.max(0, entry.last + this.minIntervalMs - Date.now());
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      entry.last = Date.now();
+      const previous = entry.running ?? Promise.resolve();
+      entry.running = previous.then(() => this.refresh(deployId));
+    }, wait);
+  }
+
+  private async refresh(deployId: string): Promise<void> {
+    try {
+      const record = await this.store.get(deployId);
+      if (!record?.meta.message) return;
+      await this.chat.update(record.meta.message, renderDeploy(record));
+      const finished = record.meta.hosts.every((h) => {
+        const state = record.hosts[h]?.state;
+        return state === "succeeded" || state === "failed";
+      });
+      const entry = this.pending.get(deployId);
+      if (finished && entry && !entry.timer) this.pending.delete(deployId);
+    } catch (err) {
+      this.log.warn({ deployId, err: errorMessage(err) }, "could not update the deploy message");
+    }
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Adapter-neutral chat output. Text uses Slack's mrkdwn subset (*bold*, `code`, <@USER>);
+ * the shell adapter renders the same markup as plain text.
+ */
+export type Button = { action: string; label: string; value: string; style?: "primary" | "danger" };
+export type Message = { text: string; buttons?: Button[] };
+export type MessageRef = { channel: string; ts: string };
+
+/** The one thing the core needs from a chat adapter. */
+export interface Chat {
+  post(channel: string, message: Message): Promise<MessageRef>;
+  update(ref: MessageRef, message: Message): Promise<void>;
+}
+
+export type Reply = { visibility: "ephemeral" | "in_channel"; message: Message };
+
+export const ephemeral = (text: string): Reply => ({ visibility: "ephemeral", message: { text } });

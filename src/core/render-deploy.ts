@@ -1,0 +1,48 @@
+import type { DeployRecord, HostStatus } from "../deploys/store.js";
+import { formatDuration } from "../fleet/duration.js";
+import { shortDigest } from "../names.js";
+import type { Message } from "./message.js";
+
+const ICON: Record<HostStatus["state"], string> = {
+  queued: ":hourglass:",
+  running: ":arrows_counterclockwise:",
+  retrying: ":repeat:",
+  succeeded: ":white_check_mark:",
+  failed: ":x:",
+};
+
+function hostLine(host: string, s: HostStatus): string {
+  const took = s.startedAt && s.finishedAt ? ` in ${formatDuration(s.finishedAt - s.startedAt)}` : "";
+  const digest = s.digest ? ` (${shortDigest(s.digest)})` : "";
+  switch (s.state) {
+    case "queued":
+      return `${ICON.queued} *${host}*: queued`;
+    case "running":
+      return `${ICON.running} *${host}*: ${s.step ?? "starting"}${digest}`;
+    case "retrying":
+      return `${ICON.retrying} *${host}*: will retry — ${s.error ?? "transient error"}`;
+    case "succeeded":
+      return `${ICON.succeeded} *${host}*: running \`${s.containerName ?? "?"}\`${digest}${took}`;
+    case "failed":
+      return `${ICON.failed} *${host}*: failed${took} — ${s.error ?? "unknown error"}`;
+  }
+}
+
+/** The deploy message as it stands: a headline that changes with the outcome, and one line per host. */
+export function renderDeploy({ meta, hosts }: DeployRecord): Message {
+  const what = `${meta.project}:${meta.tag}`;
+  const states = meta.hosts.map((h) => hosts[h]?.state ?? "queued");
+  const done = states.every((s) => s === "succeeded" || s === "failed");
+  const failed = states.filter((s) => s === "failed").length;
+  const where = `*${meta.env}* on ${meta.hosts.join(", ")}`;
+  let headline: string;
+  if (!done) headline = `:rocket: Deploying *${what}* to ${where}, requested by <@${meta.requestedBy}>`;
+  else if (failed === 0)
+    headline = `:white_check_mark: Deployed *${what}* to ${where}, requested by <@${meta.requestedBy}>`;
+  else if (failed === states.length)
+    headline = `:x: Deploy of *${what}* to ${where} failed; the previous version keeps serving. Requested by <@${meta.requestedBy}>`;
+  else
+    headline = `:warning: Deploy of *${what}* to ${where} partly failed (${failed} of ${states.length} hosts); failed hosts keep the previous version. Requested by <@${meta.requestedBy}>`;
+  const lines = meta.hosts.map((h) => hostLine(h, hosts[h] ?? { state: "queued" }));
+  return { text: [headline, ...lines].join("\n") };
+}

@@ -1,0 +1,92 @@
+import type { Redis } from "ioredis";
+import { z } from "zod";
+
+const metaSchema = z.object({
+  id: z.string(),
+  project: z.string(),
+  env: z.string(),
+  tag: z.string(),
+  hosts: z.array(z.string()),
+  requestedBy: z.string(),
+  channel: z.string(),
+  createdAt: z.number(),
+  message: z.object({ channel: z.string(), ts: z.string() }).optional(),
+});
+export type DeployMeta = z.infer<typeof metaSchema>;
+
+const hostStatusSchema = z.object({
+  state: z.enum(["queued", "running", "retrying", "succeeded", "failed"]),
+  step: z.string().optional(),
+  digest: z.string().optional(),
+  containerName: z.string().optional(),
+  /** Containers this deploy stopped, so a retry after a crash can put them back. */
+  previous: z.array(z.string()).optional(),
+  error: z.string().optional(),
+  startedAt: z.number().optional(),
+  finishedAt: z.number().optional(),
+});
+export type HostStatus = z.infer<typeof hostStatusSchema>;
+
+export type DeployRecord = { meta: DeployMeta; hosts: Record<string, HostStatus> };
+
+const RETENTION_SECONDS = 90 * 24 * 3600;
+const HISTORY_LENGTH = 200;
+
+/**
+ * One Redis hash per deploy: `meta` written by the bot, one `host:<name>` field per host written
+ * by the worker that runs it. Field-level writes mean workers never overwrite each other.
+ */
+export class DeployStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = "dockops",
+  ) {}
+
+  private key(id: string): string {
+    return `${this.prefix}:deploy:${id}`;
+  }
+
+  async create(meta: DeployMeta): Promise<void> {
+    const hosts = Object.fromEntries(
+      meta.hosts.map((h) => [`host:${h}`, JSON.stringify({ state: "queued" } satisfies HostStatus)]),
+    );
+    await this.redis
+      .multi()
+      .hset(this.key(meta.id), { meta: JSON.stringify(meta), ...hosts })
+      .expire(this.key(meta.id), RETENTION_SECONDS)
+      .lpush(`${this.prefix}:history:${meta.project}:${meta.env}`, meta.id)
+      .ltrim(`${this.prefix}:history:${meta.project}:${meta.env}`, 0, HISTORY_LENGTH - 1)
+      .exec();
+  }
+
+  async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
+    const record = await this.get(id);
+    if (!record) return;
+    await this.redis.hset(this.key(id), "meta", JSON.stringify({ ...record.meta, message }));
+  }
+
+  async setHost(id: string, host: string, status: HostStatus): Promise<void> {
+    await this.redis.hset(this.key(id), `host:${host}`, JSON.stringify(hostStatusSchema.parse(status)));
+  }
+
+  async getHost(id: string, host: string): Promise<HostStatus | undefined> {
+    const raw = await this.redis.hget(this.key(id), `host:${host}`);
+    return raw ? hostStatusSchema.parse(JSON.parse(raw)) : undefined;
+  }
+
+  async get(id: string): Promise<DeployRecord | undefined> {
+    const fields = await this.redis.hgetall(this.key(id));
+    if (!fields.meta) return undefined;
+    const hosts: Record<string, HostStatus> = {};
+    for (const [field, value] of Object.entries(fields)) {
+      if (field.startsWith("host:")) hosts[field.slice(5)] = hostStatusSchema.parse(JSON.parse(value));
+    }
+    return { meta: metaSchema.parse(JSON.parse(fields.meta)), hosts };
+  }
+
+  async history(project: string, env: string, count = 20): Promise<DeployRecord[]> {
+    const ids = await this.redis.lrange(`${this.prefix}:history:${project}:${env}`, 0, count - 1);
+    const records = await Promise.all(ids.map((id) => this.get(id)));
+    return records.filter((r): r is DeployRecord => r !== undefined);
+  }
+}

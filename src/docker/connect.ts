@@ -1,0 +1,47 @@
+import { readFileSync } from "node:fs";
+import Docker from "dockerode";
+import { ConfigError, errorMessage } from "../errors.js";
+import type { HostSpec } from "../fleet/schema.js";
+
+/** Turns a fleet host entry into dockerode options: a unix socket, plain TCP, or TCP with TLS. */
+export function dockerOptions(name: string, spec: HostSpec): Docker.DockerOptions {
+  const timeout = spec.timeout;
+  if (spec.docker.startsWith("unix://")) {
+    return { socketPath: spec.docker.slice("unix://".length), timeout };
+  }
+  const url = new URL(spec.docker.replace(/^tcp:/, "http:"));
+  const base = { host: url.hostname, port: Number(url.port), timeout };
+  if (!spec.tls) return { ...base, protocol: "http" };
+  const read = (path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new ConfigError(`hosts.${name}.tls: cannot read ${path} (${errorMessage(err)})`);
+    }
+  };
+  return {
+    ...base,
+    protocol: "https",
+    ca: read(spec.tls.ca),
+    cert: read(spec.tls.cert),
+    key: read(spec.tls.key),
+  };
+}
+
+/** One dockerode client per host, created on first use. */
+export class DockerHosts {
+  private readonly clients = new Map<string, Docker>();
+
+  constructor(private readonly hosts: Record<string, HostSpec>) {}
+
+  get(name: string): Docker {
+    let client = this.clients.get(name);
+    if (!client) {
+      const spec = this.hosts[name];
+      if (!spec) throw new ConfigError(`no host ${name} in the fleet file`);
+      client = new Docker(dockerOptions(name, spec));
+      this.clients.set(name, client);
+    }
+    return client;
+  }
+}

@@ -1,0 +1,14 @@
+/** Every container the bot creates carries these; it finds its containers by them, never by name. */
+export const LABEL = {
+  managed: "dockops.managed",
+  project: "dockops.project",
+  env: "dockops.env",
+  version: "dockops.version",
+  digest: "dockops.digest",
+  deploy: "dockops.deploy",
+  requestedBy: "dockops.requested-by",
+} as const;
+
+export function projectFilter(project: string, env: string): { label: string[] } {
+  return { label: [`${LABEL.managed}=true`, `${LABEL.project}=${project}`, `${LABEL.env}=${env}`] };
+}

@@ -1,0 +1,28 @@
+import type Docker from "dockerode";
+import { RegistryError } from "../errors.js";
+
+export type PullProgress = (status: string) => void;
+
+/** Pulls by digest and resolves when Docker says it is done; a stream `error` event is a failure. */
+export async function pullImage(
+  docker: Docker,
+  reference: string,
+  auth: object | undefined,
+  onProgress?: PullProgress,
+): Promise<void> {
+  const stream = (await docker.pull(reference, auth ? { authconfig: auth } : {})) as NodeJS.ReadableStream;
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, output: Array<{ error?: string }>) => {
+        const failed = err?.message ?? output.find((o) => o.error)?.error;
+        if (failed) reject(new RegistryError(`pull of ${reference} failed: ${failed}`));
+        else resolve();
+      },
+      (event: { status?: string; progress?: string }) => {
+        if (onProgress && event.status)
+          onProgress(`${event.status}${event.progress ? ` ${event.progress}` : ""}`);
+      },
+    );
+  });
+}

@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { DIGEST_PATTERN, NAME_PATTERN, TAG_PATTERN } from "../names.js";
+
+/**
+ * The one contract between bot and worker. The producer parses before `add`, the processor
+ * parses before doing anything. No credentials and no config values travel in a job: the
+ * worker reads them from the fleet file and Redis itself.
+ */
+export const deployJobSchema = z.strictObject({
+  deployId: z.string().regex(/^[a-z0-9]{6,32}$/),
+  project: z.string().regex(NAME_PATTERN),
+  env: z.string().regex(NAME_PATTERN),
+  host: z.string().regex(NAME_PATTERN),
+  tag: z.string().regex(TAG_PATTERN),
+  /** Set when the exact image is already known (rollback, promote); else resolved from the tag. */
+  digest: z.string().regex(DIGEST_PATTERN).optional(),
+  requestedBy: z.string().min(1).max(64),
+});
+export type DeployJob = z.infer<typeof deployJobSchema>;
+
+export const deployResultSchema = z.strictObject({
+  host: z.string(),
+  digest: z.string(),
+  containerId: z.string(),
+  containerName: z.string(),
+  replaced: z.array(z.string()),
+  durationMs: z.number(),
+});
+export type DeployResult = z.infer<typeof deployResultSchema>;
+
+export const JOB_NAMES = { deploy: "deploy" } as const;
+
+/** BullMQ ids may not contain ":"; one id per deploy and host drops a duplicate request. */
+export function deployJobId(deployId: string, host: string): string {
+  return `deploy-${deployId}-${host}`;
+}

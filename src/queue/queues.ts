@@ -1,0 +1,44 @@
+import { Queue, QueueEvents } from "bullmq";
+import type { Redis } from "ioredis";
+import { type DeployJob, deployJobId, deployJobSchema, JOB_NAMES } from "../jobs/schemas.js";
+
+export const QUEUE_NAME = "dockops-jobs";
+
+/**
+ * Deploy steps are safe to repeat (containers are named after the deploy id), but a failed health
+ * check will not pass on a second try: the worker marks those unrecoverable, so `attempts` only
+ * covers transient faults (a host that blinked, Redis restarting).
+ */
+const DEFAULT_JOB_OPTIONS = {
+  attempts: 3,
+  backoff: { type: "exponential", delay: 2_000 },
+  removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
+  removeOnFail: { age: 30 * 24 * 3600, count: 5000 },
+} as const;
+
+export class JobQueue {
+  readonly queue: Queue;
+
+  constructor(connection: Redis, prefix = "dockops") {
+    this.queue = new Queue(QUEUE_NAME, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  }
+
+  async enqueueDeploys(jobs: DeployJob[]): Promise<void> {
+    const parsed = jobs.map((j) => deployJobSchema.parse(j));
+    await this.queue.addBulk(
+      parsed.map((data) => ({
+        name: JOB_NAMES.deploy,
+        data,
+        opts: { jobId: deployJobId(data.deployId, data.host) },
+      })),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
+
+export function createQueueEvents(connection: Redis, prefix = "dockops"): QueueEvents {
+  return new QueueEvents(QUEUE_NAME, { connection, prefix });
+}

@@ -1,0 +1,115 @@
+import { RegistryError } from "../errors.js";
+import type { RegistrySpec } from "../fleet/schema.js";
+import { DIGEST_PATTERN } from "../names.js";
+
+const MANIFEST_TYPES = [
+  "application/vnd.docker.distribution.manifest.v2+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.oci.image.index.v1+json",
+].join(", ");
+
+/**
+ * The Registry HTTP API v2, just the parts the bot needs. Handles both basic auth and the
+ * bearer-token challenge that hosted registries answer with.
+ */
+export class RegistryClient {
+  private readonly base: string;
+
+  constructor(
+    private readonly spec: RegistrySpec,
+    private readonly timeoutMs = 15_000,
+  ) {
+    this.base = `${spec.insecure ? "http" : "https"}://${spec.url}`;
+  }
+
+  /** The reference Docker pulls: registry/repository@digest. */
+  reference(repository: string, digest: string): string {
+    return `${this.spec.url}/${repository}@${digest}`;
+  }
+
+  /** Auth for `docker pull`; never logged, never put in a job. */
+  authConfig(): { username: string; password: string; serveraddress: string } | undefined {
+    if (!this.spec.username) return undefined;
+    return { username: this.spec.username, password: this.spec.password ?? "", serveraddress: this.spec.url };
+  }
+
+  async resolveDigest(repository: string, tag: string): Promise<string> {
+    const res = await this.request(`/v2/${repository}/manifests/${encodeURIComponent(tag)}`, "HEAD", {
+      Accept: MANIFEST_TYPES,
+    });
+    if (res.status === 404) {
+      throw new RegistryError(`${repository}:${tag} is not in the registry ${this.spec.url}; push it first`);
+    }
+    if (!res.ok)
+      throw new RegistryError(`registry ${this.spec.url} answered ${res.status} for ${repository}:${tag}`);
+    const digest = res.headers.get("docker-content-digest") ?? "";
+    if (!DIGEST_PATTERN.test(digest)) {
+      throw new RegistryError(`registry ${this.spec.url} gave no usable digest for ${repository}:${tag}`);
+    }
+    return digest;
+  }
+
+  async listTags(repository: string): Promise<string[]> {
+    const res = await this.request(`/v2/${repository}/tags/list`, "GET", {});
+    if (res.status === 404) return [];
+    if (!res.ok)
+      throw new RegistryError(`registry ${this.spec.url} answered ${res.status} listing ${repository}`);
+    const body = (await res.json()) as { tags?: string[] | null };
+    return body.tags ?? [];
+  }
+
+  private async request(path: string, method: string, headers: Record<string, string>): Promise<Response> {
+    const basic = this.basicHeader();
+    let res = await this.fetch(path, method, { ...headers, ...(basic ? { Authorization: basic } : {}) });
+    const challenge = res.headers.get("www-authenticate") ?? "";
+    if (res.status === 401 && /^bearer/i.test(challenge)) {
+      const token = await this.bearerToken(challenge);
+      res = await this.fetch(path, method, { ...headers, Authorization: `Bearer ${token}` });
+    }
+    if (res.status === 401 || res.status === 403) {
+      throw new RegistryError(
+        `registry ${this.spec.url} refused the credentials (${res.status}); check registry.username and registry.password in the fleet file`,
+      );
+    }
+    return res;
+  }
+
+  private async fetch(path: string, method: string, headers: Record<string, string>): Promise<Response> {
+    try {
+      return await fetch(`${this.base}${path}`, {
+        method,
+        headers,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      const reason = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+      throw new RegistryError(`cannot reach the registry ${this.spec.url} (${reason})`, { cause: err });
+    }
+  }
+
+  private basicHeader(): string | undefined {
+    if (!this.spec.username) return undefined;
+    return `Basic ${Buffer.from(`${this.spec.username}:${this.spec.password ?? ""}`).toString("base64")}`;
+  }
+
+  private async bearerToken(challenge: string): Promise<string> {
+    const params = Object.fromEntries(
+      [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] as string, m[2] as string]),
+    );
+    if (!params.realm) throw new RegistryError(`registry ${this.spec.url} sent an unusable auth challenge`);
+    const url = new URL(params.realm);
+    if (params.service) url.searchParams.set("service", params.service);
+    if (params.scope) url.searchParams.set("scope", params.scope);
+    const basic = this.basicHeader();
+    const res = await fetch(url, {
+      headers: basic ? { Authorization: basic } : {},
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    if (!res.ok) throw new RegistryError(`registry ${this.spec.url} refused a token (${res.status})`);
+    const body = (await res.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new RegistryError(`registry ${this.spec.url} returned no token`);
+    return token;
+  }
+}

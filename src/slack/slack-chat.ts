@@ -1,0 +1,26 @@
+import type { WebClient } from "@slack/web-api";
+import type { Chat, Message, MessageRef } from "../core/message.js";
+import { fallbackText, toBlocks } from "./render.js";
+
+/** The core's Chat port over Slack's Web API (the WebClient retries 429s as Slack documents). */
+export class SlackChat implements Chat {
+  constructor(private readonly client: WebClient) {}
+
+  async post(channel: string, message: Message): Promise<MessageRef> {
+    const res = await this.client.chat.postMessage({
+      channel,
+      text: fallbackText(message),
+      blocks: toBlocks(message),
+    });
+    return { channel: res.channel ?? channel, ts: res.ts ?? "" };
+  }
+
+  async update(ref: MessageRef, message: Message): Promise<void> {
+    await this.client.chat.update({
+      channel: ref.channel,
+      ts: ref.ts,
+      text: fallbackText(message),
+      blocks: toBlocks(message),
+    });
+  }
+}

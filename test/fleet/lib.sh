@@ -1,0 +1,233 @@
+# shellcheck shell=bash
+# Shared definitions for the dockops test fleet. Sourced by up.sh, down.sh and host.sh;
+# not meant to be run on its own. Everything the fleet is made of is named here once:
+# addresses, paths, and the exact dockerd command line of each host.
+#
+# Layout
+#   bridge dckops0 10.250.0.1/24 in the root namespace (the registry listens there)
+#   host a: netns dckops-a, 10.250.0.2, unix:///run/dckops/a.sock + tcp://10.250.0.2:2375
+#   host b: netns dckops-b, 10.250.0.3, unix:///run/dckops/b.sock + tcp://10.250.0.3:2375
+#   host c: netns dckops-c, 10.250.0.4, unix:///run/dckops/c.sock + tcp://10.250.0.4:2376 (mutual TLS)
+#   persistent data (image caches, registry storage): /var/lib/dckops
+#   runtime files (sockets, pid files, exec roots):   /run/dckops
+#   state (logs, certs, passwords, fleet.env, redis):  $FLEET_STATE_DIR (default /tmp/dckops-fleet)
+
+FLEET_STATE_DIR="${FLEET_STATE_DIR:-/tmp/dckops-fleet}"
+case "$FLEET_STATE_DIR" in
+  /*) ;;
+  *) FLEET_STATE_DIR="$(pwd)/$FLEET_STATE_DIR" ;;
+esac
+STATE="$FLEET_STATE_DIR"
+LOG_DIR="$STATE/logs"
+TLS_DIR="$STATE/tls"
+DATA_ROOT=/var/lib/dckops
+RUN_ROOT=/run/dckops
+
+BRIDGE=dckops0
+BRIDGE_ADDR=10.250.0.1
+FLEET_NET=10.250.0.0/16 # everything of the fleet lives in here; see fleet_routes
+REGISTRY_ADDR="$BRIDGE_ADDR:5000"
+REGISTRY_USER=ops
+REDIS_BASE_PORT=6390
+FLEET_HOSTS=(a b c)
+
+# The docker CLI that ships with the daemon (docker.io). The machine may have a newer
+# CLI earlier in PATH; the fleet scripts use the matching one.
+if [ -x /usr/bin/docker ]; then DOCKER_BIN=/usr/bin/docker; else DOCKER_BIN=docker; fi
+# Logins made by the fleet scripts go here, never to ~/.docker.
+export DOCKER_CONFIG="$STATE/docker"
+
+# ---------------------------------------------------------------------------- output
+
+fleet_log() { printf 'fleet: %s\n' "$*"; }
+fleet_warn() { printf 'fleet: WARNING: %s\n' "$*" >&2; }
+fleet_die() {
+  printf 'fleet: ERROR: %s\n' "$*" >&2
+  exit 1
+}
+# fleet_die_log MESSAGE LOGFILE: fail, showing the end of LOGFILE.
+fleet_die_log() {
+  local msg=$1 logf=$2
+  printf 'fleet: ERROR: %s\nfleet: log: %s\n' "$msg" "$logf" >&2
+  if [ -f "$logf" ]; then
+    printf -- '----- last lines of %s -----\n' "$logf" >&2
+    tail -n 25 "$logf" >&2 || true
+    printf -- '-----\n' >&2
+  fi
+  exit 1
+}
+fleet_require_root() {
+  [ "$(id -u)" = 0 ] || fleet_die "must run as root (network namespaces, dockerd)"
+}
+# Milliseconds since the epoch, for timings in progress lines.
+fleet_ms() { date +%s%3N; }
+
+# ---------------------------------------------------------------------------- hosts
+
+fleet_check_host() {
+  case "${1:-}" in
+    a | b | c) ;;
+    *) fleet_die "unknown host '${1:-}' (expected a, b or c)" ;;
+  esac
+}
+host_index() { case $1 in a) echo 0 ;; b) echo 1 ;; c) echo 2 ;; esac }
+host_addr() { echo "10.250.0.$(($(host_index "$1") + 2))"; }
+host_netns() { echo "dckops-$1"; }
+host_veth() { echo "vdckops-$1"; } # root-namespace end; the namespace end is eth0
+host_sock() { echo "$RUN_ROOT/$1.sock"; }
+host_pidfile() { echo "$RUN_ROOT/$1/dockerd.pid"; }
+host_log() { echo "$LOG_DIR/dockerd-$1.log"; }
+host_port() { if [ "$1" = c ]; then echo 2376; else echo 2375; fi; }
+host_tcp() { echo "tcp://$(host_addr "$1"):$(host_port "$1")"; }
+# Docker's own networks inside each namespace stay inside 10.250.0.0/16 as well:
+# default bridge 10.250.1N.0/24 and a /18 pool for user-defined networks.
+host_bip() { echo "10.250.$((10 + $(host_index "$1"))).1/24"; }
+host_bip_net() { echo "10.250.$((10 + $(host_index "$1"))).0/24"; }
+host_pool() { echo "10.250.$((64 * ($(host_index "$1") + 1))).0/18"; }
+
+# The exact dockerd command line of host $1, into the array DOCKERD_ARGS.
+# (Also compared with /proc/PID/cmdline to notice a daemon started with other flags.)
+dockerd_args() {
+  local h=$1
+  DOCKERD_ARGS=(
+    dockerd
+    --config-file "$RUN_ROOT/$h/daemon.json"
+    --data-root "$DATA_ROOT/$h"
+    --exec-root "$RUN_ROOT/$h/exec"
+    --pidfile "$(host_pidfile "$h")"
+    --containerd-namespace "dckops-$h"
+    --containerd-plugins-namespace "dckops-$h-plugins"
+    --cgroup-parent "/dckops-$h"
+    --bip "$(host_bip "$h")"
+    --default-address-pool "base=$(host_pool "$h"),size=24"
+    --insecure-registry "$REGISTRY_ADDR"
+    -H "unix://$(host_sock "$h")"
+    -H "$(host_tcp "$h")"
+  )
+  if [ "$h" = c ]; then
+    DOCKERD_ARGS+=(
+      --tlsverify
+      --tlscacert "$TLS_DIR/ca.pem"
+      --tlscert "$TLS_DIR/server-cert.pem"
+      --tlskey "$TLS_DIR/server-key.pem"
+    )
+  else
+    # dockerd 20.10.24 sleeps ~16 s at start-up when it listens on TCP without TLS,
+    # unless plain TCP is asked for explicitly with --tls=false.
+    DOCKERD_ARGS+=(--tls=false)
+  fi
+}
+
+# docker CLI aimed at host $1 through its unix socket.
+docker_h() {
+  local h=$1
+  shift
+  "$DOCKER_BIN" -H "unix://$(host_sock "$h")" "$@"
+}
+
+# pid_is PID COMM: PID is alive and is the program COMM (guards against reused pids).
+pid_is() {
+  local pid=$1 comm=$2
+  [ -n "$pid" ] && [ -r "/proc/$pid/comm" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$comm" ]
+}
+# pid_alive PID: PID is a live process (not a zombie).
+pid_alive() {
+  [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+# PID of host $1's dockerd, or nothing.
+dockerd_pid() {
+  local pf pid
+  pf=$(host_pidfile "$1")
+  [ -f "$pf" ] || return 0
+  pid=$(cat "$pf" 2>/dev/null || true)
+  if pid_is "$pid" dockerd; then echo "$pid"; fi
+}
+# The running dockerd of host $1 has exactly the command line dockerd_args gives.
+dockerd_cmdline_matches() {
+  local h=$1 pid=$2
+  dockerd_args "$h"
+  [ "$(tr '\0' '\n' <"/proc/$pid/cmdline")" = "$(printf '%s\n' "${DOCKERD_ARGS[@]}")" ]
+}
+# Every API endpoint of host $1 answers /_ping.
+dockerd_answers() {
+  local h=$1 addr
+  addr=$(host_addr "$h")
+  [ "$(curl -fsS -m 2 --unix-socket "$(host_sock "$h")" http://d/_ping 2>/dev/null)" = OK ] || return 1
+  if [ "$h" = c ]; then
+    [ "$(curl -fsS -m 2 --cacert "$TLS_DIR/ca.pem" --cert "$TLS_DIR/cert.pem" --key "$TLS_DIR/key.pem" \
+      "https://$addr:2376/_ping" 2>/dev/null)" = OK ]
+  else
+    [ "$(curl -fsS -m 2 "http://$addr:2375/_ping" 2>/dev/null)" = OK ]
+  fi
+}
+
+# Starts host $1's dockerd in its namespace, in the background; does not wait.
+# The namespace (and, for c, the TLS files) must exist.
+dockerd_start() {
+  local h=$1 ns
+  ns=$(host_netns "$h")
+  [ -e "/run/netns/$ns" ] || fleet_die "network namespace $ns is missing; run test/fleet/up.sh"
+  if [ "$h" = c ] && [ ! -f "$TLS_DIR/server-key.pem" ]; then
+    fleet_die "TLS files for host c are missing in $TLS_DIR; run test/fleet/up.sh"
+  fi
+  mkdir -p "$DATA_ROOT/$h" "$RUN_ROOT/$h/exec" "$LOG_DIR"
+  [ -f "$RUN_ROOT/$h/daemon.json" ] || echo '{}' >"$RUN_ROOT/$h/daemon.json"
+  dockerd_args "$h"
+  printf '\n===== %s starting dockerd (%s) =====\n' "$(date -Is)" "$h" >>"$(host_log "$h")"
+  # nsenter --net only (not `ip netns exec`, which remounts /sys and breaks cgroups).
+  # setsid: the daemon outlives this script and its terminal.
+  setsid nsenter --net="/run/netns/$ns" -- "${DOCKERD_ARGS[@]}" \
+    >>"$(host_log "$h")" 2>&1 </dev/null &
+  echo $! >"$RUN_ROOT/$h/launch.pid"
+  disown 2>/dev/null || true
+}
+
+# Waits until host $1's dockerd answers on all its endpoints (timeout $2 s, default 60).
+dockerd_wait() {
+  local h=$1 timeout=${2:-60} start now launch
+  start=$(date +%s)
+  launch=$(cat "$RUN_ROOT/$h/launch.pid" 2>/dev/null || true)
+  while ! dockerd_answers "$h"; do
+    now=$(date +%s)
+    if [ -z "$(dockerd_pid "$h")" ] && ! pid_alive "$launch"; then
+      fleet_die_log "dockerd of host $h exited during start-up" "$(host_log "$h")"
+    fi
+    if [ $((now - start)) -ge "$timeout" ]; then
+      fleet_die_log "dockerd of host $h did not answer within ${timeout}s" "$(host_log "$h")"
+    fi
+    sleep 0.1
+  done
+  docker_h "$h" version --format '{{.Server.Version}}' >/dev/null 2>&1 ||
+    fleet_die_log "dockerd of host $h answers /_ping but not 'docker version'" "$(host_log "$h")"
+}
+
+# Stops host $1's dockerd: SIGTERM, wait (timeout $2 s, default 60), then SIGKILL.
+dockerd_stop() {
+  local h=$1 timeout=${2:-60} pid i
+  pid=$(dockerd_pid "$h")
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < timeout * 10; i++)); do
+    pid_is "$pid" dockerd || return 0
+    sleep 0.1
+  done
+  fleet_warn "dockerd of host $h did not stop within ${timeout}s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do
+    pid_is "$pid" dockerd || return 0
+    sleep 0.1
+  done
+}
+
+# SIGKILL for host $1's dockerd only: its containerd and containers go on running,
+# as after a crash of the daemon.
+dockerd_kill() {
+  local h=$1 pid i
+  pid=$(dockerd_pid "$h")
+  [ -n "$pid" ] || return 0
+  kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do
+    pid_is "$pid" dockerd || return 0
+    sleep 0.1
+  done
+}

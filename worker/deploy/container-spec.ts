@@ -1,0 +1,96 @@
+import type Docker from "dockerode";
+import { LABEL } from "../../src/docker/labels.js";
+import type { ProjectSpec } from "../../src/fleet/schema.js";
+
+export type SpecInput = {
+  project: string;
+  env: string;
+  deployId: string;
+  tag: string;
+  digest: string;
+  /** registry/repository@digest */
+  reference: string;
+  requestedBy: string;
+  spec: ProjectSpec;
+  environment: Record<string, string>;
+};
+
+const MS_TO_NS = 1_000_000;
+
+export function containerName(project: string, env: string, deployId: string): string {
+  return `${project}-${env}-${deployId}`;
+}
+
+function parseMemory(text: string): number {
+  const match = /^(\d+)([bkmg]?)$/i.exec(text);
+  const unit = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match?.[2] ?? "").toLowerCase()] ?? 1;
+  return Number(match?.[1] ?? 0) * unit;
+}
+
+function parseRestart(text: string): { Name: string; MaximumRetryCount?: number } {
+  const [name, count] = text.split(":");
+  return count ? { Name: name as string, MaximumRetryCount: Number(count) } : { Name: name as string };
+}
+
+function portBindings(ports: string[]): { exposed: Record<string, object>; bindings: Docker.PortMap } {
+  const exposed: Record<string, object> = {};
+  const bindings: Docker.PortMap = {};
+  for (const port of ports) {
+    const match = /^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d+):(\d+)(?:\/(tcp|udp))?$/.exec(port);
+    if (!match) continue;
+    const key = `${match[3]}/${match[4] ?? "tcp"}`;
+    exposed[key] = {};
+    const binding = { HostPort: match[2] as string, ...(match[1] ? { HostIp: match[1] } : {}) };
+    bindings[key] = [...(bindings[key] ?? []), binding];
+  }
+  return { exposed, bindings };
+}
+
+/** The exact `docker create` request for a deploy: plain data, tested by equality. */
+export function containerSpec(input: SpecInput): Docker.ContainerCreateOptions {
+  const { spec } = input;
+  const { exposed, bindings } = portBindings(spec.ports);
+  const command =
+    spec.command === undefined
+      ? undefined
+      : typeof spec.command === "string"
+        ? ["sh", "-c", spec.command]
+        : spec.command;
+  return {
+    name: containerName(input.project, input.env, input.deployId),
+    Image: input.reference,
+    Env: Object.entries(input.environment).map(([k, v]) => `${k}=${v}`),
+    ...(command ? { Cmd: command } : {}),
+    Labels: {
+      ...spec.labels,
+      [LABEL.managed]: "true",
+      [LABEL.project]: input.project,
+      [LABEL.env]: input.env,
+      [LABEL.version]: input.tag,
+      [LABEL.digest]: input.digest,
+      [LABEL.deploy]: input.deployId,
+      [LABEL.requestedBy]: input.requestedBy,
+    },
+    ExposedPorts: exposed,
+    ...(spec.health?.cmd
+      ? {
+          Healthcheck: {
+            Test: ["CMD-SHELL", spec.health.cmd],
+            Interval: spec.health.interval * MS_TO_NS,
+            Timeout: Math.max(spec.health.interval, 1_000) * MS_TO_NS,
+            Retries: spec.health.retries,
+            StartPeriod: 0,
+          },
+        }
+      : {}),
+    StopTimeout: Math.ceil(spec.stopTimeout / 1000),
+    HostConfig: {
+      PortBindings: bindings,
+      RestartPolicy: parseRestart(spec.restart),
+      Binds: spec.volumes,
+      ...(spec.network ? { NetworkMode: spec.network } : {}),
+      ...(spec.memory ? { Memory: parseMemory(spec.memory) } : {}),
+      ...(spec.cpus ? { NanoCpus: Math.round(spec.cpus * 1e9) } : {}),
+    },
+  };
+}

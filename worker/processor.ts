@@ -1,0 +1,131 @@
+import { type Job, UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { DeployStore, HostStatus } from "../src/deploys/store.js";
+import type { DockerHosts } from "../src/docker/connect.js";
+import { DeployFailedError, errorMessage, HostUnreachableError, RegistryError } from "../src/errors.js";
+import type { Fleet } from "../src/fleet/schema.js";
+import { type DeployJob, type DeployResult, deployJobSchema, JOB_NAMES } from "../src/jobs/schemas.js";
+import { QUEUE_NAME } from "../src/queue/queues.js";
+import type { RegistryClient } from "../src/registry/client.js";
+import { type DeployEnvironment, runDeploy } from "./deploy/run-deploy.js";
+
+export type WorkerDeps = {
+  fleet: Fleet;
+  hosts: DockerHosts;
+  registry: RegistryClient;
+  store: DeployStore;
+  log: Logger;
+  /** The effective container environment: fleet defaults overlaid with stored config. */
+  environmentFor: (project: string, env: string) => Promise<DeployEnvironment>;
+  graceMs?: number;
+};
+
+/** Faults a retry cannot fix: the image is bad or missing, or the request itself is wrong. */
+function isPermanent(err: unknown): boolean {
+  return (
+    err instanceof DeployFailedError || err instanceof RegistryError || err instanceof UnrecoverableError
+  );
+}
+
+export async function processDeploy(job: Job, deps: WorkerDeps): Promise<DeployResult> {
+  const parsed = deployJobSchema.safeParse(job.data);
+  if (!parsed.success) throw new UnrecoverableError(`invalid deploy job: ${parsed.error.issues[0]?.message}`);
+  const data: DeployJob = parsed.data;
+  const spec = deps.fleet.projects[data.project];
+  if (!spec || !deps.fleet.hosts[data.host]) {
+    throw new UnrecoverableError(
+      `project ${data.project} or host ${data.host} is not in this worker's fleet file`,
+    );
+  }
+  const log = deps.log.child({
+    deployId: data.deployId,
+    host: data.host,
+    project: data.project,
+    env: data.env,
+  });
+  const before = await deps.store.getHost(data.deployId, data.host);
+  if (before?.state === "succeeded") {
+    // A redelivered job whose earlier attempt finished: report, do not deploy twice.
+    log.info("deploy already succeeded on this host; nothing to do");
+    return {
+      host: data.host,
+      digest: before.digest ?? "",
+      containerId: "",
+      containerName: before.containerName ?? "",
+      replaced: [],
+      durationMs: 0,
+    };
+  }
+  const startedAt = before?.startedAt ?? Date.now();
+  let status: HostStatus = { state: "running", step: "starting", startedAt, previous: before?.previous };
+  const save = async (next: Partial<HostStatus>) => {
+    status = { ...status, ...next };
+    await deps.store.setHost(data.deployId, data.host, status);
+  };
+
+  try {
+    await save({});
+    const result = await runDeploy(data, {
+      docker: deps.hosts.get(data.host),
+      registry: deps.registry,
+      spec,
+      environment: await deps.environmentFor(data.project, data.env),
+      log,
+      previouslyStopped: before?.previous,
+      graceMs: deps.graceMs,
+      step: async (text, extra) => {
+        await save({ step: text, ...extra });
+        await job.updateProgress({ step: text });
+        log.info({ step: text }, "deploy step");
+      },
+    });
+    await save({
+      state: "succeeded",
+      step: undefined,
+      containerName: result.containerName,
+      finishedAt: Date.now(),
+      digest: result.digest,
+    });
+    log.info({ durationMs: result.durationMs, digest: result.digest }, "deploy succeeded");
+    return result;
+  } catch (err) {
+    const message = errorMessage(err);
+    const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (isPermanent(err) || last || !(err instanceof HostUnreachableError)) {
+      await save({ state: "failed", error: message, finishedAt: Date.now() });
+      log.warn({ err: message }, "deploy failed");
+      throw err instanceof UnrecoverableError ? err : new UnrecoverableError(message);
+    }
+    await save({ state: "retrying", error: message });
+    log.warn({ err: message, attempt: job.attemptsMade + 1 }, "deploy attempt failed; will retry");
+    throw err;
+  }
+}
+
+export function startWorker(
+  connection: Redis,
+  deps: WorkerDeps,
+  concurrency = 4,
+  prefix = "dockops",
+): Worker {
+  const worker = new Worker(
+    QUEUE_NAME,
+    async (job) => {
+      if (job.name === JOB_NAMES.deploy) return processDeploy(job, deps);
+      throw new UnrecoverableError(`unknown job kind ${job.name}`);
+    },
+    {
+      connection,
+      prefix,
+      concurrency,
+      // A deploy holds its lock while it runs; a worker that dies stops renewing it and the
+      // job is picked up again after lockDuration. Steps are idempotent, so that is safe.
+      lockDuration: 30_000,
+      stalledInterval: 15_000,
+      maxStalledCount: 2,
+    },
+  );
+  worker.on("error", (err) => deps.log.error({ err: errorMessage(err) }, "worker error"));
+  return worker;
+}

@@ -58,6 +58,15 @@ fleet_die_log() {
 }
 fleet_require_root() {
   [ "$(id -u)" = 0 ] || fleet_die "must run as root (network namespaces, dockerd)"
+  fleet_lock
+}
+# One fleet script at a time (vitest's global setup may run up.sh while someone runs host.sh).
+fleet_lock() {
+  exec 9>/run/dckops.lock
+  if ! flock -n 9; then
+    fleet_log "waiting for another fleet script to finish (lock /run/dckops.lock)"
+    flock -w 600 9 || fleet_die "another fleet script holds /run/dckops.lock for more than 600s"
+  fi
 }
 # Milliseconds since the epoch, for timings in progress lines.
 fleet_ms() { date +%s%3N; }
@@ -128,7 +137,7 @@ docker_h() {
 # pid_is PID COMM: PID is alive and is the program COMM (guards against reused pids).
 pid_is() {
   local pid=$1 comm=$2
-  [ -n "$pid" ] && [ -r "/proc/$pid/comm" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$comm" ]
+  pid_alive "$pid" && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$comm" ]
 }
 # pid_alive PID: PID is a live process (not a zombie).
 pid_alive() {
@@ -172,12 +181,15 @@ dockerd_start() {
   fi
   mkdir -p "$DATA_ROOT/$h" "$RUN_ROOT/$h/exec" "$LOG_DIR"
   [ -f "$RUN_ROOT/$h/daemon.json" ] || echo '{}' >"$RUN_ROOT/$h/daemon.json"
+  # A pid file whose process is gone (or a zombie not yet reaped, after a SIGKILL) would make
+  # dockerd refuse to start ("pid file found").
+  if [ -f "$(host_pidfile "$h")" ] && [ -z "$(dockerd_pid "$h")" ]; then rm -f "$(host_pidfile "$h")"; fi
   dockerd_args "$h"
   printf '\n===== %s starting dockerd (%s) =====\n' "$(date -Is)" "$h" >>"$(host_log "$h")"
   # nsenter --net only (not `ip netns exec`, which remounts /sys and breaks cgroups).
-  # setsid: the daemon outlives this script and its terminal.
+  # setsid: the daemon outlives this script and its terminal; 9>&-: it must not hold the lock.
   setsid nsenter --net="/run/netns/$ns" -- "${DOCKERD_ARGS[@]}" \
-    >>"$(host_log "$h")" 2>&1 </dev/null &
+    >>"$(host_log "$h")" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN_ROOT/$h/launch.pid"
   disown 2>/dev/null || true
 }

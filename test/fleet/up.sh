@@ -35,13 +35,13 @@ fleet_require_root
 ensure_packages() {
   local missing=() c
   for c in redis-server redis-cli dockerd containerd runc iptables docker-registry ip nsenter \
-    openssl htpasswd curl setsid; do
+    openssl htpasswd curl setsid flock findmnt ss sha256sum; do
     command -v "$c" >/dev/null 2>&1 || missing+=("$c")
   done
   [ -x /usr/bin/docker ] || missing+=(/usr/bin/docker)
   [ -x /bin/busybox ] && [ -f /etc/ssl/certs/ca-certificates.crt ] || missing+=(busybox/ca-certificates)
   # The base image needs the static busybox: a dynamic one would not run in the image.
-  if [ -x /bin/busybox ] && ! LC_ALL=C file_is_static /bin/busybox; then missing+=(busybox-static); fi
+  dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
   [ ${#missing[@]} -eq 0 ] && return 0
   fleet_log "installing Debian packages (missing: ${missing[*]}); log: $LOG_DIR/apt.log"
   local apt=(apt-get -o DPkg::Lock::Timeout=600)
@@ -50,10 +50,6 @@ ensure_packages() {
     apache2-utils curl util-linux; } >>"$LOG_DIR/apt.log" 2>&1; then
     fleet_die_log "apt-get failed" "$LOG_DIR/apt.log"
   fi
-}
-# A static ELF has no PT_INTERP program header; checked without `file`, which may be absent.
-file_is_static() {
-  ! grep -q -a -m1 'ld-linux' "$1"
 }
 
 # ---------------------------------------------------------------------------- network
@@ -98,23 +94,25 @@ ensure_network() {
     fi
     # Docker's networks of this host are reached through the host's own address, so that
     # nothing aimed at a container address from here ever leaves the machine.
-    ensure_route "$(host_bip_net "$h") via $addr dev $BRIDGE"
-    ensure_route "$(host_pool "$h") via $addr dev $BRIDGE"
+    ensure_route "$(host_bip_net "$h")" via "$addr" dev "$BRIDGE"
+    ensure_route "$(host_pool "$h")" via "$addr" dev "$BRIDGE"
   done
   # Any other address of 10.250.0.0/16 goes nowhere (instead of to the default gateway).
-  ensure_route "blackhole $FLEET_NET"
+  ensure_route "$FLEET_NET" blackhole
   # The namespaces talk to each other and to 10.250.0.1 through the bridge (layer 2), and
   # dockerd turns on forwarding inside its own namespace: the root namespace does not need
   # net.ipv4.ip_forward, so it is left as it is.
 }
-# ensure_route "ROUTE SPEC": add the route unless `ip route show` already lists it.
+# ensure_route PREFIX ROUTE...: make the route to PREFIX exactly ROUTE (e.g. "via X dev Y",
+# "blackhole"), touching nothing when `ip route` already shows it so.
 ensure_route() {
-  local spec=$1 want
-  # shellcheck disable=SC2086
-  want=$(ip -4 route show $spec 2>/dev/null | head -1 || true)
-  if [ -z "$want" ]; then
-    # shellcheck disable=SC2086
-    ip route replace $spec
+  local prefix=$1
+  shift
+  local want cur
+  if [ "$1" = blackhole ]; then want="blackhole $prefix"; else want="$prefix $*"; fi
+  cur=$(ip -4 route show exact "$prefix" | sed 's/ *$//')
+  if [ "$cur" != "$want" ]; then
+    if [ "$1" = blackhole ]; then ip route replace blackhole "$prefix"; else ip route replace "$prefix" "$@"; fi
   fi
 }
 
@@ -246,7 +244,7 @@ auth:
   printf '\n===== %s starting registry =====\n' "$(date -Is)" >>"$LOG_DIR/registry.log"
   # The registry reads REGISTRY_* variables as configuration overrides: start it without any.
   env -u REGISTRY_HTTP_ADDR -u REGISTRY_AUTH -u REGISTRY_HTTP_TLS_CERTIFICATE \
-    setsid docker-registry serve "$REG_DIR/config.yml" >>"$LOG_DIR/registry.log" 2>&1 </dev/null &
+    setsid docker-registry serve "$REG_DIR/config.yml" >>"$LOG_DIR/registry.log" 2>&1 </dev/null 9>&- &
   echo $! >"$REG_DIR/registry.pid"
   disown 2>/dev/null || true
   local code=""
@@ -286,7 +284,7 @@ ensure_redis() {
   done
   printf '\n===== %s starting redis on port %s =====\n' "$(date -Is)" "$port" >>"$LOG_DIR/redis.log"
   redis-server --bind 127.0.0.1 --port "$port" --appendonly yes --dir "$REDIS_DIR" --daemonize yes \
-    --pidfile "$REDIS_DIR/redis.pid" --logfile "$LOG_DIR/redis.log" >>"$LOG_DIR/redis.log" 2>&1 ||
+    --pidfile "$REDIS_DIR/redis.pid" --logfile "$LOG_DIR/redis.log" >>"$LOG_DIR/redis.log" 2>&1 9>&- ||
     fleet_die_log "redis-server failed to start" "$LOG_DIR/redis.log"
   local i
   for ((i = 0; i < 100; i++)); do
@@ -307,14 +305,14 @@ IMG_DIR="$STATE/images"
 # Writes the build context of one test image into $IMG_DIR/NAME-VERSION.
 #   kind: web (healthy httpd), unhealthy, crash, plain (httpd, no HEALTHCHECK)
 write_context() {
-  local name=$1 version=$2 kind=$3 dir
+  local name=$1 version=$2 kind=$3 dir entry
   dir="$IMG_DIR/$name-$version"
-  rm -rf "$dir"
   mkdir -p "$dir"
   local hc='HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD wget -q -O /dev/null http://127.0.0.1/healthz'
   case $kind in
     crash)
-      cat >"$dir/entrypoint.sh" <<EOF
+      entry=$(
+        cat <<EOF
 #!/bin/sh
 # $name $version: starts, fails to reach its database and exits with code 3.
 echo "$name $version starting"
@@ -322,12 +320,14 @@ sleep 1
 echo "fatal: cannot connect to database" >&2
 exit 3
 EOF
+      )
       ;;
     *)
       local banner="$name $version starting" healthz='echo ok >/www/healthz'
       [ "$kind" = unhealthy ] && banner="$name starting" &&
         healthz='# no /www/healthz: the HEALTHCHECK gets a 404 and fails'
-      cat >"$dir/entrypoint.sh" <<EOF
+      entry=$(
+        cat <<EOF
 #!/bin/sh
 # $name $version: serves /www with busybox httpd on port 80.
 echo "$banner"
@@ -340,16 +340,18 @@ child=\$!
 trap 'kill -TERM "\$child" 2>/dev/null; wait "\$child"; exit 0' TERM INT
 wait "\$child"
 EOF
+      )
       ;;
   esac
-  {
+  write_if_changed "$dir/entrypoint.sh" "$entry" || true
+  write_if_changed "$dir/Dockerfile" "$(
     echo "FROM local/busybox:1"
     echo "COPY entrypoint.sh /entrypoint.sh"
     echo "LABEL version=\"$version\" org.opencontainers.image.title=\"$name\""
     echo "EXPOSE 80"
     [ "$kind" = plain ] || echo "$hc"
     echo 'ENTRYPOINT ["/bin/sh", "/entrypoint.sh"]'
-  } >"$dir/Dockerfile"
+  )" || true
 }
 
 # Hash of a build context plus the base image's, stored as a label on the image, so that an

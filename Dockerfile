@@ -1,0 +1,22 @@
+# Build: compile TypeScript to plain JavaScript.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json ./
+COPY src ./src
+COPY commands ./commands
+COPY worker ./worker
+RUN npx tsc -p tsconfig.build.json
+
+# Run: production dependencies and the compiled code only, as the unprivileged "node" user.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 3000
+ENTRYPOINT ["node", "dist/src/main.js"]
+CMD ["all"]

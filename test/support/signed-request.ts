@@ -1,0 +1,46 @@
+import { createHmac, randomBytes } from "node:crypto";
+
+export type SlashCommand = {
+  command: string;
+  text: string;
+  user: string;
+  channel: string;
+  responseUrl: string;
+};
+
+/** Signs a body exactly as Slack does: v0=HMAC-SHA256(secret, "v0:" + timestamp + ":" + body). */
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+}
+
+export function slashCommandBody(cmd: SlashCommand): string {
+  return new URLSearchParams({
+    token: "deprecated-verification-token",
+    team_id: "T1",
+    team_domain: "test",
+    channel_id: cmd.channel,
+    channel_name: "ops",
+    user_id: cmd.user,
+    user_name: cmd.user.toLowerCase(),
+    command: cmd.command,
+    text: cmd.text,
+    api_app_id: "A1",
+    response_url: cmd.responseUrl,
+    trigger_id: `${Date.now()}.${randomBytes(4).toString("hex")}`,
+  }).toString();
+}
+
+export type SendOptions = { secret: string; timestamp?: number; signature?: string | null };
+
+/** POSTs a body to the bot's Slack endpoint the way Slack does; `signature: null` omits the header. */
+export async function sendSigned(baseUrl: string, body: string, opts: SendOptions): Promise<Response> {
+  const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = {
+    "content-type": "application/x-www-form-urlencoded",
+    "x-slack-request-timestamp": String(timestamp),
+  };
+  const signature =
+    opts.signature === undefined ? slackSignature(opts.secret, timestamp, body) : opts.signature;
+  if (signature !== null) headers["x-slack-signature"] = signature;
+  return fetch(`${baseUrl}/slack/events`, { method: "POST", headers, body });
+}

@@ -1,0 +1,150 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type ApiCall = { method: string; args: Record<string, unknown>; at: number };
+export type ResponseUrlCall = { id: string; body: Record<string, unknown>; at: number };
+
+/**
+ * A stand-in for Slack's Web API and response_urls — the one part of the system that cannot be
+ * real offline. It records every call so tests can read what the bot "said".
+ */
+export class SlackStandIn {
+  readonly calls: ApiCall[] = [];
+  readonly responses: ResponseUrlCall[] = [];
+  private server?: Server;
+  private ts = 1_700_000_000;
+  private waiters: Array<() => void> = [];
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      void this.handle(req).then((body) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+  }
+
+  get url(): string {
+    if (!this.server) throw new Error("the Slack stand-in is not started");
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  /** Base URL for SLACK_API_URL. */
+  get apiUrl(): string {
+    return `${this.url}/api/`;
+  }
+
+  responseUrl(id: string): string {
+    return `${this.url}/response/${id}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  /** Every text the bot produced (posts, updates, ephemerals, response_url replies). */
+  allText(): string[] {
+    return [
+      ...this.calls.map((c) => JSON.stringify(c.args)),
+      ...this.responses.map((r) => JSON.stringify(r.body)),
+    ];
+  }
+
+  /** Resolves when `predicate` holds, re-checked after every call; rejects after `timeoutMs`. */
+  async waitFor<T>(
+    predicate: () => T | undefined | false,
+    timeoutMs = 60_000,
+    what = "condition",
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const value = predicate();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 250);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** The latest text of the message posted as `ts` (its post or its last update). */
+  messageText(ts: string): string | undefined {
+    const hits = this.calls.filter(
+      (c) => (c.method === "chat.postMessage" || c.method === "chat.update") && this.tsOf(c) === ts,
+    );
+    const last = hits[hits.length - 1];
+    return last ? blocksText(last.args) : undefined;
+  }
+
+  private tsOf(call: ApiCall): string | undefined {
+    return call.method === "chat.update" ? String(call.args.ts) : (call.args.__ts as string | undefined);
+  }
+
+  private async handle(req: IncomingMessage): Promise<Record<string, unknown>> {
+    const raw = await readBody(req);
+    const args = parseArgs(raw, req.headers["content-type"] ?? "");
+    const url = req.url ?? "";
+    const at = Date.now();
+    let reply: Record<string, unknown> = { ok: true };
+    if (url.startsWith("/response/")) {
+      this.responses.push({ id: url.slice("/response/".length), body: args, at });
+    } else {
+      const method = url.replace(/^\/api\//, "").split("?")[0] ?? "";
+      if (method === "auth.test")
+        reply = { ok: true, user_id: "UBOT", bot_id: "BBOT", team_id: "T1", user: "dockops" };
+      if (method === "chat.postMessage") {
+        const ts = `${this.ts++}.000100`;
+        args.__ts = ts;
+        reply = { ok: true, channel: args.channel, ts };
+      }
+      if (method === "chat.update") reply = { ok: true, channel: args.channel, ts: args.ts };
+      if (method === "chat.postEphemeral") reply = { ok: true, message_ts: `${this.ts++}.000200` };
+      this.calls.push({ method, args, at });
+    }
+    for (const wake of this.waiters.splice(0)) wake();
+    return reply;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+  });
+}
+
+function parseArgs(raw: string, contentType: string): Record<string, unknown> {
+  if (contentType.includes("json")) return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  const args: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    args[k] = /^[[{]/.test(v) ? safeJson(v) : v;
+  }
+  return args;
+}
+
+function safeJson(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+/** The text a user sees: every mrkdwn section of the blocks, or the fallback text. */
+export function blocksText(args: Record<string, unknown>): string {
+  const blocks = args.blocks as Array<{ text?: { text?: string } }> | undefined;
+  if (Array.isArray(blocks) && blocks.length > 0) {
+    return blocks
+      .map((b) => b.text?.text ?? "")
+      .filter(Boolean)
+      .join("");
+  }
+  return String(args.text ?? "");
+}

@@ -3,7 +3,8 @@ import type { App } from "@slack/bolt";
 import type { QueueEvents, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { startWorker } from "../worker/processor.js";
+import { processDeploy } from "../worker/deploy/process-deploy.js";
+import { startWorker } from "../worker/start-worker.js";
 import { DeployService } from "./core/deploy-service.js";
 import { DeployWatcher } from "./core/deploy-watcher.js";
 import { Ops } from "./core/ops.js";
@@ -12,10 +13,11 @@ import { DockerHosts } from "./docker/connect.js";
 import type { AppEnv } from "./env.js";
 import { ConfigError } from "./errors.js";
 import type { Fleet } from "./fleet/schema.js";
+import { JOB_NAMES } from "./jobs/schemas.js";
 import { createRedis } from "./queue/connection.js";
 import { createQueueEvents, JobQueue } from "./queue/queues.js";
 import { RegistryClient } from "./registry/client.js";
-import { createSlackApp, registerCommands, startSlackApp } from "./slack/app.js";
+import { createSlackApp, registerActions, registerCommands, startSlackApp } from "./slack/app.js";
 import { SlackChat } from "./slack/slack-chat.js";
 
 export type Role = "bot" | "worker";
@@ -49,22 +51,24 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   if (opts.roles.includes("worker")) {
     const hosts = new DockerHosts(fleet.hosts);
     const registry = new RegistryClient(fleet.registry);
+    const workerLog = log.child({ component: "worker" });
+    const deployDeps = {
+      fleet,
+      hosts,
+      registry,
+      store,
+      log: workerLog,
+      graceMs: opts.graceMs,
+      environmentFor: async (project: string) => ({
+        values: { ...(fleet.projects[project]?.env ?? {}) },
+        secrets: [],
+      }),
+    };
     const worker: Worker = startWorker(
       redis("worker"),
-      {
-        fleet,
-        hosts,
-        registry,
-        store,
-        log: log.child({ component: "worker" }),
-        graceMs: opts.graceMs,
-        environmentFor: async (project) => ({
-          values: { ...(fleet.projects[project]?.env ?? {}) },
-          secrets: [],
-        }),
-      },
-      env.WORKER_CONCURRENCY,
-      prefix,
+      { [JOB_NAMES.deploy]: (job) => processDeploy(job, deployDeps) },
+      workerLog,
+      { concurrency: env.WORKER_CONCURRENCY, prefix },
     );
     closers.push(() => worker.close());
   }
@@ -91,7 +95,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       },
     });
     const chat = new SlackChat(app.client);
-    registerCommands(app, new Ops(fleet, new DeployService({ store, queue, chat, log }), log), log);
+    const deploys = new DeployService({ store, queue, chat, log });
+    const ops = new Ops(fleet, { deploy: (plan) => deploys.start(plan) }, log);
+    registerCommands(app, ops, log);
+    registerActions(app, ops, log);
     const events: QueueEvents = createQueueEvents(redis("worker"), prefix);
     closers.push(() => events.close());
     new DeployWatcher(events, store, chat, log).start();

@@ -3,20 +3,30 @@ import type { CommandContext } from "../../commands/context.js";
 import { type Plan, planCommand } from "../../commands/index.js";
 import type { Result } from "../../commands/result.js";
 import type { Fleet } from "../fleet/schema.js";
-import type { DeployService } from "./deploy-service.js";
-import { ephemeral, type Reply } from "./message.js";
+import { ephemeral, type MessageRef, type Reply } from "./message.js";
 
 export type CommandRequest = { command: string; text: string; user: string; channel: string };
 
+/** Who pressed a button, on which message, with the button's value. */
+export type ActionRequest = { action: string; value: string; user: string; message?: MessageRef };
+
+type Handler<P> = (plan: P) => Promise<Reply | undefined>;
+
+/** One handler per plan kind; the type makes a new kind without a handler a compile error. */
+export type PlanHandlers = { [K in Plan["kind"]]: Handler<Extract<Plan, { kind: K }>> };
+
+export type ActionHandler = (req: ActionRequest) => Promise<Reply | undefined>;
+
 /**
  * The adapter-free core. Adapters call `plan` first (pure and fast, so they can answer Slack
- * within its 3 seconds), then `execute` for plans that do something.
+ * within its 3 seconds), then `execute` for plans that do something, and `act` for buttons.
  */
 export class Ops {
   constructor(
     private readonly fleet: Fleet,
-    private readonly deploys: DeployService,
+    private readonly handlers: Omit<PlanHandlers, "help">,
     private readonly log: Logger,
+    private readonly actions: Record<string, ActionHandler> = {},
   ) {}
 
   plan(req: CommandRequest): Result<Plan> {
@@ -37,17 +47,26 @@ export class Ops {
 
   /** Runs a plan; returns a reply for the requester alone, if there is one. */
   async execute(plan: Plan): Promise<Reply | undefined> {
-    switch (plan.kind) {
-      case "help":
-        return ephemeral(plan.text);
-      case "deploy":
-        return this.deploys.start(plan);
-    }
+    if (plan.kind === "help") return ephemeral(plan.text);
+    const handler = this.handlers[plan.kind] as Handler<Plan>;
+    return handler(plan);
   }
 
   async handle(req: CommandRequest): Promise<Reply | undefined> {
     const result = this.plan(req);
     if (!result.ok) return ephemeral(result.message);
     return this.execute(result.plan);
+  }
+
+  /** Action ids are "<handler>" or "<handler>:<detail>"; unknown ones are refused, not thrown. */
+  async act(req: ActionRequest): Promise<Reply | undefined> {
+    const handler = this.actions[req.action.split(":")[0] ?? ""];
+    this.log.info({ action: req.action, user: req.user, known: Boolean(handler) }, "action");
+    if (!handler) return ephemeral("That button is no longer supported; run the command again.");
+    return handler(req);
+  }
+
+  get actionIds(): string[] {
+    return Object.keys(this.actions);
   }
 }

@@ -94,3 +94,39 @@ export async function startSlackApp(app: App): Promise<Server | undefined> {
   const server = (await app.start()) as unknown;
   return server && typeof (server as Server).address === "function" ? (server as Server) : undefined;
 }
+
+/** Buttons: ack at once, then hand the press to the core; its reply goes to the presser only. */
+export function registerActions(app: App, ops: Ops, log: Logger): void {
+  app.action(/.+/, async ({ ack, body, action, respond }) => {
+    await ack();
+    if (body.type !== "block_actions" || action.type !== "button" || !("action_id" in action)) return;
+    const message = body.container?.message_ts
+      ? {
+          channel: String(body.container.channel_id ?? body.channel?.id ?? ""),
+          ts: String(body.container.message_ts),
+        }
+      : undefined;
+    try {
+      const reply = await ops.act({
+        action: action.action_id,
+        value: action.value ?? "",
+        user: body.user.id,
+        message,
+      });
+      if (reply)
+        await respond({
+          response_type: "ephemeral",
+          replace_original: false,
+          text: fallbackText(reply.message),
+          blocks: toBlocks(reply.message),
+        });
+    } catch (err) {
+      log.error({ action: action.action_id, err: errorMessage(err) }, "action failed");
+      await respond({
+        response_type: "ephemeral",
+        replace_original: false,
+        text: `:x: ${errorMessage(err)}`,
+      });
+    }
+  });
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fault injection for one Docker host of the test fleet (run as root, fleet already up):
 #   host.sh stop  <a|b|c>   SIGTERM its dockerd and wait until it has exited
-#   host.sh kill  <a|b|c>   SIGKILL its dockerd (containerd and containers go on running,
-#                           as after a crash of the daemon)
+#   host.sh kill  <a|b|c>   SIGKILL its dockerd, as in a crash (its containerd and docker-proxy
+#                           die with it; containers keep running until the next start, which
+#                           stops them: no --live-restore, like a stock dockerd)
 #   host.sh start <a|b|c>   start its dockerd again (same flags as up.sh) and wait until it answers
 #   host.sh status <a|b|c>  print "up PID" or "down"; exit 0 when up, 3 when down
 set -euo pipefail

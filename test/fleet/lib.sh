@@ -12,6 +12,7 @@
 #   runtime files (sockets, pid files, exec roots):   /run/dckops
 #   state (logs, certs, passwords, fleet.env, redis):  $FLEET_STATE_DIR (default /tmp/dckops-fleet)
 
+# shellcheck disable=SC2034 # the variables below are used by the scripts that source this file
 FLEET_STATE_DIR="${FLEET_STATE_DIR:-/tmp/dckops-fleet}"
 case "$FLEET_STATE_DIR" in
   /*) ;;
@@ -25,11 +26,14 @@ RUN_ROOT=/run/dckops
 
 BRIDGE=dckops0
 BRIDGE_ADDR=10.250.0.1
-FLEET_NET=10.250.0.0/16 # everything of the fleet lives in here; see fleet_routes
+FLEET_NET=10.250.0.0/16 # everything of the fleet lives in here (see ensure_network in up.sh)
 REGISTRY_ADDR="$BRIDGE_ADDR:5000"
 REGISTRY_USER=ops
 REDIS_BASE_PORT=6390
 FLEET_HOSTS=(a b c)
+
+# Everything of the fleet is on this machine: no proxy for curl, the docker CLI or the daemons.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 
 # The docker CLI that ships with the daemon (docker.io). The machine may have a newer
 # CLI earlier in PATH; the fleet scripts use the matching one.
@@ -184,6 +188,10 @@ dockerd_start() {
   # A pid file whose process is gone (or a zombie not yet reaped, after a SIGKILL) would make
   # dockerd refuse to start ("pid file found").
   if [ -f "$(host_pidfile "$h")" ] && [ -z "$(dockerd_pid "$h")" ]; then rm -f "$(host_pidfile "$h")"; fi
+  # Likewise for the containerd that dockerd runs (it dies with a killed dockerd): with its pid
+  # file naming a zombie, dockerd would wait for the dead containerd and give up after ~15 s.
+  local cpf="$RUN_ROOT/$h/exec/containerd/containerd.pid"
+  if [ -f "$cpf" ] && ! pid_is "$(cat "$cpf" 2>/dev/null)" containerd; then rm -f "$cpf"; fi
   dockerd_args "$h"
   printf '\n===== %s starting dockerd (%s) =====\n' "$(date -Is)" "$h" >>"$(host_log "$h")"
   # nsenter --net only (not `ip netns exec`, which remounts /sys and breaks cgroups).
@@ -231,8 +239,9 @@ dockerd_stop() {
   done
 }
 
-# SIGKILL for host $1's dockerd only: its containerd and containers go on running,
-# as after a crash of the daemon.
+# SIGKILL for host $1's dockerd, as in a crash of the daemon. Its containerd and docker-proxy
+# die with it; the containers (and their shims) go on running until the daemon is started again,
+# which (no --live-restore) then stops them, as a stock dockerd does.
 dockerd_kill() {
   local h=$1 pid i
   pid=$(dockerd_pid "$h")

@@ -4,7 +4,7 @@
 #   - a private registry with basic auth on 10.250.0.1:5000, holding the test images,
 #   - a Redis on 127.0.0.1:6390 (or the next free port),
 # and writes $FLEET_STATE_DIR/fleet.env (default /tmp/dckops-fleet/fleet.env) for the tests.
-# A second run with everything up changes nothing and takes a second or two; a piece that
+# A second run with everything up changes nothing and takes about half a second; a piece that
 # is down (a killed daemon, the registry, redis) is started again on its own.
 #
 # Test images (all in 10.250.0.1:5000, built on host a; hosts b and c have to pull them):
@@ -12,6 +12,8 @@
 #                    label version=vN, HEALTHCHECK wget /healthz every 1s, 2 retries
 #   web:latest       the same image as web:v1 (not v2: "latest" is deliberately the older one,
 #                    so a test deploying "latest" after v2 sees a real change)
+#   web:crash        the crash image under the web repository; web:sick the unhealthy one, so
+#                    one project can deploy a failing version over a good one
 #   unhealthy:v1     prints "unhealthy starting", serves :80 but has no /healthz: the
 #                    HEALTHCHECK (same as web) always fails, so it turns unhealthy in ~2-3 s
 #   crash:v1         prints "crash v1 starting", ~1 s later "fatal: cannot connect to database"
@@ -25,6 +27,7 @@ FLEET_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=test/fleet/lib.sh
 . "$FLEET_DIR/lib.sh"
 
+# shellcheck disable=SC2154 # rc is set inside the trap
 trap 'rc=$?; printf "fleet: ERROR: up.sh failed (exit %s) at line %s: %s\n" "$rc" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
 T0=$(fleet_ms)
@@ -189,7 +192,7 @@ registry_pid() {
 registry_code() { curl -s -o /dev/null -m 2 -w '%{http_code}' "http://$REGISTRY_ADDR/v2/" 2>/dev/null || true; }
 
 ensure_registry() {
-  local changed=0 pid pw
+  local changed=0 pid pw i
   mkdir -p "$REG_DIR" "$DATA_ROOT/registry"
   if [ ! -s "$REG_DIR/password" ]; then
     (umask 077 && openssl rand -hex 16 >"$REG_DIR/password")
@@ -235,16 +238,17 @@ auth:
   if [ -n "$pid" ]; then
     fleet_log "restarting registry (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
-    local i
     for ((i = 0; i < 50; i++)); do pid_is "$pid" docker-registry || break; sleep 0.1; done
-    pid_is "$pid" docker-registry && kill -KILL "$pid" 2>/dev/null || true
+    if pid_is "$pid" docker-registry; then kill -KILL "$pid" 2>/dev/null || true; fi
   fi
   local t0
   t0=$(fleet_ms)
   printf '\n===== %s starting registry =====\n' "$(date -Is)" >>"$LOG_DIR/registry.log"
-  # The registry reads REGISTRY_* variables as configuration overrides: start it without any.
-  env -u REGISTRY_HTTP_ADDR -u REGISTRY_AUTH -u REGISTRY_HTTP_TLS_CERTIFICATE \
-    setsid docker-registry serve "$REG_DIR/config.yml" >>"$LOG_DIR/registry.log" 2>&1 </dev/null 9>&- &
+  # The registry reads REGISTRY_* variables as configuration overrides (and fleet.env has
+  # REGISTRY_URL, REGISTRY_PASSWORD...): start it without any.
+  local unset_env=() v
+  for v in $(compgen -e | grep '^REGISTRY_' || true); do unset_env+=(-u "$v"); done
+  env "${unset_env[@]}" setsid docker-registry serve "$REG_DIR/config.yml" >>"$LOG_DIR/registry.log" 2>&1 </dev/null 9>&- &
   echo $! >"$REG_DIR/registry.pid"
   disown 2>/dev/null || true
   local code=""
@@ -283,6 +287,7 @@ ensure_redis() {
     [ "$port" -lt $((REDIS_BASE_PORT + 100)) ] || fleet_die "no free port for redis in $REDIS_BASE_PORT..$port"
   done
   printf '\n===== %s starting redis on port %s =====\n' "$(date -Is)" "$port" >>"$LOG_DIR/redis.log"
+  # shellcheck disable=SC2094 # redis-server writes its --logfile itself; nothing reads it here
   redis-server --bind 127.0.0.1 --port "$port" --appendonly yes --dir "$REDIS_DIR" --daemonize yes \
     --pidfile "$REDIS_DIR/redis.pid" --logfile "$LOG_DIR/redis.log" >>"$LOG_DIR/redis.log" 2>&1 9>&- ||
     fleet_die_log "redis-server failed to start" "$LOG_DIR/redis.log"
@@ -422,6 +427,8 @@ ensure_images() {
     "web v1 web-v1"
     "web v2 web-v2"
     "web latest web-v1"
+    "web crash crash-v1"
+    "web sick unhealthy-v1"
     "unhealthy v1 unhealthy-v1"
     "crash v1 crash-v1"
     "plain v1 plain-v1"

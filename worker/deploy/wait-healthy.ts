@@ -25,8 +25,13 @@ function stopped(state: Docker.ContainerInspectInfo["State"]): HealthOutcome | u
       exitCode: state.ExitCode,
     };
   }
-  if (state.Restarting)
-    return { ok: false, reason: "the container is restarting (crash loop)", exitCode: state.ExitCode };
+  if (state.Restarting) {
+    return {
+      ok: false,
+      reason: `the container exited with code ${state.ExitCode} and Docker is restarting it (crash loop)`,
+      exitCode: state.ExitCode,
+    };
+  }
   return undefined;
 }
 

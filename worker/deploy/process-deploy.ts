@@ -1,16 +1,14 @@
-import { type Job, UnrecoverableError, Worker } from "bullmq";
-import type { Redis } from "ioredis";
+import { type Job, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
-import type { DeployStore, HostStatus } from "../src/deploys/store.js";
-import type { DockerHosts } from "../src/docker/connect.js";
-import { DeployFailedError, errorMessage, HostUnreachableError, RegistryError } from "../src/errors.js";
-import type { Fleet } from "../src/fleet/schema.js";
-import { type DeployJob, type DeployResult, deployJobSchema, JOB_NAMES } from "../src/jobs/schemas.js";
-import { QUEUE_NAME } from "../src/queue/queues.js";
-import type { RegistryClient } from "../src/registry/client.js";
-import { type DeployEnvironment, runDeploy } from "./deploy/run-deploy.js";
+import type { DeployStore, HostStatus } from "../../src/deploys/store.js";
+import type { DockerHosts } from "../../src/docker/connect.js";
+import { DeployFailedError, errorMessage, HostUnreachableError, RegistryError } from "../../src/errors.js";
+import type { Fleet } from "../../src/fleet/schema.js";
+import { type DeployJob, type DeployResult, deployJobSchema } from "../../src/jobs/schemas.js";
+import type { RegistryClient } from "../../src/registry/client.js";
+import { type DeployEnvironment, runDeploy } from "./run-deploy.js";
 
-export type WorkerDeps = {
+export type DeployDeps = {
   fleet: Fleet;
   hosts: DockerHosts;
   registry: RegistryClient;
@@ -28,7 +26,7 @@ function isPermanent(err: unknown): boolean {
   );
 }
 
-export async function processDeploy(job: Job, deps: WorkerDeps): Promise<DeployResult> {
+export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployResult> {
   const parsed = deployJobSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid deploy job: ${parsed.error.issues[0]?.message}`);
   const data: DeployJob = parsed.data;
@@ -101,31 +99,4 @@ export async function processDeploy(job: Job, deps: WorkerDeps): Promise<DeployR
     log.warn({ err: message, attempt: job.attemptsMade + 1 }, "deploy attempt failed; will retry");
     throw err;
   }
-}
-
-export function startWorker(
-  connection: Redis,
-  deps: WorkerDeps,
-  concurrency = 4,
-  prefix = "dockops",
-): Worker {
-  const worker = new Worker(
-    QUEUE_NAME,
-    async (job) => {
-      if (job.name === JOB_NAMES.deploy) return processDeploy(job, deps);
-      throw new UnrecoverableError(`unknown job kind ${job.name}`);
-    },
-    {
-      connection,
-      prefix,
-      concurrency,
-      // A deploy holds its lock while it runs; a worker that dies stops renewing it and the
-      // job is picked up again after lockDuration. Steps are idempotent, so that is safe.
-      lockDuration: 30_000,
-      stalledInterval: 15_000,
-      maxStalledCount: 2,
-    },
-  );
-  worker.on("error", (err) => deps.log.error({ err: errorMessage(err) }, "worker error"));
-  return worker;
 }

@@ -1,4 +1,5 @@
 import { NAME_PATTERN, TAG_PATTERN } from "../src/names.js";
+import { type ApprovalRule, approvalFor } from "./approval.js";
 import type { CommandContext } from "./context.js";
 import { planned, type Result, usage } from "./result.js";
 import { truncateWord, unknownName } from "./suggest.js";
@@ -16,7 +17,7 @@ export type DeployPlan = {
   channel: string;
   dryRun: boolean;
   /** Set when the environment has `approval`: the deploy waits for an approver. */
-  approval?: { approvers: string[]; allowSelfApproval: boolean; expiresMs: number };
+  approval?: ApprovalRule;
 };
 
 export const deployHelp = {
@@ -64,6 +65,7 @@ export function planDeploy(text: string, ctx: CommandContext): Result<DeployPlan
     hosts = [hostWord];
   }
 
+  const approval = approvalFor(fleet, envName);
   return planned({
     kind: "deploy",
     project: projectName,
@@ -74,14 +76,6 @@ export function planDeploy(text: string, ctx: CommandContext): Result<DeployPlan
     requestedBy: ctx.user,
     channel: ctx.channel,
     dryRun: flags.has("dry-run"),
-    ...(env.approval
-      ? {
-          approval: {
-            approvers: [...env.approval.approvers],
-            allowSelfApproval: env.approval.allowSelfApproval,
-            expiresMs: env.approval.expires,
-          },
-        }
-      : {}),
+    ...(approval ? { approval } : {}),
   });
 }

@@ -3,22 +3,20 @@ import type { App } from "@slack/bolt";
 import type { QueueEvents, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { processDeploy } from "../worker/deploy/process-deploy.js";
+import { createProcessors } from "../worker/processors.js";
 import { startWorker } from "../worker/start-worker.js";
-import { DeployService } from "./core/deploy-service.js";
 import { DeployWatcher } from "./core/deploy-watcher.js";
-import { Ops } from "./core/ops.js";
 import { DeployStore } from "./deploys/store.js";
 import { DockerHosts } from "./docker/connect.js";
 import type { AppEnv } from "./env.js";
 import { ConfigError } from "./errors.js";
 import type { Fleet } from "./fleet/schema.js";
-import { JOB_NAMES } from "./jobs/schemas.js";
 import { createRedis } from "./queue/connection.js";
 import { createQueueEvents, JobQueue } from "./queue/queues.js";
 import { RegistryClient } from "./registry/client.js";
 import { createSlackApp, registerActions, registerCommands, startSlackApp } from "./slack/app.js";
 import { SlackChat } from "./slack/slack-chat.js";
+import { createBotCore } from "./wiring/bot-core.js";
 
 export type Role = "bot" | "worker";
 
@@ -52,24 +50,20 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const hosts = new DockerHosts(fleet.hosts);
     const registry = new RegistryClient(fleet.registry);
     const workerLog = log.child({ component: "worker" });
-    const deployDeps = {
+    const processors = createProcessors({
       fleet,
       hosts,
       registry,
       store,
+      redis: redis("client"),
+      prefix,
       log: workerLog,
       graceMs: opts.graceMs,
-      environmentFor: async (project: string) => ({
-        values: { ...(fleet.projects[project]?.env ?? {}) },
-        secrets: [],
-      }),
-    };
-    const worker: Worker = startWorker(
-      redis("worker"),
-      { [JOB_NAMES.deploy]: (job) => processDeploy(job, deployDeps) },
-      workerLog,
-      { concurrency: env.WORKER_CONCURRENCY, prefix },
-    );
+    });
+    const worker: Worker = startWorker(redis("worker"), processors, workerLog, {
+      concurrency: env.WORKER_CONCURRENCY,
+      prefix,
+    });
     closers.push(() => worker.close());
   }
 
@@ -95,8 +89,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       },
     });
     const chat = new SlackChat(app.client);
-    const deploys = new DeployService({ store, queue, chat, log });
-    const ops = new Ops(fleet, { deploy: (plan) => deploys.start(plan) }, log);
+    const { ops } = createBotCore({ fleet, redis: redis("client"), prefix, store, queue, chat, log });
     registerCommands(app, ops, log);
     registerActions(app, ops, log);
     const events: QueueEvents = createQueueEvents(redis("worker"), prefix);

@@ -14,6 +14,8 @@ export const deployJobSchema = z.strictObject({
   tag: z.string().regex(TAG_PATTERN),
   /** Set when the exact image is already known (rollback, promote); else resolved from the tag. */
   digest: z.string().regex(DIGEST_PATTERN).optional(),
+  /** The stored config revision to run with (rollback pins the old one); else the latest. */
+  configRevision: z.number().int().min(0).optional(),
   requestedBy: z.string().min(1).max(64),
 });
 export type DeployJob = z.infer<typeof deployJobSchema>;

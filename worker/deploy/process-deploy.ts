@@ -1,5 +1,6 @@
 import { type Job, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
+import type { StopIntents } from "../../src/deploys/stop-intent.js";
 import type { DeployStore, HostStatus } from "../../src/deploys/store.js";
 import type { DockerHosts } from "../../src/docker/connect.js";
 import { DeployFailedError, errorMessage, HostUnreachableError, RegistryError } from "../../src/errors.js";
@@ -15,7 +16,8 @@ export type DeployDeps = {
   store: DeployStore;
   log: Logger;
   /** The effective container environment: fleet defaults overlaid with stored config. */
-  environmentFor: (project: string, env: string) => Promise<DeployEnvironment>;
+  environmentFor: (project: string, env: string, revision?: number) => Promise<DeployEnvironment>;
+  intents: StopIntents;
   graceMs?: number;
 };
 
@@ -68,9 +70,10 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
       docker: deps.hosts.get(data.host),
       registry: deps.registry,
       spec,
-      environment: await deps.environmentFor(data.project, data.env),
+      environment: await deps.environmentFor(data.project, data.env, data.configRevision),
       log,
       previouslyStopped: before?.previous,
+      intendStop: (id, reason) => deps.intents.mark(data.host, id, reason),
       graceMs: deps.graceMs,
       step: async (text, extra) => {
         await save({ step: text, ...extra });

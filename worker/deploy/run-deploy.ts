@@ -22,6 +22,8 @@ export type DeployContext = {
   log: Logger;
   /** Called at each step; the worker turns it into a record update and a BullMQ progress event. */
   step: (text: string, extra?: { digest?: string; previous?: string[] }) => Promise<void>;
+  /** Marks a container the deploy is about to stop or remove, so the monitor does not alert. */
+  intendStop: (containerId: string, reason: string) => Promise<void>;
   /** Containers a crashed earlier attempt of this same deploy had stopped. */
   previouslyStopped?: string[];
   graceMs?: number;
@@ -86,6 +88,7 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
 
   const fail = async (reason: string): Promise<never> => {
     await ctx.step("failed; restoring the previous version", { digest });
+    await ctx.intendStop(created.id, `failed deploy ${job.deployId}`);
     await call(() => created.remove({ force: true })).catch((err) =>
       ctx.log.warn({ host, err: dockerReason(err) }, "could not remove the failed container"),
     );
@@ -118,7 +121,10 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
 
   await ctx.step("retiring the previous container", { digest });
   const replaced = [...new Set([...running, ...toRestore])];
-  for (const id of replaced) await retire(docker.getContainer(id), spec, ctx.log, host);
+  for (const id of replaced) {
+    await ctx.intendStop(id, `retired by deploy ${job.deployId}`);
+    await retire(docker.getContainer(id), spec, ctx.log, host);
+  }
   await prune(docker, job, spec.keep, created.id, ctx.log);
 
   return {

@@ -15,11 +15,6 @@ export class DeployService {
 
   async start(plan: DeployPlan): Promise<Reply | undefined> {
     const { store, queue, chat, log } = this.deps;
-    if (plan.approval) {
-      return ephemeral(
-        `*${plan.env}* needs approval from ${plan.approval.approvers.map((a) => `<@${a}>`).join(", ")} before a deploy; approval requests are not supported yet, so nothing was deployed.`,
-      );
-    }
     if (plan.dryRun) {
       return ephemeral(
         `Dry run: would deploy *${plan.project}:${plan.tag}* (${plan.image}) to *${plan.env}* on ${plan.hosts.join(", ")}. Nothing was done.`,

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { ApprovalRule } from "../../commands/approval.js";
 import type { CommandContext } from "../../commands/context.js";
 import { type Plan, planCommand } from "../../commands/index.js";
 import type { Result } from "../../commands/result.js";
@@ -17,6 +18,20 @@ export type PlanHandlers = { [K in Plan["kind"]]: Handler<Extract<Plan, { kind: 
 
 export type ActionHandler = (req: ActionRequest) => Promise<Reply | undefined>;
 
+/** A plan whose environment needs approval, before anyone approved it. */
+export type GatedPlan = Exclude<Plan, { kind: "help" }> & { approval: ApprovalRule };
+
+/**
+ * Decides what happens to a plan that needs approval. The default refuses; the approvals
+ * feature replaces it with one that posts an approval request.
+ */
+export type ApprovalGate = (plan: GatedPlan) => Promise<Reply | undefined>;
+
+const refuseApproval: ApprovalGate = async (plan) =>
+  ephemeral(
+    `*${plan.env}* needs approval from ${plan.approval.approvers.map((a) => `<@${a}>`).join(", ")}; approval requests are not supported yet, so nothing was done.`,
+  );
+
 /**
  * The adapter-free core. Adapters call `plan` first (pure and fast, so they can answer Slack
  * within its 3 seconds), then `execute` for plans that do something, and `act` for buttons.
@@ -27,6 +42,7 @@ export class Ops {
     private readonly handlers: Omit<PlanHandlers, "help">,
     private readonly log: Logger,
     private readonly actions: Record<string, ActionHandler> = {},
+    private readonly gate: ApprovalGate = refuseApproval,
   ) {}
 
   plan(req: CommandRequest): Result<Plan> {
@@ -45,9 +61,15 @@ export class Ops {
     return result;
   }
 
-  /** Runs a plan; returns a reply for the requester alone, if there is one. */
-  async execute(plan: Plan): Promise<Reply | undefined> {
+  /**
+   * Runs a plan; returns a reply for the requester alone, if there is one. A plan that needs
+   * approval goes to the gate unless `approvedBy` says an approver already approved it.
+   */
+  async execute(plan: Plan, opts: { approvedBy?: string } = {}): Promise<Reply | undefined> {
     if (plan.kind === "help") return ephemeral(plan.text);
+    if ("approval" in plan && plan.approval && !opts.approvedBy && !("dryRun" in plan && plan.dryRun)) {
+      return this.gate(plan as GatedPlan);
+    }
     const handler = this.handlers[plan.kind] as Handler<Plan>;
     return handler(plan);
   }

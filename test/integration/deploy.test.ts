@@ -4,10 +4,11 @@ import { type Harness, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
 
 const project = uniqueName("web");
-const port = freePort();
+let port: number;
 let h: Harness;
 
 beforeAll(async () => {
+  port = await freePort();
   h = await startHarness({
     [project]: { image: "web", tag: "v1", ports: [`${port}:80`], verify: "2s", env: { LOG_LEVEL: "info" } },
   });

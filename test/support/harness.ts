@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import type Docker from "dockerode";
 import { loadEnv } from "../../src/env.js";
@@ -50,6 +53,8 @@ export type Harness = {
   /** Redis key prefix of this harness's queue and records. */
   prefix: string;
   fleet: Fleet;
+  /** The same fleet as a file (JSON is YAML), for bot or worker processes a test spawns. */
+  fleetFile: string;
   fleetEnv: FleetEnv;
   slack: SlackStandIn;
   port: number;
@@ -71,7 +76,10 @@ export async function startHarness(
   opts: { roles?: Role[]; graceMs?: number } = {},
 ): Promise<Harness> {
   const fleetEnv = readFleetEnv();
-  const fleet = fleetSchema.parse(testFleetInput(fleetEnv, projects));
+  const input = testFleetInput(fleetEnv, projects);
+  const fleet = fleetSchema.parse(input);
+  const fleetFile = join(mkdtempSync(join(tmpdir(), "dockops-fleet-")), "fleet.yml");
+  writeFileSync(fleetFile, JSON.stringify(input, null, 2));
   const slack = new SlackStandIn();
   await slack.start();
   const logs: string[] = [];
@@ -111,6 +119,7 @@ export async function startHarness(
   return {
     prefix,
     fleet,
+    fleetFile,
     fleetEnv,
     slack,
     port: runtime.port ?? 0,

@@ -73,10 +73,23 @@ export type Harness = {
 /** The real bot and a real worker in this process, on the shared fleet, with a private queue. */
 export async function startHarness(
   projects: Record<string, ProjectInput>,
-  opts: { roles?: Role[]; graceMs?: number } = {},
+  opts: {
+    roles?: Role[];
+    graceMs?: number;
+    /** Another Redis than the fleet's (fault tests that restart it). */
+    redisUrl?: string;
+    /** Hosts and environments added to the shared fleet's. */
+    hosts?: FleetInput["hosts"];
+    environments?: FleetInput["environments"];
+  } = {},
 ): Promise<Harness> {
-  const fleetEnv = readFleetEnv();
-  const input = testFleetInput(fleetEnv, projects);
+  const fleetEnv = { ...readFleetEnv(), ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}) };
+  const shared = testFleetInput(fleetEnv, projects);
+  const input: FleetInput = {
+    ...shared,
+    hosts: { ...shared.hosts, ...opts.hosts },
+    environments: { ...shared.environments, ...opts.environments },
+  };
   const fleet = fleetSchema.parse(input);
   const fleetFile = join(mkdtempSync(join(tmpdir(), "dockops-fleet-")), "fleet.yml");
   writeFileSync(fleetFile, JSON.stringify(input, null, 2));

@@ -42,7 +42,6 @@ export class DeployService {
     let notice: Reply | undefined;
     try {
       ref = await chat.post(plan.channel, renderDeploy({ meta, hosts: {} }));
-      await store.setMessage(meta.id, ref);
     } catch (err) {
       log.warn(
         { err: errorMessage(err), deployId: meta.id, channel: plan.channel },
@@ -53,6 +52,8 @@ export class DeployService {
       );
     }
     try {
+      // Without the message in the record no one could follow the deploy: both, or neither.
+      if (ref) await store.setMessage(meta.id, ref);
       await queue.enqueueDeploys(
         plan.hosts.map((host) => ({
           deployId: meta.id,

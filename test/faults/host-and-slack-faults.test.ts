@@ -28,7 +28,7 @@ beforeAll(async () => {
         downhost: { docker: "tcp://10.250.0.2:2399", timeout: "2s" },
         hanghost: { docker: `tcp://127.0.0.1:${hangPort}`, timeout: "2s" },
       },
-      environments: { mixed: { channel: "CMIXED", hosts: ["serverA", "downhost", "hanghost"] } },
+      environments: { mixed: { channel: "CMIXED", hosts: ["serverA", "serverC", "downhost", "hanghost"] } },
     },
   );
 });
@@ -58,10 +58,12 @@ async function deployAndWait(text: string, channel = "CMIXED"): Promise<string> 
 }
 
 describe("faults around a deploy", () => {
-  it("a host that is down or hangs fails alone, named, while the others deploy", async () => {
+  it("a host that is down or hangs fails alone, named, while the others deploy (one over TLS)", async () => {
     const text = await deployAndWait(`${project}:v1 mixed`);
-    expect(text).toMatch(/partly failed \(2 of 3 hosts\)/);
+    expect(text).toMatch(/partly failed \(2 of 4 hosts\)/);
     expect(text).toMatch(/\*serverA\*: running/);
+    expect(text).toMatch(/\*serverC\*: running/);
+    expect(await httpGet(`http://${h.addr.serverC}:${port}/`)).toEqual({ status: 200, body: "web v1" });
     expect(text).toMatch(/\*downhost\*: failed.*host downhost is unreachable \(ECONNREFUSED\)/);
     expect(text).toMatch(/\*hanghost\*: failed.*host hanghost is unreachable/);
     expect(await httpGet(`http://${h.addr.serverA}:${port}/`)).toEqual({ status: 200, body: "web v1" });

@@ -10,6 +10,7 @@ import { type Role, type Runtime, startRuntime } from "../../src/runtime.js";
 import { dockerFor, removeProject } from "./docker.js";
 import { type FleetEnv, need, readFleetEnv } from "./fleet-env.js";
 import { uniqueName } from "./names.js";
+import { recordOutput } from "./secret-scan.js";
 import { sendSigned, slashCommandBody } from "./signed-request.js";
 import { SlackStandIn } from "./slack-standin.js";
 
@@ -153,6 +154,8 @@ export async function startHarness(
     },
     close: async () => {
       await runtime.close();
+      recordOutput(`${prefix}-slack`, slack.allText().join("\n"));
+      recordOutput(`${prefix}-log`, logs.join(""));
       await Promise.all(
         Object.keys(projects).flatMap((p) => HOSTS.map((h) => removeProject(docker[h], p).catch(() => {}))),
       );

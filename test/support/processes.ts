@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Harness } from "./harness.js";
+import { recordOutput } from "./secret-scan.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -26,7 +27,12 @@ export function spawnRole(h: Harness, role: "worker" | "bot", env: Record<string
   const output: string[] = [];
   child.stdout?.on("data", (d: Buffer) => output.push(d.toString()));
   child.stderr?.on("data", (d: Buffer) => output.push(d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code) => {
+      recordOutput(`${h.prefix}-${role}-${child.pid}`, output.join(""));
+      resolve(code);
+    }),
+  );
   return { child, output, exited };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseEncryptionKey } from "./config/cipher.js";
 import { ConfigError } from "./errors.js";
 
 const schema = z.object({
@@ -14,6 +15,14 @@ const schema = z.object({
   FLEET_FILE: z.string().min(1).default("./fleet.yml"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** 32 bytes as 64 hex characters or base64; encrypts config secrets at rest. */
+  CONFIG_ENCRYPTION_KEY: z
+    .string()
+    .refine(
+      (v) => parseEncryptionKey(v) !== undefined,
+      "write 32 random bytes as hex or base64 (openssl rand -base64 32)",
+    )
+    .optional(),
 });
 
 export type AppEnv = z.infer<typeof schema>;

@@ -68,7 +68,7 @@ export type Harness = {
 /** The real bot and a real worker in this process, on the shared fleet, with a private queue. */
 export async function startHarness(
   projects: Record<string, ProjectInput>,
-  opts: { roles?: Role[]; graceMs?: number } = {},
+  opts: { roles?: Role[]; graceMs?: number; configEncryptionKey?: string } = {},
 ): Promise<Harness> {
   const fleetEnv = readFleetEnv();
   const fleet = fleetSchema.parse(testFleetInput(fleetEnv, projects));
@@ -88,6 +88,7 @@ export async function startHarness(
     PORT: "0",
     REDIS_URL: need(fleetEnv, "REDIS_URL"),
     LOG_LEVEL: "debug",
+    CONFIG_ENCRYPTION_KEY: opts.configEncryptionKey,
   });
   const prefix = uniqueName("q");
   const runtime: Runtime = await startRuntime({

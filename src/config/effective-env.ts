@@ -14,15 +14,18 @@ export class MissingKeyError extends Error {
   }
 }
 
-/** The project's `env` from the fleet file, overlaid with the stored config revision. */
-export function effectiveEnvironment(input: {
+/** Where an environment's config comes from: fleet defaults, a stored revision, how to read secrets. */
+export type ConfigSource = {
   project: string;
   env: string;
   defaults: Record<string, string>;
   revision: ConfigRevision | undefined;
   patterns: readonly string[];
   cipher: ConfigCipher | undefined;
-}): EffectiveEnvironment {
+};
+
+/** The project's `env` from the fleet file, overlaid with the stored config revision. */
+export function effectiveEnvironment(input: ConfigSource): EffectiveEnvironment {
   const values = { ...input.defaults };
   const secrets = Object.entries(input.defaults)
     .filter(([key]) => matchesSecretPattern(key, input.patterns))

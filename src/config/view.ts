@@ -1,20 +1,13 @@
 import { maskValue } from "../secrets/mask.js";
 import { matchesSecretPattern } from "../secrets/patterns.js";
-import { type ConfigCipher, secretAad } from "./cipher.js";
-import type { ConfigRevision } from "./config-store.js";
+import { secretAad } from "./cipher.js";
+import type { ConfigSource } from "./effective-env.js";
 
 /** One key as chat shows it; `clear` is missing for a secret that cannot be decrypted here. */
 export type ViewEntry = { key: string; clear?: string; secret: boolean; source: "stored" | "fleet" };
 
 /** The effective config of one environment, for display: fleet defaults overlaid with a revision. */
-export function configView(input: {
-  project: string;
-  env: string;
-  defaults: Record<string, string>;
-  revision: ConfigRevision | undefined;
-  patterns: readonly string[];
-  cipher: ConfigCipher | undefined;
-}): Map<string, ViewEntry> {
+export function configView(input: ConfigSource): Map<string, ViewEntry> {
   const view = new Map<string, ViewEntry>();
   for (const [key, value] of Object.entries(input.defaults)) {
     view.set(key, { key, clear: value, secret: matchesSecretPattern(key, input.patterns), source: "fleet" });

@@ -37,12 +37,9 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops } {
   const runConfig = config.run.bind(config);
   // The button under a config change: the same as typing `/deploy <project> <env>` there.
   const redeploy = async (req: ActionRequest) => {
-    const result = ops.plan({
-      command: "deploy",
-      text: req.value,
-      user: req.user,
-      channel: req.message?.channel ?? "",
-    });
+    const env = req.value.split(" ")[1] ?? "";
+    const channel = req.message?.channel || fleet.environments[env]?.channel || "";
+    const result = ops.plan({ command: "deploy", text: req.value, user: req.user, channel });
     return result.ok ? ops.execute(result.plan) : ephemeral(result.message);
   };
   const ops: Ops = new Ops(

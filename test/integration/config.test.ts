@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buttonPressBody } from "../support/button.js";
+import { finishedDeployMessage } from "../support/deploy-message.js";
 import { managedContainers } from "../support/docker.js";
 import { envInside } from "../support/exec.js";
 import { type Harness, SIGNING_SECRET, startHarness } from "../support/harness.js";
@@ -68,28 +69,10 @@ async function say(
   };
 }
 
-/** Waits for the deploy message posted after `before` calls to reach a final state. */
-async function finishedDeploy(before: number): Promise<string> {
-  const post = await h.slack.waitFor(
-    () => h.slack.calls.slice(before).find((c) => c.method === "chat.postMessage"),
-    10_000,
-    "the deploy message",
-  );
-  const ts = String(post.args.__ts);
-  return h.slack.waitFor(
-    () => {
-      const text = h.slack.messageText(ts);
-      return text && /Deployed|failed/.test(text.split("\n")[0] ?? "") ? text : undefined;
-    },
-    60_000,
-    "the deploy to finish",
-  );
-}
-
 async function deploy(text: string): Promise<string> {
   const before = h.slack.calls.length;
   expect((await h.command("/deploy", text)).status).toBe(200);
-  return finishedDeploy(before);
+  return finishedDeployMessage(h.slack, before, 60_000);
 }
 
 async function envOnServerA(): Promise<Record<string, string>> {
@@ -162,7 +145,7 @@ describe("/config end to end", () => {
     expect((await sendSigned(`http://127.0.0.1:${h.port}`, press, { secret: SIGNING_SECRET })).status).toBe(
       200,
     );
-    const third = await finishedDeploy(before);
+    const third = await finishedDeployMessage(h.slack, before, 60_000);
     expect(third).toContain(`Deployed *${project}:v1* to *beta* on serverA, serverB with config r4`);
     expect((await envOnServerA()).APP_MODE).toBe("one");
   });

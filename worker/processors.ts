@@ -24,6 +24,7 @@ export type WorkerDeps = {
   prefix: string;
   log: Logger;
   graceMs?: number;
+  stepDelayMs?: number;
   /** From CONFIG_ENCRYPTION_KEY; needed to run a config that holds secrets. */
   cipher?: ConfigCipher;
 };

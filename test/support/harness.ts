@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import type Docker from "dockerode";
 import { loadEnv } from "../../src/env.js";
@@ -50,6 +53,8 @@ export type Harness = {
   /** Redis key prefix of this harness's queue and records. */
   prefix: string;
   fleet: Fleet;
+  /** The same fleet as a file (JSON is YAML), for bot or worker processes a test spawns. */
+  fleetFile: string;
   fleetEnv: FleetEnv;
   slack: SlackStandIn;
   port: number;
@@ -68,10 +73,27 @@ export type Harness = {
 /** The real bot and a real worker in this process, on the shared fleet, with a private queue. */
 export async function startHarness(
   projects: Record<string, ProjectInput>,
-  opts: { roles?: Role[]; graceMs?: number; configEncryptionKey?: string } = {},
+  opts: {
+    roles?: Role[];
+    graceMs?: number;
+    /** Another Redis than the fleet's (fault tests that restart it). */
+    redisUrl?: string;
+    /** Hosts and environments added to the shared fleet's. */
+    hosts?: FleetInput["hosts"];
+    environments?: FleetInput["environments"];
+    configEncryptionKey?: string;
+  } = {},
 ): Promise<Harness> {
-  const fleetEnv = readFleetEnv();
-  const fleet = fleetSchema.parse(testFleetInput(fleetEnv, projects));
+  const fleetEnv = { ...readFleetEnv(), ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}) };
+  const shared = testFleetInput(fleetEnv, projects);
+  const input: FleetInput = {
+    ...shared,
+    hosts: { ...shared.hosts, ...opts.hosts },
+    environments: { ...shared.environments, ...opts.environments },
+  };
+  const fleet = fleetSchema.parse(input);
+  const fleetFile = join(mkdtempSync(join(tmpdir(), "dockops-fleet-")), "fleet.yml");
+  writeFileSync(fleetFile, JSON.stringify(input, null, 2));
   const slack = new SlackStandIn();
   await slack.start();
   const logs: string[] = [];
@@ -112,6 +134,7 @@ export async function startHarness(
   return {
     prefix,
     fleet,
+    fleetFile,
     fleetEnv,
     slack,
     port: runtime.port ?? 0,

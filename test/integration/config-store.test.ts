@@ -1,7 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -14,60 +12,25 @@ import { fleetSchema } from "../../src/fleet/schema.js";
 import { need, readFleetEnv } from "../support/fleet-env.js";
 import { testFleetInput } from "../support/harness.js";
 import { uniqueName } from "../support/names.js";
+import { localFreePort, type RedisServer, startRedisServer } from "../support/redis-server.js";
 
 const shared = new Redis(need(readFleetEnv(), "REDIS_URL"));
 afterAll(async () => {
   await shared.quit();
 });
 
-async function osFreePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A throwaway redis-server with AOF on, so the test can kill -9 it without touching the fleet's. */
-async function startRedis(port: number, dir: string): Promise<{ child: ChildProcess; redis: Redis }> {
-  const child = spawn(
-    "redis-server",
-    [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--appendonly",
-      "yes",
-      "--dir",
-      dir,
-      "--save",
-      "",
-      "--daemonize",
-      "no",
-    ],
-    { stdio: "ignore" },
-  );
-  const redis = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
+/** A throwaway AOF Redis with a client; kill -9 it and start it again on the same dir. */
+async function startRedis(port: number, dir: string): Promise<{ server: RedisServer; redis: Redis }> {
+  const server = await startRedisServer({ port, dir });
+  const redis = new Redis(server.url, { maxRetriesPerRequest: 0 });
   redis.on("error", () => {});
-  const deadline = Date.now() + 10_000;
-  while (true) {
-    try {
-      await redis.connect();
-      await redis.ping();
-      return { child, redis };
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      redis.disconnect();
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  return { server, redis };
 }
 
 describe("config store", () => {
   it("a Redis killed with -9 and restarted with AOF loses no revision", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dockops-aof-"));
-    const port = await osFreePort();
+    const port = await localFreePort();
     const cipher = new ConfigCipher(randomBytes(32));
     const secret = `pw-${randomBytes(8).toString("hex")}`;
     let server = await startRedis(port, dir);
@@ -88,8 +51,7 @@ describe("config store", () => {
       await store.change("a1", "beta", { op: "revert", revision: 1 }, "U1");
       const before = await server.redis.hgetall(store.key("a1", "beta"));
       server.redis.disconnect();
-      server.child.kill("SIGKILL");
-      await new Promise((resolve) => server.child.once("exit", resolve));
+      await server.server.kill();
 
       server = await startRedis(port, dir);
       const after = new ConfigStore(server.redis, "aof");
@@ -102,7 +64,7 @@ describe("config store", () => {
       );
     } finally {
       server.redis.disconnect();
-      server.child.kill("SIGKILL");
+      await server.server.kill();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -64,10 +64,12 @@ export class ConfigService {
       if (!cipher && plan.entries.some((e) => secret(e.key, e.secret))) return ephemeral(`:x: ${NO_KEY}`);
       const entries: Record<string, StoredEntry> = {};
       for (const e of plan.entries) {
-        entries[e.key] =
-          secret(e.key, e.secret) && cipher
-            ? { v: cipher.encrypt(e.value, secretAad(plan.project, plan.env, e.key)), s: true }
-            : { v: e.value };
+        const aad = secretAad(plan.project, plan.env, e.key);
+        const stored = current?.entries[e.key];
+        if (!secret(e.key, e.secret) || !cipher) entries[e.key] = { v: e.value };
+        // The same secret again keeps its ciphertext, so it counts as unchanged.
+        else if (stored?.s && this.sameSecret(stored.v, e.value, aad)) entries[e.key] = stored;
+        else entries[e.key] = { v: cipher.encrypt(e.value, aad), s: true };
       }
       const outcome = await store.change(plan.project, plan.env, { op: "set", entries }, plan.requestedBy);
       if (outcome.status === "secret") continue;
@@ -166,6 +168,14 @@ export class ConfigService {
       cipher,
     });
     return { view, head: revision?.rev ?? 0 };
+  }
+
+  private sameSecret(stored: string, value: string, aad: string): boolean {
+    try {
+      return this.deps.cipher?.decrypt(stored, aad) === value;
+    } catch {
+      return false;
+    }
   }
 
   private logChange(plan: ConfigPlan, revision: number, keys: string[]): void {

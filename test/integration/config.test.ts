@@ -161,7 +161,9 @@ describe("/config end to end", () => {
       `*${project}/beta* \`API_TOKEN\` = \`••••${TOKEN.slice(-2)}\` (secret)`,
     );
     expect((await say("/config", `get ${project} beta NOPE`)).text).toContain("`NOPE` is not set");
-    // Setting a secret key again without --secret keeps it secret.
+    // The same secret again is no change; a new value without --secret stays secret.
+    const same = await say("/config", `set ${project} beta API_TOKEN=${TOKEN}`);
+    expect(same.text).toContain("still r4");
     const again = await say("/config", `set ${project} beta SESSION_SALT=${SALT}x`);
     expect(again.text).toContain(`\`SESSION_SALT\`=\`••••${`${SALT}x`.slice(-2)}\` (secret)`);
     expect((await say("/config", `unset ${project} beta SESSION_SALT`)).text).toContain(

@@ -1,11 +1,13 @@
+import { type ConfigPlan, configHelp, planConfig } from "./config.js";
 import type { CommandContext } from "./context.js";
 import { type DeployPlan, deployHelp, planDeploy } from "./deploy.js";
+import { envHelp, planEnv } from "./env.js";
 import { type HelpEntry, type HelpPlan, renderHelp } from "./help.js";
 import { planned, type Result, usage } from "./result.js";
 import { closest, truncateWord } from "./suggest.js";
 import { MAX_COMMAND_LENGTH, tokenize } from "./tokenize.js";
 
-export type Plan = DeployPlan | HelpPlan;
+export type Plan = DeployPlan | HelpPlan | ConfigPlan;
 
 type CommandModule = HelpEntry & { plan: (text: string, ctx: CommandContext) => Result<Plan> };
 
@@ -17,7 +19,11 @@ const opsHelp: HelpEntry = {
 };
 
 /** Every chat command the bot registers; the Slack manifest and help text are read from this list. */
-export const COMMANDS: readonly CommandModule[] = [{ ...deployHelp, plan: planDeploy }];
+export const COMMANDS: readonly CommandModule[] = [
+  { ...deployHelp, plan: planDeploy },
+  { ...configHelp, plan: planConfig },
+  { ...envHelp, plan: planEnv },
+];
 
 export const SLASH_COMMANDS: readonly string[] = [...COMMANDS.map((c) => c.name), opsHelp.name];
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseEncryptionKey } from "./config/cipher.js";
 import { ConfigError } from "./errors.js";
 
 const schema = z.object({
@@ -23,6 +24,14 @@ const schema = z.object({
     .default("dockops"),
   /** Fault testing only: pause this long after each deploy step, so a test can kill the worker at a known step. */
   DOCKOPS_FAULT_STEP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** 32 bytes as 64 hex characters or base64; encrypts config secrets at rest. */
+  CONFIG_ENCRYPTION_KEY: z
+    .string()
+    .refine(
+      (v) => parseEncryptionKey(v) !== undefined,
+      "write 32 random bytes as hex or base64 (openssl rand -base64 32)",
+    )
+    .optional(),
 });
 
 export type AppEnv = z.infer<typeof schema>;

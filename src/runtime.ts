@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { createProcessors } from "../worker/processors.js";
 import { startWorker } from "../worker/start-worker.js";
+import { ConfigCipher, parseEncryptionKey } from "./config/cipher.js";
 import { DeployWatcher } from "./core/deploy-watcher.js";
 import { DeployStore } from "./deploys/store.js";
 import { DockerHosts } from "./docker/connect.js";
@@ -44,6 +45,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     return r;
   };
   const store = new DeployStore(redis("client"), prefix);
+  const key = env.CONFIG_ENCRYPTION_KEY ? parseEncryptionKey(env.CONFIG_ENCRYPTION_KEY) : undefined;
+  const cipher = key ? new ConfigCipher(key) : undefined;
   let port: number | undefined;
 
   if (opts.roles.includes("worker")) {
@@ -60,6 +63,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       log: workerLog,
       graceMs: opts.graceMs,
       stepDelayMs: env.DOCKOPS_FAULT_STEP_DELAY_MS,
+      cipher,
     });
     const worker: Worker = startWorker(redis("worker"), processors, workerLog, {
       concurrency: env.WORKER_CONCURRENCY,
@@ -93,7 +97,16 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       },
     });
     const chat = new SlackChat(app.client);
-    const { ops } = createBotCore({ fleet, redis: redis("client"), prefix, store, queue, chat, log });
+    const { ops } = createBotCore({
+      fleet,
+      redis: redis("client"),
+      prefix,
+      store,
+      queue,
+      chat,
+      log,
+      cipher,
+    });
     registerCommands(app, ops, log);
     registerActions(app, ops, log);
     const events: QueueEvents = createQueueEvents(redis("worker"), prefix);

@@ -7,7 +7,14 @@ import type { JobQueue } from "../queue/queues.js";
 import { type Chat, ephemeral, type MessageRef, type Reply } from "./message.js";
 import { renderDeploy } from "./render-deploy.js";
 
-export type DeployServiceDeps = { store: DeployStore; queue: JobQueue; chat: Chat; log: Logger };
+export type DeployServiceDeps = {
+  store: DeployStore;
+  queue: JobQueue;
+  chat: Chat;
+  log: Logger;
+  /** The latest stored config revision; every host of one deploy runs with the same one. */
+  configRevision?: (project: string, env: string) => Promise<number>;
+};
 
 /** Turns a validated deploy plan into a record, a channel message and one job per host. */
 export class DeployService {
@@ -20,6 +27,13 @@ export class DeployService {
         `Dry run: would deploy *${plan.project}:${plan.tag}* (${plan.image}) to *${plan.env}* on ${plan.hosts.join(", ")}. Nothing was done.`,
       );
     }
+    let configRevision: number | undefined;
+    try {
+      configRevision = await this.deps.configRevision?.(plan.project, plan.env);
+    } catch (err) {
+      log.error({ err: errorMessage(err) }, "config revision not read");
+      return ephemeral(new QueueUnavailableError(errorMessage(err)).message);
+    }
     const meta: DeployMeta = {
       id: newDeployId(),
       project: plan.project,
@@ -29,6 +43,7 @@ export class DeployService {
       requestedBy: plan.requestedBy,
       channel: plan.channel,
       createdAt: Date.now(),
+      ...(configRevision !== undefined ? { configRevision } : {}),
     };
     try {
       await store.create(meta);
@@ -62,6 +77,7 @@ export class DeployService {
           host,
           tag: plan.tag,
           requestedBy: plan.requestedBy,
+          ...(configRevision !== undefined ? { configRevision } : {}),
         })),
       );
     } catch (err) {

@@ -27,7 +27,7 @@ export type GatedPlan = Exclude<Plan, { kind: "help" }> & { approval: ApprovalRu
  */
 export type ApprovalGate = (plan: GatedPlan) => Promise<Reply | undefined>;
 
-const refuseApproval: ApprovalGate = async (plan) =>
+export const refuseApproval: ApprovalGate = async (plan) =>
   ephemeral(
     `*${plan.env}* needs approval from ${plan.approval.approvers.map((a) => `<@${a}>`).join(", ")}; approval requests are not supported yet, so nothing was done.`,
   );

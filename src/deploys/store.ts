@@ -11,6 +11,8 @@ const metaSchema = z.object({
   channel: z.string(),
   createdAt: z.number(),
   message: z.object({ channel: z.string(), ts: z.string() }).optional(),
+  /** The stored config revision the deploy runs with (0: fleet file defaults only). */
+  configRevision: z.number().int().min(0).optional(),
 });
 export type DeployMeta = z.infer<typeof metaSchema>;
 

@@ -1,8 +1,12 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { ConfigCipher } from "../config/cipher.js";
+import { ConfigStore } from "../config/config-store.js";
+import { approversMayChangeConfig } from "../core/config-gate.js";
+import { ConfigService } from "../core/config-service.js";
 import { DeployService } from "../core/deploy-service.js";
-import type { Chat } from "../core/message.js";
-import { Ops } from "../core/ops.js";
+import { type Chat, ephemeral } from "../core/message.js";
+import { type ActionRequest, Ops, refuseApproval } from "../core/ops.js";
 import type { DeployStore } from "../deploys/store.js";
 import type { Fleet } from "../fleet/schema.js";
 import type { JobQueue } from "../queue/queues.js";
@@ -16,6 +20,8 @@ export type BotCoreDeps = {
   queue: JobQueue;
   chat: Chat;
   log: Logger;
+  /** From CONFIG_ENCRYPTION_KEY; without it config secrets can be neither stored nor read. */
+  cipher?: ConfigCipher;
 };
 
 /**
@@ -24,7 +30,24 @@ export type BotCoreDeps = {
  */
 export function createBotCore(deps: BotCoreDeps): { ops: Ops } {
   const { fleet, store, queue, chat, log } = deps;
-  const deploys = new DeployService({ store, queue, chat, log });
-  const ops = new Ops(fleet, { deploy: (plan) => deploys.start(plan) }, log, {});
+  const configStore = new ConfigStore(deps.redis, deps.prefix);
+  const configRevision = (project: string, env: string) => configStore.head(project, env);
+  const deploys = new DeployService({ store, queue, chat, log, configRevision });
+  const config = new ConfigService({ fleet, store: configStore, cipher: deps.cipher, log });
+  const runConfig = config.run.bind(config);
+  // The button under a config change: the same as typing `/deploy <project> <env>` there.
+  const redeploy = async (req: ActionRequest) => {
+    const env = req.value.split(" ")[1] ?? "";
+    const channel = req.message?.channel || fleet.environments[env]?.channel || "";
+    const result = ops.plan({ command: "deploy", text: req.value, user: req.user, channel });
+    return result.ok ? ops.execute(result.plan) : ephemeral(result.message);
+  };
+  const ops: Ops = new Ops(
+    fleet,
+    { deploy: (plan) => deploys.start(plan), config: runConfig },
+    log,
+    { "config-redeploy": redeploy },
+    approversMayChangeConfig(runConfig, refuseApproval),
+  );
   return { ops };
 }

@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +6,7 @@ import { httpGet } from "../support/docker.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
 import { kill, type Spawned, spawnRole, waitForOutput } from "../support/processes.js";
+import { localFreePort, type RedisServer, startRedisServer } from "../support/redis-server.js";
 
 /**
  * Redis (with AOF) killed and restarted under a running bot: a command sent while it is down is
@@ -17,61 +16,21 @@ import { kill, type Spawned, spawnRole, waitForOutput } from "../support/process
 const project = uniqueName("rr");
 const dir = mkdtempSync(join(tmpdir(), "dockops-redis-"));
 let redisPort: number;
-let redis: ChildProcess | undefined;
+let redis: RedisServer | undefined;
 let worker: Spawned | undefined;
 let port: number;
 let h: Harness;
 
-async function pickPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port: p } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return p;
-}
-
 async function startRedis(): Promise<void> {
-  const child = spawn(
-    "redis-server",
-    [
-      "--port",
-      String(redisPort),
-      "--bind",
-      "127.0.0.1",
-      "--dir",
-      dir,
-      "--appendonly",
-      "yes",
-      "--appendfsync",
-      "always",
-      "--save",
-      "",
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  redis = child;
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  const deadline = Date.now() + 10_000;
-  while (!out.includes("Ready to accept connections")) {
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`redis-server did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  redis = await startRedisServer({ port: redisPort, dir, fsync: "always" });
 }
 
 async function killRedis(): Promise<void> {
-  const child = redis;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.on("exit", resolve));
-  child.kill("SIGKILL");
-  await exited;
+  await redis?.kill();
 }
 
 beforeAll(async () => {
-  redisPort = await pickPort();
+  redisPort = await localFreePort();
   port = await freePort();
   await startRedis();
   h = await startHarness(

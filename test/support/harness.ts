@@ -82,6 +82,7 @@ export async function startHarness(
     /** Hosts and environments added to the shared fleet's. */
     hosts?: FleetInput["hosts"];
     environments?: FleetInput["environments"];
+    configEncryptionKey?: string;
   } = {},
 ): Promise<Harness> {
   const fleetEnv = { ...readFleetEnv(), ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}) };
@@ -110,6 +111,7 @@ export async function startHarness(
     PORT: "0",
     REDIS_URL: need(fleetEnv, "REDIS_URL"),
     LOG_LEVEL: "debug",
+    CONFIG_ENCRYPTION_KEY: opts.configEncryptionKey,
   });
   const prefix = uniqueName("q");
   const runtime: Runtime = await startRuntime({

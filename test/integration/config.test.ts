@@ -7,6 +7,7 @@ import { managedContainers } from "../support/docker.js";
 import { envInside } from "../support/exec.js";
 import { type Harness, SIGNING_SECRET, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
+import { registerSecret } from "../support/secret-scan.js";
 import { sendSigned } from "../support/signed-request.js";
 import { blocksText } from "../support/slack-standin.js";
 
@@ -16,6 +17,8 @@ const ENCRYPTION_KEY = randomBytes(32).toString("base64");
 const SALT = `salt-${randomBytes(10).toString("hex")}`;
 const TOKEN = `tok-${randomBytes(10).toString("hex")}`;
 const PROD_PASSWORD = `pw-${randomBytes(10).toString("hex")}`;
+// The end-of-run scan also looks for them in every other test's chat and logs.
+for (const secret of [SALT, TOKEN, PROD_PASSWORD]) registerSecret(secret);
 let h: Harness;
 let redis: Redis;
 

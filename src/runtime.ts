@@ -89,7 +89,17 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       },
     });
     const chat = new SlackChat(app.client);
-    const { ops } = createBotCore({ fleet, redis: redis("client"), prefix, store, queue, chat, log });
+    const { ops } = createBotCore({
+      fleet,
+      redis: redis("client"),
+      prefix,
+      store,
+      queue,
+      chat,
+      log,
+      hosts: new DockerHosts(fleet.hosts),
+      registry: new RegistryClient(fleet.registry),
+    });
     registerCommands(app, ops, log);
     registerActions(app, ops, log);
     const events: QueueEvents = createQueueEvents(redis("worker"), prefix);

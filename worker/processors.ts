@@ -7,6 +7,7 @@ import type { Fleet } from "../src/fleet/schema.js";
 import { JOB_NAMES } from "../src/jobs/schemas.js";
 import type { RegistryClient } from "../src/registry/client.js";
 import { processDeploy } from "./deploy/process-deploy.js";
+import { processPrune } from "./prune/process-prune.js";
 import type { Processors } from "./start-worker.js";
 
 export type WorkerDeps = {
@@ -33,5 +34,6 @@ export function createProcessors(deps: WorkerDeps): Processors {
   };
   return {
     [JOB_NAMES.deploy]: (job) => processDeploy(job, deployDeps),
+    [JOB_NAMES.prune]: (job) => processPrune(job, deps),
   };
 }

@@ -1,11 +1,21 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { DeployService } from "../core/deploy-service.js";
+import { HistoryService } from "../core/history-service.js";
+import { ImagesService } from "../core/images-service.js";
+import { JobsService } from "../core/jobs-service.js";
+import { LogsService, type SecretsFor } from "../core/logs-service.js";
 import type { Chat } from "../core/message.js";
 import { Ops } from "../core/ops.js";
+import { PruneService } from "../core/prune-service.js";
+import { StatusService } from "../core/status-service.js";
 import type { DeployStore } from "../deploys/store.js";
+import type { DockerHosts } from "../docker/connect.js";
+import { projectLogs } from "../docker/project-logs.js";
+import { fleetReader } from "../docker/snapshot.js";
 import type { Fleet } from "../fleet/schema.js";
 import type { JobQueue } from "../queue/queues.js";
+import type { RegistryClient } from "../registry/client.js";
 
 export type BotCoreDeps = {
   fleet: Fleet;
@@ -16,7 +26,16 @@ export type BotCoreDeps = {
   queue: JobQueue;
   chat: Chat;
   log: Logger;
+  /** Read-only Docker access for /status, /hosts, /logs, /images (changes go through workers). */
+  hosts: DockerHosts;
+  registry: RegistryClient;
+  /** Secret values to mask in logs; the config store provides them. */
+  secretsFor?: SecretsFor;
+  /** How long a live read waits for one host before showing it as unreachable. */
+  readTimeoutMs?: number;
 };
+
+export const READ_TIMEOUT_MS = 5_000;
 
 /**
  * Builds the services behind every command and button, adapter-free: the Slack app and the
@@ -24,7 +43,36 @@ export type BotCoreDeps = {
  */
 export function createBotCore(deps: BotCoreDeps): { ops: Ops } {
   const { fleet, store, queue, chat, log } = deps;
+  const timeoutMs = deps.readTimeoutMs ?? READ_TIMEOUT_MS;
+  const read = fleetReader(deps.hosts);
   const deploys = new DeployService({ store, queue, chat, log });
-  const ops = new Ops(fleet, { deploy: (plan) => deploys.start(plan) }, log, {});
+  const status = new StatusService({ fleet, read, timeoutMs });
+  const history = new HistoryService(store);
+  const logs = new LogsService({
+    read: (host, q) => projectLogs(host, () => deps.hosts.get(host), q),
+    chat,
+    secretsFor: deps.secretsFor ?? (() => []),
+    timeoutMs,
+  });
+  const images = new ImagesService({ registry: deps.registry, read, timeoutMs });
+  const jobs = new JobsService({ queue, store, chat, log });
+  const prune = new PruneService({ queue, log });
+  const ops = new Ops(
+    fleet,
+    {
+      deploy: (plan) => deploys.start(plan),
+      status: (plan) => status.status(plan),
+      hosts: (plan) => status.hosts(plan),
+      history: (plan) => history.history(plan),
+      logs: (plan) => logs.logs(plan),
+      images: (plan) => images.images(plan),
+      jobs: (plan) => jobs.jobs(plan),
+      job: (plan) => jobs.job(plan),
+      cancel: (plan) => jobs.cancel(plan),
+      prune: (plan) => prune.prune(plan),
+    },
+    log,
+    {},
+  );
   return { ops };
 }

@@ -78,6 +78,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
       step: async (text, extra) => {
         await save({ step: text, ...extra });
         await job.updateProgress({ step: text });
+        await job.log(`${new Date().toISOString()} ${text}`);
         log.info({ step: text }, "deploy step");
       },
     });

@@ -35,7 +35,8 @@ export function parseOptions(
         return usage(`\`--${name}\` needs a value`);
       }
       values[name] = value;
-    } else if (known.has(name) && eq === -1) {
+    } else if (known.has(name)) {
+      if (eq !== -1) return usage(`\`--${name}\` takes no value`);
       flags.add(name);
     } else {
       return usage(`unknown option \`--${truncateWord(name)}\``);

@@ -46,7 +46,7 @@ export function renderImages(
   const created = (r: TagRow) => ("created" in r && r.created !== undefined ? r.created : -1);
   const sorted = [...rows].sort((a, b) => created(b) - created(a) || a.tag.localeCompare(b.tag));
   const table = sorted.slice(0, SHOWN).map((r) => {
-    if ("error" in r) return [r.tag, "?", "?", `(${r.error})`];
+    if ("error" in r) return [`  ${r.tag}`, "?", "?", `(${r.error})`];
     const places = where.get(r.digest) ?? [];
     return [
       places.length > 0 ? `* ${r.tag}` : `  ${r.tag}`,

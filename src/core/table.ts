@@ -3,7 +3,7 @@
  * Cells lose backticks so a value can never close the block early.
  */
 export function codeTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const clean = (cell: string) => cell.replace(/`/g, "'").replace(/\s+/g, " ");
+  const clean = (cell: string) => cell.replace(/`/g, "'").replace(/[\r\n\t]+/g, " ");
   const all = [headers, ...rows].map((row) => row.map(clean));
   const widths = headers.map((_, i) => Math.max(...all.map((row) => (row[i] ?? "").length)));
   const line = (row: string[]) =>

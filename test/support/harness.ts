@@ -17,7 +17,11 @@ export type HostName = (typeof HOSTS)[number];
 type ProjectInput = FleetInput["projects"][string];
 
 /** The shared test fleet as a fleet file would describe it, with the given projects. */
-export function testFleetInput(fe: FleetEnv, projects: Record<string, ProjectInput>): FleetInput {
+export function testFleetInput(
+  fe: FleetEnv,
+  projects: Record<string, ProjectInput>,
+  extraHosts: FleetInput["hosts"] = {},
+): FleetInput {
   return {
     registry: {
       url: need(fe, "REGISTRY_URL"),
@@ -37,6 +41,7 @@ export function testFleetInput(fe: FleetEnv, projects: Record<string, ProjectInp
         },
         timeout: "10s",
       },
+      ...extraHosts,
     },
     environments: {
       beta: { channel: "CBETA", hosts: ["serverA", "serverB"] },
@@ -68,10 +73,15 @@ export type Harness = {
 /** The real bot and a real worker in this process, on the shared fleet, with a private queue. */
 export async function startHarness(
   projects: Record<string, ProjectInput>,
-  opts: { roles?: Role[]; graceMs?: number } = {},
+  opts: {
+    roles?: Role[];
+    graceMs?: number;
+    /** More fleet hosts, in no environment: e.g. one at a closed port, to test unreachable hosts. */
+    extraHosts?: FleetInput["hosts"];
+  } = {},
 ): Promise<Harness> {
   const fleetEnv = readFleetEnv();
-  const fleet = fleetSchema.parse(testFleetInput(fleetEnv, projects));
+  const fleet = fleetSchema.parse(testFleetInput(fleetEnv, projects, opts.extraHosts));
   const slack = new SlackStandIn();
   await slack.start();
   const logs: string[] = [];

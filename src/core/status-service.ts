@@ -63,26 +63,29 @@ export function renderStatus(plan: StatusPlan, snapshots: readonly HostSnapshot[
 }
 
 export function renderHosts(fleet: Fleet, snapshots: readonly HostSnapshot[]): string {
+  const projectsOn = new Map<string, string[]>();
   const rows = snapshots.map((snap) => {
     const spec = fleet.hosts[snap.host];
     const kind = spec ? connectionKind(spec) : NONE;
     const connection = kind === "plain TCP" ? "plain TCP (INSECURE)" : kind;
     if (!snap.reachable) return [snap.host, `no (${snap.reason})`, NONE, NONE, connection, NONE];
     const projects = [...new Set(snap.managed.map((c) => c.project))].sort();
-    const shown = projects.length > 6 ? [...projects.slice(0, 6), `+${projects.length - 6}`] : projects;
+    if (projects.length > 0) projectsOn.set(snap.host, projects);
     return [
       snap.host,
       "yes",
       snap.dockerVersion,
       `${snap.running}/${snap.total}`,
       connection,
-      shown.join(", ") || NONE,
+      String(projects.length),
     ];
   });
   const lines = [
     "*Hosts*",
     codeTable(["HOST", "REACHABLE", "DOCKER", "RUNNING/TOTAL", "CONNECTION", "PROJECTS"], rows),
   ];
+  // Listed below the table: a host may carry many projects, which would make a row unreadably wide.
+  for (const [host, projects] of projectsOn) lines.push(`• *${host}*: ${projects.join(", ")}`);
   const insecure = snapshots
     .map((s) => s.host)
     .filter((h) => {

@@ -114,8 +114,9 @@ describe("renderHosts", () => {
       { host: "serverB", reachable: true, dockerVersion: "24.0.7", running: 0, total: 0, managed: [] },
       { host: "serverC", reachable: false, reason: "no answer within 5s" },
     ]);
-    expect(text).toMatch(/serverA +yes +20\.10\.24 +2\/5 +unix socket +a1\n/);
-    expect(text).toMatch(/serverB +yes +24\.0\.7 +0\/0 +TLS +—/);
+    expect(text).toMatch(/serverA +yes +20\.10\.24 +2\/5 +unix socket +1\n/);
+    expect(text).toContain("\n• *serverA*: a1\n");
+    expect(text).toMatch(/serverB +yes +24\.0\.7 +0\/0 +TLS +0\n/);
     expect(text).toMatch(/serverC +no \(no answer within 5s\) +— +— +plain TCP \(INSECURE\) +—/);
     expect(text).toContain(":warning: serverC: Docker API over plain TCP without TLS");
   });

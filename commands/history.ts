@@ -1,8 +1,7 @@
 import type { CommandContext } from "./context.js";
 import { intOption, parseOptions } from "./options.js";
 import { planned, type Result, usage } from "./result.js";
-import { truncateWord } from "./suggest.js";
-import { envNamed, projectNamed } from "./targets.js";
+import { projectEnvArgs } from "./targets.js";
 
 export type HistoryPlan = { kind: "history"; project: string; env: string; count: number };
 
@@ -18,14 +17,10 @@ export function planHistory(text: string, ctx: CommandContext): Result<HistoryPl
   const fail = (why: string) => usage(`${why}\nUsage: \`${historyHelp.usage}\``);
   const options = parseOptions(text, {});
   if (!options.ok) return fail(options.message);
-  const { words } = options.plan;
-  if (words.length < 2) return fail("name a project and an environment");
-  if (words.length > 3) return fail(`too many words: \`${truncateWord(words.slice(3).join(" "))}\``);
-  const project = projectNamed(ctx.fleet, words[0] as string);
-  if (!project.ok) return fail(project.message);
-  const env = envNamed(ctx.fleet, words[1] as string);
-  if (!env.ok) return fail(env.message);
-  const count = words[2] === undefined ? planned(10) : intOption("n", words[2], 1, 50);
+  const args = projectEnvArgs(ctx.fleet, options.plan.words, 1);
+  if (!args.ok) return fail(args.message);
+  const [n] = args.plan.rest;
+  const count = n === undefined ? planned(10) : intOption("n", n, 1, 50);
   if (!count.ok) return fail(count.message);
-  return planned({ kind: "history", project: project.plan, env: env.plan, count: count.plan });
+  return planned({ kind: "history", project: args.plan.project, env: args.plan.env, count: count.plan });
 }

@@ -1,8 +1,7 @@
 import type { CommandContext } from "./context.js";
+import { wordsOnly } from "./options.js";
 import { planned, type Result, usage } from "./result.js";
-import { truncateWord } from "./suggest.js";
 import { hostNamed } from "./targets.js";
-import { tokenize } from "./tokenize.js";
 
 export type HostsPlan = { kind: "hosts"; hosts: string[] };
 
@@ -15,10 +14,10 @@ export const hostsHelp = {
 };
 
 export function planHosts(text: string, ctx: CommandContext): Result<HostsPlan> {
-  const { words, flags } = tokenize(text);
+  const parsed = wordsOnly(text, hostsHelp.usage);
+  if (!parsed.ok) return parsed;
+  const words = parsed.plan;
   const fail = (why: string) => usage(`${why}\nUsage: \`${hostsHelp.usage}\``);
-  const [flag] = flags;
-  if (flag !== undefined) return fail(`unknown option \`--${truncateWord(flag)}\``);
   const hosts: string[] = [];
   for (const word of words) {
     const host = hostNamed(ctx.fleet, word);

@@ -1,8 +1,7 @@
 import type { CommandContext } from "./context.js";
+import { oneWord } from "./options.js";
 import { planned, type Result, usage } from "./result.js";
-import { truncateWord } from "./suggest.js";
 import { projectNamed } from "./targets.js";
-import { tokenize } from "./tokenize.js";
 
 export type ImagesPlan = { kind: "images"; project: string; image: string; hosts: string[] };
 
@@ -15,13 +14,10 @@ export const imagesHelp = {
 };
 
 export function planImages(text: string, ctx: CommandContext): Result<ImagesPlan> {
-  const { words, flags } = tokenize(text);
-  const fail = (why: string) => usage(`${why}\nUsage: \`${imagesHelp.usage}\``);
-  const [flag] = flags;
-  if (flag !== undefined) return fail(`unknown option \`--${truncateWord(flag)}\``);
-  if (words.length !== 1) return fail(words.length === 0 ? "name a project" : "name one project");
-  const project = projectNamed(ctx.fleet, words[0] as string);
-  if (!project.ok) return fail(project.message);
+  const word = oneWord(text, imagesHelp.usage, { none: "name a project", many: "name one project" });
+  if (!word.ok) return word;
+  const project = projectNamed(ctx.fleet, word.plan);
+  if (!project.ok) return usage(`${project.message}\nUsage: \`${imagesHelp.usage}\``);
   const spec = ctx.fleet.projects[project.plan];
   // Every host of every environment may run the project.
   const hosts = [...new Set(Object.values(ctx.fleet.environments).flatMap((e) => e.hosts))];

@@ -1,8 +1,7 @@
 import type { CommandContext } from "./context.js";
-import { intOption } from "./options.js";
+import { intOption, oneWord, wordsOnly } from "./options.js";
 import { planned, type Result, usage } from "./result.js";
 import { truncateWord } from "./suggest.js";
-import { tokenize } from "./tokenize.js";
 
 export type JobsPlan = { kind: "jobs"; count: number };
 export type JobPlan = { kind: "job"; id: string };
@@ -33,16 +32,8 @@ export const cancelHelp = {
   examples: ["/cancel deploy-m3x9k2a1-serverA"],
 };
 
-function noOptions(text: string, help: { usage: string }): Result<string[]> {
-  const { words, flags } = tokenize(text);
-  const [flag] = flags;
-  if (flag !== undefined)
-    return usage(`unknown option \`--${truncateWord(flag)}\`\nUsage: \`${help.usage}\``);
-  return planned(words);
-}
-
 export function planJobs(text: string, _ctx: CommandContext): Result<JobsPlan> {
-  const words = noOptions(text, jobsHelp);
+  const words = wordsOnly(text, jobsHelp.usage);
   if (!words.ok) return words;
   const fail = (why: string) => usage(`${why}\nUsage: \`${jobsHelp.usage}\``);
   if (words.plan.length > 1)
@@ -53,13 +44,12 @@ export function planJobs(text: string, _ctx: CommandContext): Result<JobsPlan> {
 }
 
 function jobId(text: string, help: { usage: string }): Result<string> {
-  const words = noOptions(text, help);
-  if (!words.ok) return words;
-  const fail = (why: string) => usage(`${why}\nUsage: \`${help.usage}\``);
-  if (words.plan.length !== 1) return fail("name one job id; `/jobs` lists them");
-  const id = words.plan[0] as string;
-  if (!JOB_ID_PATTERN.test(id)) return fail(`\`${truncateWord(id)}\` is not a job id; \`/jobs\` lists them`);
-  return planned(id);
+  const missing = "name one job id; `/jobs` lists them";
+  const word = oneWord(text, help.usage, { none: missing, many: missing });
+  if (!word.ok || JOB_ID_PATTERN.test(word.plan)) return word;
+  return usage(
+    `\`${truncateWord(word.plan)}\` is not a job id; \`/jobs\` lists them\nUsage: \`${help.usage}\``,
+  );
 }
 
 export function planJob(text: string, _ctx: CommandContext): Result<JobPlan> {

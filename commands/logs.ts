@@ -1,8 +1,7 @@
 import type { CommandContext } from "./context.js";
 import { durationOption, intOption, parseOptions } from "./options.js";
 import { planned, type Result, usage } from "./result.js";
-import { truncateWord } from "./suggest.js";
-import { envHosts, envNamed, projectNamed } from "./targets.js";
+import { envHosts, projectEnvArgs } from "./targets.js";
 
 export type LogsPlan = {
   kind: "logs";
@@ -32,13 +31,10 @@ export function planLogs(text: string, ctx: CommandContext): Result<LogsPlan> {
   const options = parseOptions(text, { valued: ["tail", "since"] });
   if (!options.ok) return fail(options.message);
   const { words, values } = options.plan;
-  if (words.length < 2) return fail("name a project and an environment");
-  if (words.length > 3) return fail(`too many words: \`${truncateWord(words.slice(3).join(" "))}\``);
-  const project = projectNamed(ctx.fleet, words[0] as string);
-  if (!project.ok) return fail(project.message);
-  const env = envNamed(ctx.fleet, words[1] as string);
-  if (!env.ok) return fail(env.message);
-  const hosts = envHosts(ctx.fleet, env.plan, words[2]);
+  const args = projectEnvArgs(ctx.fleet, words, 1);
+  if (!args.ok) return fail(args.message);
+  const { project, env, rest } = args.plan;
+  const hosts = envHosts(ctx.fleet, env, rest[0]);
   if (!hosts.ok) return fail(hosts.message);
   const tail =
     values.tail === undefined ? planned(DEFAULT_TAIL) : intOption("--tail", values.tail, 1, MAX_TAIL);
@@ -48,8 +44,8 @@ export function planLogs(text: string, ctx: CommandContext): Result<LogsPlan> {
   if (since && !since.ok) return fail(since.message);
   return planned({
     kind: "logs",
-    project: project.plan,
-    env: env.plan,
+    project,
+    env,
     hosts: hosts.plan,
     tail: tail.plan,
     ...(since ? { sinceMs: since.plan } : {}),

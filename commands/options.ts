@@ -1,6 +1,7 @@
 import { parseDuration } from "../src/fleet/duration.js";
 import { planned, type Result, usage } from "./result.js";
 import { truncateWord } from "./suggest.js";
+import { tokenize } from "./tokenize.js";
 
 export type Options = { words: string[]; values: Record<string, string>; flags: Set<string> };
 
@@ -61,4 +62,24 @@ export function durationOption(name: string, text: string, maxMs: number): Resul
     return usage(`\`${name}\` takes a duration such as 30s, 10m or 2h, not \`${truncateWord(text)}\``);
   }
   return planned(ms);
+}
+
+/** The words of a command that takes no options; any `--option` is a usage message. */
+export function wordsOnly(text: string, usageLine: string): Result<string[]> {
+  const { words, flags } = tokenize(text);
+  const [flag] = flags;
+  if (flag !== undefined) return usage(`unknown option \`--${truncateWord(flag)}\`\nUsage: \`${usageLine}\``);
+  return planned(words);
+}
+
+/** The single word a command takes (it has no options), or a usage message. */
+export function oneWord(
+  text: string,
+  usageLine: string,
+  missing: { none: string; many: string },
+): Result<string> {
+  const words = wordsOnly(text, usageLine);
+  if (!words.ok) return words;
+  if (words.plan.length === 1) return planned(words.plan[0] as string);
+  return usage(`${words.plan.length === 0 ? missing.none : missing.many}\nUsage: \`${usageLine}\``);
 }

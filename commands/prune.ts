@@ -1,8 +1,7 @@
 import type { CommandContext } from "./context.js";
+import { oneWord } from "./options.js";
 import { planned, type Result, usage } from "./result.js";
-import { truncateWord } from "./suggest.js";
 import { hostNamed } from "./targets.js";
-import { tokenize } from "./tokenize.js";
 
 /** Host-wide, so it has no environment; dangling images are used by no container. */
 export type PrunePlan = { kind: "prune"; host: string; requestedBy: string; channel: string };
@@ -16,12 +15,9 @@ export const pruneHelp = {
 };
 
 export function planPrune(text: string, ctx: CommandContext): Result<PrunePlan> {
-  const { words, flags } = tokenize(text);
-  const fail = (why: string) => usage(`${why}\nUsage: \`${pruneHelp.usage}\``);
-  const [flag] = flags;
-  if (flag !== undefined) return fail(`unknown option \`--${truncateWord(flag)}\``);
-  if (words.length !== 1) return fail(words.length === 0 ? "name a host" : "name one host");
-  const host = hostNamed(ctx.fleet, words[0] as string);
-  if (!host.ok) return fail(host.message);
+  const word = oneWord(text, pruneHelp.usage, { none: "name a host", many: "name one host" });
+  if (!word.ok) return word;
+  const host = hostNamed(ctx.fleet, word.plan);
+  if (!host.ok) return usage(`${host.message}\nUsage: \`${pruneHelp.usage}\``);
   return planned({ kind: "prune", host: host.plan, requestedBy: ctx.user, channel: ctx.channel });
 }

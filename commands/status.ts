@@ -1,8 +1,8 @@
 import type { CommandContext } from "./context.js";
+import { wordsOnly } from "./options.js";
 import { planned, type Result, usage } from "./result.js";
 import { truncateWord } from "./suggest.js";
 import { envNamed, projectNamed } from "./targets.js";
-import { tokenize } from "./tokenize.js";
 
 export type StatusPlan = { kind: "status"; project?: string; env?: string; hosts: string[] };
 
@@ -15,10 +15,10 @@ export const statusHelp = {
 };
 
 export function planStatus(text: string, ctx: CommandContext): Result<StatusPlan> {
-  const { words, flags } = tokenize(text);
+  const parsed = wordsOnly(text, statusHelp.usage);
+  if (!parsed.ok) return parsed;
+  const words = parsed.plan;
   const fail = (why: string) => usage(`${why}\nUsage: \`${statusHelp.usage}\``);
-  const [flag] = flags;
-  if (flag !== undefined) return fail(`unknown option \`--${truncateWord(flag)}\``);
   if (words.length > 2) return fail(`too many words: \`${truncateWord(words.slice(2).join(" "))}\``);
   const { fleet } = ctx;
   let project: string | undefined;

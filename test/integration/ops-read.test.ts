@@ -1,3 +1,4 @@
+import { createServer, type Server, type Socket } from "node:net";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeployStore } from "../../src/deploys/store.js";
@@ -12,8 +13,14 @@ const kept = uniqueName("kp");
 let h: Harness;
 let store: DeployStore;
 let redis: Redis;
+/** Accepts connections and never answers: a host whose Docker daemon hangs. */
+let silent: Server;
+const held: Socket[] = [];
 
 beforeAll(async () => {
+  silent = createServer((socket) => held.push(socket));
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const silentPort = (silent.address() as { port: number }).port;
   const port = await freePort();
   h = await startHarness(
     {
@@ -21,13 +28,20 @@ beforeAll(async () => {
       [kept]: { image: "web", tag: "v1", verify: "1s", keep: 1 },
     },
     // Inside the project's own address range, at a port nothing listens on.
-    { extraHosts: { serverZ: { docker: "tcp://10.250.0.2:2399", timeout: "10s" } } },
+    {
+      extraHosts: {
+        serverY: { docker: `tcp://127.0.0.1:${silentPort}`, timeout: "10s" },
+        serverZ: { docker: "tcp://10.250.0.2:2399", timeout: "10s" },
+      },
+    },
   );
   ({ store, redis } = storeOf(h));
 });
 afterAll(async () => {
   await redis?.quit();
   await h?.close();
+  for (const socket of held) socket.destroy();
+  silent?.close();
 });
 
 /** The table row of `host` (showing `project`, if given) in a /status or /hosts reply. */
@@ -50,15 +64,17 @@ describe("reading the fleet", () => {
     expect(text).toContain(`Nothing of ${web} in beta on serverB.`);
   });
 
-  it("an unreachable host shows as unreachable within the timeout, in /status and /hosts", async () => {
+  it("unreachable and silent hosts show as unreachable within the 5 s timeout, in /status and /hosts", async () => {
     const status = await ask(h, "/ops", "status");
+    expect(status.ms).toBeGreaterThanOrEqual(4_900);
     expect(status.ms).toBeLessThan(6_000);
     expect(rowOf(status.text, "serverZ")).toMatch(/^serverZ +— +— +— +unreachable/);
+    expect(rowOf(status.text, "serverY")).toMatch(/^serverY +— +— +— +unreachable/);
     expect(rowOf(status.text, "serverA", web)).toMatch(new RegExp(`^serverA +${web} +beta +v1 `));
-    expect(status.text).toMatch(/Unreachable: serverZ: ECONNREFUSED/);
+    expect(status.text).toMatch(/Unreachable: serverY: no answer within 5s; serverZ: ECONNREFUSED/);
 
-    const hosts = await ask(h, "/hosts", "");
-    expect(hosts.ms).toBeLessThan(6_000);
+    const hosts = await ask(h, "/hosts", "serverA serverB serverC serverZ");
+    expect(hosts.ms).toBeLessThan(2_000);
     expect(rowOf(hosts.text, "serverZ")).toMatch(
       /^serverZ +no \(ECONNREFUSED\) +— +— +plain TCP \(INSECURE\)/,
     );

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { planCommand } from "../../commands/index.js";
 import type { LogsPlan } from "../../commands/logs.js";
 import { mapLimit } from "../../src/concurrency.js";
 import { renderHistory } from "../../src/core/history-service.js";
@@ -123,15 +124,8 @@ describe("renderHosts", () => {
 });
 
 describe("renderLogs", () => {
-  const plan: LogsPlan = {
-    kind: "logs",
-    project: "a1",
-    env: "beta",
-    hosts: ["serverA", "serverB"],
-    tail: 100,
-    requestedBy: "U1",
-    channel: "C1",
-  };
+  const planned = planCommand("logs", "a1 beta", { fleet, user: "U1", channel: "C1" });
+  const plan = (planned.ok ? planned.plan : undefined) as LogsPlan;
 
   it("masks secret values and keeps short output inline", () => {
     const out = renderLogs(

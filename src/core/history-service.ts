@@ -32,7 +32,9 @@ export function renderHistoryLine(record: DeployRecord): string {
 export function renderHistory(plan: HistoryPlan, records: readonly DeployRecord[]): string {
   if (records.length === 0) return `No deploys of *${plan.project}* to *${plan.env}* on record.`;
   return [
-    `*Last ${records.length} deploys of ${plan.project} to ${plan.env}*, newest first:`,
+    records.length === 1
+      ? `*Last deploy of ${plan.project} to ${plan.env}*:`
+      : `*Last ${records.length} deploys of ${plan.project} to ${plan.env}*, newest first:`,
     ...records.map(renderHistoryLine),
   ].join("\n");
 }

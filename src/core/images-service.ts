@@ -50,7 +50,7 @@ export function renderImages(
     const places = where.get(r.digest) ?? [];
     return [
       places.length > 0 ? `* ${r.tag}` : `  ${r.tag}`,
-      r.created !== undefined ? formatTime(r.created) : "?",
+      r.created !== undefined ? formatTime(r.created, { seconds: true }) : "?",
       shortDigest(r.digest),
       places.join(", ") || "—",
     ];

@@ -2,6 +2,7 @@ import type { LogsPlan } from "../../commands/logs.js";
 import type { HostLogs, LogsQuery } from "../docker/project-logs.js";
 import { maskSecrets } from "../secrets/mask.js";
 import { type Chat, ephemeral, type Reply } from "./message.js";
+import { plural } from "./table.js";
 
 /** Secret values of a project's config in an environment, to mask in anything shown. */
 export type SecretsFor = (project: string, env: string) => Promise<string[]> | string[];
@@ -15,7 +16,7 @@ export const INLINE_MAX_LINES = 40;
 function heading(logs: HostLogs): string {
   if (!logs.ok) return `${logs.host}: ${logs.reason}`;
   if (!logs.container) return `${logs.host}: no container of this project`;
-  return `${logs.host} · ${logs.container.name} (${logs.container.state}) · ${logs.lines.length} lines`;
+  return `${logs.host} · ${logs.container.name} (${logs.container.state}) · ${plural(logs.lines.length, "line")}`;
 }
 
 /** Masked lines per host; `inline` when it all fits one readable message. */

@@ -26,6 +26,14 @@ export function formatAge(ms: number): string {
 }
 
 /** "2026-11-25 17:05 UTC": dates in chat, one fixed zone so everyone reads the same. */
-export function formatTime(epochMs: number): string {
-  return `${new Date(epochMs).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+export function formatTime(epochMs: number, opts: { seconds?: boolean } = {}): string {
+  return `${new Date(epochMs)
+    .toISOString()
+    .slice(0, opts.seconds ? 19 : 16)
+    .replace("T", " ")} UTC`;
+}
+
+/** "1 line", "3 lines". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

@@ -57,7 +57,15 @@ function view(c: Docker.ContainerInfo): ContainerView {
 
 async function inspected(docker: Docker, c: ContainerView): Promise<ContainerView> {
   if (c.state !== "running") return c;
-  const info = await docker.getContainer(c.id).inspect();
+  // A container removed since the listing (a deploy just retired it) keeps its listed state.
+  const info = await docker
+    .getContainer(c.id)
+    .inspect()
+    .catch((err: { statusCode?: number }) => {
+      if (err?.statusCode === 404) return undefined;
+      throw err;
+    });
+  if (!info) return c;
   const started = Date.parse(info.State.StartedAt);
   return {
     ...c,

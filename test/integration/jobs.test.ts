@@ -92,6 +92,7 @@ describe("task management", () => {
       started = r;
     });
     // A real BullMQ worker on this harness's queue that holds the job until the test releases it.
+    const connection = redis.duplicate({ maxRetriesPerRequest: null });
     const worker = new Worker(
       QUEUE_NAME,
       async (job) => {
@@ -101,7 +102,7 @@ describe("task management", () => {
         await gate;
         return { held: true };
       },
-      { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix: h.prefix },
+      { connection, prefix: h.prefix },
     );
     try {
       await running;
@@ -125,6 +126,7 @@ describe("task management", () => {
       finished = (await ask(h, "/jobs", "5")).text;
     }
     await worker.close();
+    await connection.quit();
     expect(finished.split("*Last")[1]).toContain(
       `:white_check_mark: \`${jobId}\` completed — deploy ${project}:v1 → beta@serverB`,
     );

@@ -195,11 +195,11 @@ describe("renderImages", () => {
     expect(text.split("\n")).toEqual([
       "*Images of a1* (`team/a1`), newest first; `*` = running somewhere:",
       "```",
-      "  TAG     BUILT                 DIGEST        RUNNING IN",
-      "* v2      2026-11-25 17:00 UTC  bbbbbbbbbbbb  beta@serverA",
-      "  latest  2026-11-24 17:00 UTC  aaaaaaaaaaaa  —",
-      "  v1      2026-11-24 17:00 UTC  aaaaaaaaaaaa  —",
-      "  broken  ?                     ?             (registry answered 500)",
+      "  TAG     BUILT                    DIGEST        RUNNING IN",
+      "* v2      2026-11-25 17:00:00 UTC  bbbbbbbbbbbb  beta@serverA",
+      "  latest  2026-11-24 17:00:00 UTC  aaaaaaaaaaaa  —",
+      "  v1      2026-11-24 17:00:00 UTC  aaaaaaaaaaaa  —",
+      "  broken  ?                        ?             (registry answered 500)",
       "```",
       ":warning: Could not read serverB; what runs there is not shown.",
     ]);
@@ -228,7 +228,7 @@ describe("renderHistory", () => {
     ]);
     expect(text).toBe(
       [
-        "*Last 1 deploys of a1 to beta*, newest first:",
+        "*Last deploy of a1 to beta*:",
         "• 2026-11-25 17:00 UTC — <@UDEV> deployed *v2* (`bbbbbbbbbbbb`) to serverA, serverB — :warning: failed on 1 of 2 hosts in 7.5s · `abc`",
       ].join("\n"),
     );

@@ -35,7 +35,7 @@ export type RuntimeOptions = {
 /** Wires the pieces for the roles this process plays; `close` stops them in reverse order. */
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { env, fleet, log } = opts;
-  const prefix = opts.prefix ?? "dockops";
+  const prefix = opts.prefix ?? env.DOCKOPS_PREFIX;
   const closers: Array<() => Promise<unknown>> = [];
   const redis = (role: "worker" | "producer" | "client"): Redis => {
     const r = createRedis(env.REDIS_URL, role);
@@ -59,12 +59,16 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       prefix,
       log: workerLog,
       graceMs: opts.graceMs,
+      stepDelayMs: env.DOCKOPS_FAULT_STEP_DELAY_MS,
     });
     const worker: Worker = startWorker(redis("worker"), processors, workerLog, {
       concurrency: env.WORKER_CONCURRENCY,
       prefix,
+      lockMs: env.WORKER_LOCK_MS,
     });
     closers.push(() => worker.close());
+    await worker.waitUntilReady();
+    workerLog.info({ concurrency: env.WORKER_CONCURRENCY, lockMs: env.WORKER_LOCK_MS }, "worker started");
   }
 
   if (opts.roles.includes("bot")) {

@@ -20,6 +20,7 @@ export type WorkerDeps = {
   prefix: string;
   log: Logger;
   graceMs?: number;
+  stepDelayMs?: number;
 };
 
 /** Every job kind a worker runs, by BullMQ job name. */

@@ -4,7 +4,7 @@ import { newDeployId } from "../deploys/id.js";
 import type { DeployMeta, DeployStore } from "../deploys/store.js";
 import { errorMessage, QueueUnavailableError } from "../errors.js";
 import type { JobQueue } from "../queue/queues.js";
-import { type Chat, ephemeral, type Reply } from "./message.js";
+import { type Chat, ephemeral, type MessageRef, type Reply } from "./message.js";
 import { renderDeploy } from "./render-deploy.js";
 
 export type DeployServiceDeps = { store: DeployStore; queue: JobQueue; chat: Chat; log: Logger };
@@ -36,9 +36,24 @@ export class DeployService {
       log.error({ err: errorMessage(err), deployId: meta.id }, "deploy record not stored");
       return ephemeral(new QueueUnavailableError(errorMessage(err)).message);
     }
-    const ref = await chat.post(plan.channel, renderDeploy({ meta, hosts: {} }));
-    await store.setMessage(meta.id, ref);
+    // The channel message is how people follow a deploy, but Slack failing to show it is no
+    // reason not to deploy: the requester hears about it and /history has the outcome.
+    let ref: MessageRef | undefined;
+    let notice: Reply | undefined;
     try {
+      ref = await chat.post(plan.channel, renderDeploy({ meta, hosts: {} }));
+    } catch (err) {
+      log.warn(
+        { err: errorMessage(err), deployId: meta.id, channel: plan.channel },
+        "deploy message not posted",
+      );
+      notice = ephemeral(
+        `Deploying *${plan.project}:${plan.tag}* to *${plan.env}*, but I could not post in this channel (${errorMessage(err)}); invite me to the channel to see progress. Deploy id: \`${meta.id}\`.`,
+      );
+    }
+    try {
+      // Without the message in the record no one could follow the deploy: both, or neither.
+      if (ref) await store.setMessage(meta.id, ref);
       await queue.enqueueDeploys(
         plan.hosts.map((host) => ({
           deployId: meta.id,
@@ -52,15 +67,15 @@ export class DeployService {
     } catch (err) {
       const message = new QueueUnavailableError(errorMessage(err)).message;
       log.error({ err: errorMessage(err), deployId: meta.id }, "deploy not enqueued");
-      await chat.update(ref, {
-        text: `:x: Deploy of *${plan.project}:${plan.tag}* to *${plan.env}* not started: ${message}`,
-      });
+      const text = `:x: Deploy of *${plan.project}:${plan.tag}* to *${plan.env}* not started: ${message}`;
+      if (!ref) return ephemeral(text);
+      await chat.update(ref, { text }).catch(() => {});
       return undefined;
     }
     log.info(
       { deployId: meta.id, project: plan.project, env: plan.env, hosts: plan.hosts, tag: plan.tag },
       "deploy enqueued",
     );
-    return undefined;
+    return notice;
   }
 }

@@ -27,10 +27,11 @@ beforeAll(async () => {
       [web]: { image: "web", tag: "v1", ports: [`${port}:80`], verify: "1s" },
       [kept]: { image: "web", tag: "v1", verify: "1s", keep: 1 },
     },
-    // Inside the project's own address range, at a port nothing listens on.
     {
-      extraHosts: {
+      hosts: {
+        // Accepts the connection, never answers.
         serverY: { docker: `tcp://127.0.0.1:${silentPort}`, timeout: "10s" },
+        // Inside the project's own address range, at a port nothing listens on.
         serverZ: { docker: "tcp://10.250.0.2:2399", timeout: "10s" },
       },
     },

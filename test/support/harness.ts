@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import type Docker from "dockerode";
 import { loadEnv } from "../../src/env.js";
@@ -7,6 +10,7 @@ import { type Role, type Runtime, startRuntime } from "../../src/runtime.js";
 import { dockerFor, removeProject } from "./docker.js";
 import { type FleetEnv, need, readFleetEnv } from "./fleet-env.js";
 import { uniqueName } from "./names.js";
+import { recordOutput } from "./secret-scan.js";
 import { sendSigned, slashCommandBody } from "./signed-request.js";
 import { SlackStandIn } from "./slack-standin.js";
 
@@ -17,11 +21,7 @@ export type HostName = (typeof HOSTS)[number];
 type ProjectInput = FleetInput["projects"][string];
 
 /** The shared test fleet as a fleet file would describe it, with the given projects. */
-export function testFleetInput(
-  fe: FleetEnv,
-  projects: Record<string, ProjectInput>,
-  extraHosts: FleetInput["hosts"] = {},
-): FleetInput {
+export function testFleetInput(fe: FleetEnv, projects: Record<string, ProjectInput>): FleetInput {
   return {
     registry: {
       url: need(fe, "REGISTRY_URL"),
@@ -41,7 +41,6 @@ export function testFleetInput(
         },
         timeout: "10s",
       },
-      ...extraHosts,
     },
     environments: {
       beta: { channel: "CBETA", hosts: ["serverA", "serverB"] },
@@ -55,6 +54,8 @@ export type Harness = {
   /** Redis key prefix of this harness's queue and records. */
   prefix: string;
   fleet: Fleet;
+  /** The same fleet as a file (JSON is YAML), for bot or worker processes a test spawns. */
+  fleetFile: string;
   fleetEnv: FleetEnv;
   slack: SlackStandIn;
   port: number;
@@ -76,12 +77,23 @@ export async function startHarness(
   opts: {
     roles?: Role[];
     graceMs?: number;
-    /** More fleet hosts, in no environment: e.g. one at a closed port, to test unreachable hosts. */
-    extraHosts?: FleetInput["hosts"];
+    /** Another Redis than the fleet's (fault tests that restart it). */
+    redisUrl?: string;
+    /** Hosts and environments added to the shared fleet's. */
+    hosts?: FleetInput["hosts"];
+    environments?: FleetInput["environments"];
   } = {},
 ): Promise<Harness> {
-  const fleetEnv = readFleetEnv();
-  const fleet = fleetSchema.parse(testFleetInput(fleetEnv, projects, opts.extraHosts));
+  const fleetEnv = { ...readFleetEnv(), ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}) };
+  const shared = testFleetInput(fleetEnv, projects);
+  const input: FleetInput = {
+    ...shared,
+    hosts: { ...shared.hosts, ...opts.hosts },
+    environments: { ...shared.environments, ...opts.environments },
+  };
+  const fleet = fleetSchema.parse(input);
+  const fleetFile = join(mkdtempSync(join(tmpdir(), "dockops-fleet-")), "fleet.yml");
+  writeFileSync(fleetFile, JSON.stringify(input, null, 2));
   const slack = new SlackStandIn();
   await slack.start();
   const logs: string[] = [];
@@ -121,6 +133,7 @@ export async function startHarness(
   return {
     prefix,
     fleet,
+    fleetFile,
     fleetEnv,
     slack,
     port: runtime.port ?? 0,
@@ -141,6 +154,8 @@ export async function startHarness(
     },
     close: async () => {
       await runtime.close();
+      recordOutput(`${prefix}-slack`, slack.allText().join("\n"));
+      recordOutput(`${prefix}-log`, logs.join(""));
       await Promise.all(
         Object.keys(projects).flatMap((p) => HOSTS.map((h) => removeProject(docker[h], p).catch(() => {}))),
       );

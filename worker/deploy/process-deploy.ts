@@ -19,6 +19,7 @@ export type DeployDeps = {
   environmentFor: (project: string, env: string, revision?: number) => Promise<DeployEnvironment>;
   intents: StopIntents;
   graceMs?: number;
+  stepDelayMs?: number;
 };
 
 /** Faults a retry cannot fix: the image is bad or missing, or the request itself is wrong. */
@@ -80,6 +81,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
         await job.updateProgress({ step: text });
         await job.log(`${new Date().toISOString()} ${text}`);
         log.info({ step: text }, "deploy step");
+        if (deps.stepDelayMs) await new Promise((r) => setTimeout(r, deps.stepDelayMs));
       },
     });
     await save({

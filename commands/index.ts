@@ -3,11 +3,40 @@ import type { CommandContext } from "./context.js";
 import { type DeployPlan, deployHelp, planDeploy } from "./deploy.js";
 import { envHelp, planEnv } from "./env.js";
 import { type HelpEntry, type HelpPlan, renderHelp } from "./help.js";
+import { type HistoryPlan, historyHelp, planHistory } from "./history.js";
+import { type HostsPlan, hostsHelp, planHosts } from "./hosts.js";
+import { type ImagesPlan, imagesHelp, planImages } from "./images.js";
+import {
+  type CancelPlan,
+  cancelHelp,
+  type JobPlan,
+  type JobsPlan,
+  jobHelp,
+  jobsHelp,
+  planCancel,
+  planJob,
+  planJobs,
+} from "./jobs.js";
+import { type LogsPlan, logsHelp, planLogs } from "./logs.js";
+import { type PrunePlan, planPrune, pruneHelp } from "./prune.js";
 import { planned, type Result, usage } from "./result.js";
+import { planStatus, type StatusPlan, statusHelp } from "./status.js";
 import { closest, truncateWord } from "./suggest.js";
 import { MAX_COMMAND_LENGTH, tokenize } from "./tokenize.js";
 
-export type Plan = DeployPlan | HelpPlan | ConfigPlan;
+export type Plan =
+  | DeployPlan
+  | HelpPlan
+  | ConfigPlan
+  | StatusPlan
+  | HostsPlan
+  | HistoryPlan
+  | LogsPlan
+  | ImagesPlan
+  | JobsPlan
+  | JobPlan
+  | CancelPlan
+  | PrunePlan;
 
 type CommandModule = HelpEntry & { plan: (text: string, ctx: CommandContext) => Result<Plan> };
 
@@ -23,6 +52,15 @@ export const COMMANDS: readonly CommandModule[] = [
   { ...deployHelp, plan: planDeploy },
   { ...configHelp, plan: planConfig },
   { ...envHelp, plan: planEnv },
+  { ...statusHelp, plan: planStatus },
+  { ...hostsHelp, plan: planHosts },
+  { ...historyHelp, plan: planHistory },
+  { ...logsHelp, plan: planLogs },
+  { ...imagesHelp, plan: planImages },
+  { ...jobsHelp, plan: planJobs },
+  { ...jobHelp, plan: planJob },
+  { ...cancelHelp, plan: planCancel },
+  { ...pruneHelp, plan: planPrune },
 ];
 
 export const SLASH_COMMANDS: readonly string[] = [...COMMANDS.map((c) => c.name), opsHelp.name];

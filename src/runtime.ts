@@ -106,6 +106,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       chat,
       log,
       cipher,
+      hosts: new DockerHosts(fleet.hosts),
+      registry: new RegistryClient(fleet.registry),
     });
     registerCommands(app, ops, log);
     registerActions(app, ops, log);

@@ -12,6 +12,7 @@ import { JOB_NAMES } from "../src/jobs/schemas.js";
 import type { RegistryClient } from "../src/registry/client.js";
 import { DEFAULT_SECRET_PATTERNS } from "../src/secrets/patterns.js";
 import { processDeploy } from "./deploy/process-deploy.js";
+import { processPrune } from "./prune/process-prune.js";
 import type { Processors } from "./start-worker.js";
 
 export type WorkerDeps = {
@@ -57,5 +58,6 @@ export function createProcessors(deps: WorkerDeps): Processors {
   };
   return {
     [JOB_NAMES.deploy]: (job) => processDeploy(job, deployDeps),
+    [JOB_NAMES.prune]: (job) => processPrune(job, deps),
   };
 }

@@ -10,6 +10,8 @@ export type MessageRef = { channel: string; ts: string };
 export interface Chat {
   post(channel: string, message: Message): Promise<MessageRef>;
   update(ref: MessageRef, message: Message): Promise<void>;
+  /** Shares a text file in the channel (long logs); the content is already masked. */
+  upload(channel: string, filename: string, content: string): Promise<void>;
 }
 
 export type Reply = { visibility: "ephemeral" | "in_channel"; message: Message };

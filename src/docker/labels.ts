@@ -7,6 +7,8 @@ export const LABEL = {
   digest: "dockops.digest",
   deploy: "dockops.deploy",
   requestedBy: "dockops.requested-by",
+  /** Set by deploys once config revisions exist; read by /status. */
+  configRevision: "dockops.config-revision",
 } as const;
 
 export function projectFilter(project: string, env: string): { label: string[] } {

@@ -30,7 +30,26 @@ export const deployResultSchema = z.strictObject({
 });
 export type DeployResult = z.infer<typeof deployResultSchema>;
 
-export const JOB_NAMES = { deploy: "deploy" } as const;
+/** `/prune <host>`: remove the host's dangling images. */
+export const pruneJobSchema = z.strictObject({
+  requestId: z.string().regex(/^[a-z0-9]{6,32}$/),
+  host: z.string().regex(NAME_PATTERN),
+  requestedBy: z.string().min(1).max(64),
+});
+export type PruneJob = z.infer<typeof pruneJobSchema>;
+
+export const pruneResultSchema = z.strictObject({
+  host: z.string(),
+  deleted: z.number().int().min(0),
+  spaceReclaimed: z.number().min(0),
+});
+export type PruneResult = z.infer<typeof pruneResultSchema>;
+
+export const JOB_NAMES = { deploy: "deploy", prune: "prune" } as const;
+
+export function pruneJobId(requestId: string, host: string): string {
+  return `prune-${requestId}-${host}`;
+}
 
 /** BullMQ ids may not contain ":"; one id per deploy and host drops a duplicate request. */
 export function deployJobId(deployId: string, host: string): string {

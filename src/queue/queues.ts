@@ -1,6 +1,14 @@
 import { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
-import { type DeployJob, deployJobId, deployJobSchema, JOB_NAMES } from "../jobs/schemas.js";
+import {
+  type DeployJob,
+  deployJobId,
+  deployJobSchema,
+  JOB_NAMES,
+  type PruneJob,
+  pruneJobId,
+  pruneJobSchema,
+} from "../jobs/schemas.js";
 
 export const QUEUE_NAME = "dockops-jobs";
 
@@ -32,6 +40,14 @@ export class JobQueue {
         opts: { jobId: deployJobId(data.deployId, data.host) },
       })),
     );
+  }
+
+  /** Returns the job id; pruning is safe to repeat, so transient faults are retried. */
+  async enqueuePrune(job: PruneJob): Promise<string> {
+    const data = pruneJobSchema.parse(job);
+    const jobId = pruneJobId(data.requestId, data.host);
+    await this.queue.add(JOB_NAMES.prune, data, { jobId });
+    return jobId;
   }
 
   close(): Promise<void> {

@@ -79,6 +79,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
       step: async (text, extra) => {
         await save({ step: text, ...extra });
         await job.updateProgress({ step: text });
+        await job.log(`${new Date().toISOString()} ${text}`);
         log.info({ step: text }, "deploy step");
         if (deps.stepDelayMs) await new Promise((r) => setTimeout(r, deps.stepDelayMs));
       },

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { HostLocks } from "../src/deploys/host-lock.js";
 import { StopIntents } from "../src/deploys/stop-intent.js";
 import type { DeployStore } from "../src/deploys/store.js";
 import type { DockerHosts } from "../src/docker/connect.js";
@@ -26,6 +27,7 @@ export function createProcessors(deps: WorkerDeps): Processors {
   const deployDeps = {
     ...deps,
     intents: new StopIntents(deps.redis, deps.prefix),
+    locks: new HostLocks(deps.redis, deps.prefix),
     environmentFor: async (project: string, _env: string, _revision?: number) => ({
       values: { ...(deps.fleet.projects[project]?.env ?? {}) },
       secrets: [],

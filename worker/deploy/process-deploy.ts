@@ -1,5 +1,6 @@
 import { type Job, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
+import type { HostLocks } from "../../src/deploys/host-lock.js";
 import type { StopIntents } from "../../src/deploys/stop-intent.js";
 import type { DeployStore, HostStatus } from "../../src/deploys/store.js";
 import type { DockerHosts } from "../../src/docker/connect.js";
@@ -19,7 +20,12 @@ export type DeployDeps = {
   environmentFor: (project: string, env: string, revision?: number) => Promise<DeployEnvironment>;
   intents: StopIntents;
   graceMs?: number;
+  /** One deploy per project+env+host at a time; a second one waits up to `lockWaitMs`. */
+  locks?: HostLocks;
+  lockWaitMs?: number;
 };
+
+const LOCK_WAIT_MS = 10 * 60_000;
 
 /** Faults a retry cannot fix: the image is bad or missing, or the request itself is wrong. */
 function isPermanent(err: unknown): boolean {
@@ -64,13 +70,26 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
     await deps.store.setHost(data.deployId, data.host, status);
   };
 
+  const lock = await deps.locks?.acquire(data.project, data.env, data.host, data.deployId, {
+    waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
+    onWait: (holder) => save({ step: `waiting for deploy ${holder ?? "?"} on this host to finish` }),
+  });
+  if (deps.locks && !lock) {
+    const holder = await deps.locks.holder(data.project, data.env, data.host);
+    const message = `another deploy (${holder ?? "?"}) of ${data.project} to ${data.env} kept ${data.host} busy for ${Math.round((deps.lockWaitMs ?? LOCK_WAIT_MS) / 1000)}s; try again when it is done`;
+    await save({ state: "failed", error: message, finishedAt: Date.now() });
+    throw new UnrecoverableError(message);
+  }
   try {
     await save({});
+    const environment = await deps.environmentFor(data.project, data.env, data.configRevision);
+    const configRevision = environment.revision ?? data.configRevision;
+    if (configRevision !== undefined) await save({ configRevision });
     const result = await runDeploy(data, {
       docker: deps.hosts.get(data.host),
       registry: deps.registry,
       spec,
-      environment: await deps.environmentFor(data.project, data.env, data.configRevision),
+      environment,
       log,
       previouslyStopped: before?.previous,
       intendStop: (id, reason) => deps.intents.mark(data.host, id, reason),
@@ -86,7 +105,8 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
       step: undefined,
       containerName: result.containerName,
       finishedAt: Date.now(),
-      digest: result.digest,
+      digest: result.digest || undefined,
+      ...(result.replicas !== undefined ? { replicas: result.replicas } : {}),
     });
     log.info({ durationMs: result.durationMs, digest: result.digest }, "deploy succeeded");
     return result;
@@ -101,5 +121,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
     await save({ state: "retrying", error: message });
     log.warn({ err: message, attempt: job.attemptsMade + 1 }, "deploy attempt failed; will retry");
     throw err;
+  } finally {
+    await lock?.release();
   }
 }

@@ -1,11 +1,24 @@
 import type { CommandContext } from "./context.js";
 import { type DeployPlan, deployHelp, planDeploy } from "./deploy.js";
+import { type ExecPlan, execHelp, planExec } from "./exec.js";
 import { type HelpEntry, type HelpPlan, renderHelp } from "./help.js";
+import { type LockPlan, lockHelp, planLock, planUnlock, type UnlockPlan, unlockHelp } from "./lock.js";
+import { type PromotePlan, planPromote, promoteHelp } from "./promote.js";
 import { planned, type Result, usage } from "./result.js";
+import { planRollback, type RollbackPlan, rollbackHelp } from "./rollback.js";
+import { planScale, type ScalePlan, scaleHelp } from "./scale.js";
 import { closest, truncateWord } from "./suggest.js";
 import { MAX_COMMAND_LENGTH, tokenize } from "./tokenize.js";
 
-export type Plan = DeployPlan | HelpPlan;
+export type Plan =
+  | DeployPlan
+  | HelpPlan
+  | RollbackPlan
+  | PromotePlan
+  | ScalePlan
+  | ExecPlan
+  | LockPlan
+  | UnlockPlan;
 
 type CommandModule = HelpEntry & { plan: (text: string, ctx: CommandContext) => Result<Plan> };
 
@@ -17,7 +30,15 @@ const opsHelp: HelpEntry = {
 };
 
 /** Every chat command the bot registers; the Slack manifest and help text are read from this list. */
-export const COMMANDS: readonly CommandModule[] = [{ ...deployHelp, plan: planDeploy }];
+export const COMMANDS: readonly CommandModule[] = [
+  { ...deployHelp, plan: planDeploy },
+  { ...rollbackHelp, plan: planRollback },
+  { ...promoteHelp, plan: planPromote },
+  { ...scaleHelp, plan: planScale },
+  { ...execHelp, plan: planExec },
+  { ...lockHelp, plan: planLock },
+  { ...unlockHelp, plan: planUnlock },
+];
 
 export const SLASH_COMMANDS: readonly string[] = [...COMMANDS.map((c) => c.name), opsHelp.name];
 

@@ -8,6 +8,7 @@ import type { Fleet } from "../src/fleet/schema.js";
 import { JOB_NAMES } from "../src/jobs/schemas.js";
 import type { RegistryClient } from "../src/registry/client.js";
 import { processDeploy } from "./deploy/process-deploy.js";
+import { processExec } from "./exec/process-exec.js";
 import type { Processors } from "./start-worker.js";
 
 export type WorkerDeps = {
@@ -35,5 +36,6 @@ export function createProcessors(deps: WorkerDeps): Processors {
   };
   return {
     [JOB_NAMES.deploy]: (job) => processDeploy(job, deployDeps),
+    [JOB_NAMES.exec]: (job) => processExec(job, deps),
   };
 }

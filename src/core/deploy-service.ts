@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { DeployPlan } from "../../commands/deploy.js";
+import { describeLock, type EnvLocks } from "../deploys/env-lock.js";
 import { newDeployId } from "../deploys/id.js";
 import type { DeployMeta, DeployStore } from "../deploys/store.js";
 import { errorMessage, QueueUnavailableError } from "../errors.js";
@@ -7,28 +8,74 @@ import type { JobQueue } from "../queue/queues.js";
 import { type Chat, ephemeral, type Reply } from "./message.js";
 import { renderDeploy } from "./render-deploy.js";
 
-export type DeployServiceDeps = { store: DeployStore; queue: JobQueue; chat: Chat; log: Logger };
+export type DeployServiceDeps = {
+  store: DeployStore;
+  queue: JobQueue;
+  chat: Chat;
+  log: Logger;
+  locks: EnvLocks;
+  /** Renders `--dry-run`: reads the hosts and the registry, changes nothing. */
+  preview: (req: DeployRequest) => Promise<Reply>;
+};
 
-/** Turns a validated deploy plan into a record, a channel message and one job per host. */
+/** What one host gets: a tag, and when known the exact digest, config revision and replica count. */
+export type HostTarget = {
+  host: string;
+  tag: string;
+  digest?: string;
+  configRevision?: number;
+  replicas?: number;
+};
+
+/** Every way to deploy (deploy, rollback, promote, scale) comes down to this. */
+export type DeployRequest = {
+  project: string;
+  env: string;
+  image: string;
+  /** Shown in the message headline. */
+  tag: string;
+  targets: HostTarget[];
+  requestedBy: string;
+  channel: string;
+  dryRun: boolean;
+  /** Why, when not a plain deploy: "rollback to v1 (…)". */
+  via?: string;
+};
+
+/** Turns a deploy request into a record, a channel message and one job per host. */
 export class DeployService {
   constructor(private readonly deps: DeployServiceDeps) {}
 
-  async start(plan: DeployPlan): Promise<Reply | undefined> {
-    const { store, queue, chat, log } = this.deps;
-    if (plan.dryRun) {
-      return ephemeral(
-        `Dry run: would deploy *${plan.project}:${plan.tag}* (${plan.image}) to *${plan.env}* on ${plan.hosts.join(", ")}. Nothing was done.`,
-      );
-    }
-    const meta: DeployMeta = {
-      id: newDeployId(),
+  start(plan: DeployPlan): Promise<Reply | undefined> {
+    return this.run({
       project: plan.project,
       env: plan.env,
+      image: plan.image,
       tag: plan.tag,
-      hosts: plan.hosts,
+      targets: plan.hosts.map((host) => ({ host, tag: plan.tag })),
       requestedBy: plan.requestedBy,
       channel: plan.channel,
+      dryRun: plan.dryRun,
+    });
+  }
+
+  /** A `/lock`ed environment refuses every deploy; a dry run only shows the plan. */
+  async run(req: DeployRequest): Promise<Reply | undefined> {
+    const { store, queue, chat, log } = this.deps;
+    if (req.dryRun) return this.deps.preview(req);
+    const refusal = await this.lockRefusal(req.project, req.env);
+    if (refusal) return refusal;
+    const hosts = req.targets.map((t) => t.host);
+    const meta: DeployMeta = {
+      id: newDeployId(),
+      project: req.project,
+      env: req.env,
+      tag: req.tag,
+      hosts,
+      requestedBy: req.requestedBy,
+      channel: req.channel,
       createdAt: Date.now(),
+      ...(req.via ? { via: req.via } : {}),
     };
     try {
       await store.create(meta);
@@ -36,31 +83,43 @@ export class DeployService {
       log.error({ err: errorMessage(err), deployId: meta.id }, "deploy record not stored");
       return ephemeral(new QueueUnavailableError(errorMessage(err)).message);
     }
-    const ref = await chat.post(plan.channel, renderDeploy({ meta, hosts: {} }));
+    const ref = await chat.post(req.channel, renderDeploy({ meta, hosts: {} }));
     await store.setMessage(meta.id, ref);
     try {
       await queue.enqueueDeploys(
-        plan.hosts.map((host) => ({
+        req.targets.map((t) => ({
           deployId: meta.id,
-          project: plan.project,
-          env: plan.env,
-          host,
-          tag: plan.tag,
-          requestedBy: plan.requestedBy,
+          project: req.project,
+          env: req.env,
+          host: t.host,
+          tag: t.tag,
+          requestedBy: req.requestedBy,
+          ...(t.digest ? { digest: t.digest } : {}),
+          ...(t.configRevision !== undefined ? { configRevision: t.configRevision } : {}),
+          ...(t.replicas !== undefined ? { replicas: t.replicas } : {}),
         })),
       );
     } catch (err) {
       const message = new QueueUnavailableError(errorMessage(err)).message;
       log.error({ err: errorMessage(err), deployId: meta.id }, "deploy not enqueued");
       await chat.update(ref, {
-        text: `:x: Deploy of *${plan.project}:${plan.tag}* to *${plan.env}* not started: ${message}`,
+        text: `:x: Deploy of *${req.project}:${req.tag}* to *${req.env}* not started: ${message}`,
       });
       return undefined;
     }
     log.info(
-      { deployId: meta.id, project: plan.project, env: plan.env, hosts: plan.hosts, tag: plan.tag },
+      { deployId: meta.id, project: req.project, env: req.env, hosts, tag: req.tag, via: req.via },
       "deploy enqueued",
     );
     return undefined;
+  }
+
+  /** The refusal to show when `/lock` holds the project in the environment. */
+  async lockRefusal(project: string, env: string): Promise<Reply | undefined> {
+    const lock = await this.deps.locks.get(project, env);
+    if (!lock) return undefined;
+    return ephemeral(
+      `:lock: *${project}* in *${env}* is ${describeLock(lock)}. Nothing was done; \`/unlock ${project} ${env}\` lifts the lock.`,
+    );
   }
 }

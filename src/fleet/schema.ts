@@ -87,7 +87,9 @@ const project = z.strictObject({
   keep: z.number().int().min(0).max(20).default(2),
   /** Commands `/exec` may run in the container: an argv must start with one of these, word for word. */
   exec: z
-    .strictObject({ allow: z.array(z.string().trim().min(1, "an allowed command cannot be empty")).default([]) })
+    .strictObject({
+      allow: z.array(z.string().trim().min(1, "an allowed command cannot be empty")).default([]),
+    })
     .default({ allow: [] }),
 });
 

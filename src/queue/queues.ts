@@ -1,6 +1,14 @@
 import { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
-import { type DeployJob, deployJobId, deployJobSchema, JOB_NAMES } from "../jobs/schemas.js";
+import {
+  type DeployJob,
+  deployJobId,
+  deployJobSchema,
+  type ExecJob,
+  execJobId,
+  execJobSchema,
+  JOB_NAMES,
+} from "../jobs/schemas.js";
 
 export const QUEUE_NAME = "dockops-jobs";
 
@@ -32,6 +40,14 @@ export class JobQueue {
         opts: { jobId: deployJobId(data.deployId, data.host) },
       })),
     );
+  }
+
+  /** One attempt only: a command such as a migration must not run twice because a retry did. */
+  async enqueueExec(job: ExecJob): Promise<string> {
+    const data = execJobSchema.parse(job);
+    const jobId = execJobId(data.execId);
+    await this.queue.add(JOB_NAMES.exec, data, { jobId, attempts: 1 });
+    return jobId;
   }
 
   close(): Promise<void> {

@@ -6,6 +6,7 @@ import { Ops } from "../core/ops.js";
 import type { DeployStore } from "../deploys/store.js";
 import type { Fleet } from "../fleet/schema.js";
 import type { JobQueue } from "../queue/queues.js";
+import { createChangeServices } from "./change-handlers.js";
 
 export type BotCoreDeps = {
   fleet: Fleet;
@@ -24,7 +25,15 @@ export type BotCoreDeps = {
  */
 export function createBotCore(deps: BotCoreDeps): { ops: Ops } {
   const { fleet, store, queue, chat, log } = deps;
-  const deploys = new DeployService({ store, queue, chat, log });
-  const ops = new Ops(fleet, { deploy: (plan) => deploys.start(plan) }, log, {});
+  const change = createChangeServices({ fleet, redis: deps.redis, prefix: deps.prefix, store, queue, log });
+  const deploys = new DeployService({
+    store,
+    queue,
+    chat,
+    log,
+    locks: change.locks,
+    preview: change.preview,
+  });
+  const ops = new Ops(fleet, { deploy: (plan) => deploys.start(plan), ...change.handlers(deploys) }, log, {});
   return { ops };
 }

@@ -1,0 +1,42 @@
+import type { Fleet } from "../src/fleet/schema.js";
+import { NAME_PATTERN } from "../src/names.js";
+import { truncateWord, unknownName } from "./suggest.js";
+
+/** Why `word` names no project of the fleet, or undefined when it does. */
+export function badProject(fleet: Fleet, word: string): string | undefined {
+  if (NAME_PATTERN.test(word) && fleet.projects[word]) return undefined;
+  return unknownName("project", word, Object.keys(fleet.projects));
+}
+
+/** Why `word` names no environment of the fleet, or undefined when it does. */
+export function badEnv(fleet: Fleet, word: string): string | undefined {
+  if (NAME_PATTERN.test(word) && fleet.environments[word]) return undefined;
+  return unknownName("environment", word, Object.keys(fleet.environments));
+}
+
+/** Why `word` is not one of `envName`'s hosts, or undefined when it is. */
+export function badHost(fleet: Fleet, envName: string, word: string): string | undefined {
+  const hosts = fleet.environments[envName]?.hosts ?? [];
+  if (NAME_PATTERN.test(word) && hosts.includes(word)) return undefined;
+  return NAME_PATTERN.test(word) && word in fleet.hosts
+    ? `host \`${word}\` is not in environment \`${envName}\` (its hosts: ${hosts.join(", ")})`
+    : unknownName("host", word, hosts);
+}
+
+/** Every host of the environment, or the one named (`all` = every host). */
+export function pickHosts(
+  fleet: Fleet,
+  envName: string,
+  word: string | undefined,
+): { hosts: string[] } | { why: string } {
+  const hosts = fleet.environments[envName]?.hosts ?? [];
+  if (word === undefined || word === "all") return { hosts: [...hosts] };
+  const why = badHost(fleet, envName, word);
+  return why ? { why } : { hosts: [word] };
+}
+
+/** Why the flags are not all known, or undefined. */
+export function badFlag(flags: ReadonlySet<string>, known: readonly string[]): string | undefined {
+  for (const flag of flags) if (!known.includes(flag)) return `unknown option \`--${truncateWord(flag)}\``;
+  return undefined;
+}

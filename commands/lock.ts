@@ -51,10 +51,14 @@ export function planLock(text: string, ctx: CommandContext): Result<LockPlan> {
   if (words.length < 2) return fail("name a project and an environment");
   const why = target(words, ctx);
   if (why) return fail(why);
+  // Shown in the channel: no code spans, and no <!channel> or <@U…> mentions smuggled in.
   const reason = words
     .slice(2)
     .join(" ")
-    .replace(/[`\r\n]/g, "");
+    .replace(/[`\r\n]/g, "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
   if (reason === "")
     return fail("say why, so whoever is refused knows: `/lock a1 prod migrating the database`");
   if (reason.length > MAX_REASON) return fail(`keep the reason under ${MAX_REASON} characters`);

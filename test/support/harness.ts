@@ -15,9 +15,14 @@ export const HOSTS = ["serverA", "serverB", "serverC"] as const;
 export type HostName = (typeof HOSTS)[number];
 
 type ProjectInput = FleetInput["projects"][string];
+type EnvironmentInput = FleetInput["environments"][string];
 
 /** The shared test fleet as a fleet file would describe it, with the given projects. */
-export function testFleetInput(fe: FleetEnv, projects: Record<string, ProjectInput>): FleetInput {
+export function testFleetInput(
+  fe: FleetEnv,
+  projects: Record<string, ProjectInput>,
+  environments: Record<string, EnvironmentInput> = {},
+): FleetInput {
   return {
     registry: {
       url: need(fe, "REGISTRY_URL"),
@@ -41,6 +46,7 @@ export function testFleetInput(fe: FleetEnv, projects: Record<string, ProjectInp
     environments: {
       beta: { channel: "CBETA", hosts: ["serverA", "serverB"] },
       prod: { channel: "CPROD", hosts: ["serverB", "serverC"], approval: { approvers: ["ULEAD", "UOPS"] } },
+      ...environments,
     },
     projects,
   };
@@ -68,10 +74,10 @@ export type Harness = {
 /** The real bot and a real worker in this process, on the shared fleet, with a private queue. */
 export async function startHarness(
   projects: Record<string, ProjectInput>,
-  opts: { roles?: Role[]; graceMs?: number } = {},
+  opts: { roles?: Role[]; graceMs?: number; environments?: Record<string, EnvironmentInput> } = {},
 ): Promise<Harness> {
   const fleetEnv = readFleetEnv();
-  const fleet = fleetSchema.parse(testFleetInput(fleetEnv, projects));
+  const fleet = fleetSchema.parse(testFleetInput(fleetEnv, projects, opts.environments));
   const slack = new SlackStandIn();
   await slack.start();
   const logs: string[] = [];

@@ -72,7 +72,12 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
 
   const lock = await deps.locks?.acquire(data.project, data.env, data.host, data.deployId, {
     waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
-    onWait: (holder) => save({ step: `waiting for deploy ${holder ?? "?"} on this host to finish` }),
+    onWait: async (holder) => {
+      const step = `waiting for deploy ${holder ?? "?"} on this host to finish`;
+      log.info({ holder }, step);
+      await save({ step });
+      await job.updateProgress({ step });
+    },
   });
   if (deps.locks && !lock) {
     const holder = await deps.locks.holder(data.project, data.env, data.host);

@@ -102,8 +102,8 @@ describe("scale", () => {
 describe("one deploy per project, env and host at a time", () => {
   it("two concurrent deploys to one host end with exactly one running container", async () => {
     const [first, second] = await Promise.all([
-      runToEnd(h, "/deploy", `${raced}:v1 beta serverB`),
-      runToEnd(h, "/deploy", `${raced}:v2 beta serverB`),
+      runToEnd(h, "/deploy", `${raced}:v1 beta serverB`, { posted: `${raced}:v1*` }),
+      runToEnd(h, "/deploy", `${raced}:v2 beta serverB`, { posted: `${raced}:v2*` }),
     ]);
     expect(first).toContain("Deployed");
     expect(second).toContain("Deployed");

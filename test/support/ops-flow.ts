@@ -9,13 +9,21 @@ type Who = { user?: string; channel?: string };
  * Sends a command that posts a deploy message (deploy, rollback, promote, scale) and waits for
  * that message to reach a final state; returns its text.
  */
-export async function runToEnd(h: Harness, command: string, text: string, who: Who = {}): Promise<string> {
+export async function runToEnd(
+  h: Harness,
+  command: string,
+  text: string,
+  who: Who & { posted?: string } = {},
+): Promise<string> {
   const before = h.slack.calls.length;
   const ack = await h.command(command, text, who);
   expect(ack.status).toBe(200);
   const post = await h.slack.waitFor(
     () =>
-      h.slack.calls.slice(before).find((c) => c.method === "chat.postMessage") ??
+      // Commands sent at once need `posted` (text of their own message) to tell the posts apart.
+      h.slack.calls
+        .slice(before)
+        .find((c) => c.method === "chat.postMessage" && blocksText(c.args).includes(who.posted ?? "")) ??
       h.slack.responses.find((r) => r.id === ack.responseId),
     20_000,
     `the message of ${command} ${text}`,

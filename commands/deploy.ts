@@ -2,10 +2,9 @@ import type { ProjectSpec } from "../src/fleet/schema.js";
 import { TAG_PATTERN } from "../src/names.js";
 import { type ApprovalRule, approvalFor } from "./approval.js";
 import type { CommandContext } from "./context.js";
-import { planned, type Result, usage } from "./result.js";
+import { planned, type Result } from "./result.js";
 import { truncateWord } from "./suggest.js";
-import { badEnv, badFlag, badProject, pickHosts } from "./targets.js";
-import { tokenize } from "./tokenize.js";
+import { badEnv, badProject, pickHosts, readWords } from "./targets.js";
 
 export type DeployPlan = {
   kind: "deploy";
@@ -30,12 +29,14 @@ export const deployHelp = {
 };
 
 export function planDeploy(text: string, ctx: CommandContext): Result<DeployPlan> {
-  const { words, flags } = tokenize(text);
-  const fail = (why: string) => usage(`${why}\nUsage: \`${deployHelp.usage}\``);
-  const flagWhy = badFlag(flags, ["dry-run"]);
-  if (flagWhy) return fail(flagWhy);
-  if (words.length < 2) return fail("name a project and an environment");
-  if (words.length > 3) return fail(`too many words: \`${truncateWord(words.slice(3).join(" "))}\``);
+  const read = readWords(text, deployHelp.usage, {
+    min: 2,
+    max: 3,
+    missing: "name a project and an environment",
+    flags: ["dry-run"],
+  });
+  if ("ok" in read) return read;
+  const { words, flags, fail } = read;
   const [target, envName, hostWord] = words as [string, string, string | undefined];
 
   const colon = target.indexOf(":");

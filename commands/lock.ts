@@ -1,7 +1,6 @@
 import type { CommandContext } from "./context.js";
 import { planned, type Result, usage } from "./result.js";
-import { truncateWord } from "./suggest.js";
-import { badEnv, badProject } from "./targets.js";
+import { badEnv, badProject, readWords } from "./targets.js";
 
 export type LockPlan = {
   kind: "lock";
@@ -73,13 +72,13 @@ export function planLock(text: string, ctx: CommandContext): Result<LockPlan> {
 }
 
 export function planUnlock(text: string, ctx: CommandContext): Result<UnlockPlan> {
-  const fail = (why: string) => usage(`${why}\nUsage: \`${unlockHelp.usage}\``);
-  const words = text
-    .trim()
-    .split(/\s+/u)
-    .filter((w) => w !== "");
-  if (words.length < 2) return fail("name a project and an environment");
-  if (words.length > 2) return fail(`too many words: \`${truncateWord(words.slice(2).join(" "))}\``);
+  const read = readWords(text, unlockHelp.usage, {
+    min: 2,
+    max: 2,
+    missing: "name a project and an environment",
+  });
+  if ("ok" in read) return read;
+  const { words, fail } = read;
   const why = target(words, ctx);
   if (why) return fail(why);
   return planned({

@@ -1,9 +1,7 @@
 import { type ApprovalRule, approvalFor } from "./approval.js";
 import type { CommandContext } from "./context.js";
-import { planned, type Result, usage } from "./result.js";
-import { truncateWord } from "./suggest.js";
-import { badEnv, badFlag, badProject } from "./targets.js";
-import { tokenize } from "./tokenize.js";
+import { planned, type Result } from "./result.js";
+import { badEnv, badProject, readWords } from "./targets.js";
 
 /** `env` is the target; the digest is read from what runs on `fromHosts` when the plan runs. */
 export type PromotePlan = {
@@ -30,13 +28,14 @@ export const promoteHelp = {
 };
 
 export function planPromote(text: string, ctx: CommandContext): Result<PromotePlan> {
-  const { words, flags } = tokenize(text);
-  const fail = (why: string) => usage(`${why}\nUsage: \`${promoteHelp.usage}\``);
-  const flagWhy = badFlag(flags, ["dry-run"]);
-  if (flagWhy) return fail(flagWhy);
-  if (words.length < 3)
-    return fail("name a project, the environment to promote from and the one to promote to");
-  if (words.length > 3) return fail(`too many words: \`${truncateWord(words.slice(3).join(" "))}\``);
+  const read = readWords(text, promoteHelp.usage, {
+    min: 3,
+    max: 3,
+    missing: "name a project, the environment to promote from and the one to promote to",
+    flags: ["dry-run"],
+  });
+  if ("ok" in read) return read;
+  const { words, flags, fail } = read;
   const [project, fromEnv, toEnv] = words as [string, string, string];
   const { fleet } = ctx;
   const why = badProject(fleet, project) ?? badEnv(fleet, fromEnv) ?? badEnv(fleet, toEnv);

@@ -1,9 +1,7 @@
 import { type ApprovalRule, approvalFor } from "./approval.js";
 import type { CommandContext } from "./context.js";
-import { planned, type Result, usage } from "./result.js";
-import { truncateWord } from "./suggest.js";
-import { badEnv, badFlag, badProject, pickHosts } from "./targets.js";
-import { tokenize } from "./tokenize.js";
+import { planned, type Result } from "./result.js";
+import { badEnv, badProject, pickHosts, readWords } from "./targets.js";
 
 /** Which version to go back to is read from the deploy history when the plan runs. */
 export type RollbackPlan = {
@@ -27,12 +25,14 @@ export const rollbackHelp = {
 };
 
 export function planRollback(text: string, ctx: CommandContext): Result<RollbackPlan> {
-  const { words, flags } = tokenize(text);
-  const fail = (why: string) => usage(`${why}\nUsage: \`${rollbackHelp.usage}\``);
-  const flagWhy = badFlag(flags, ["dry-run"]);
-  if (flagWhy) return fail(flagWhy);
-  if (words.length < 2) return fail("name a project and an environment");
-  if (words.length > 3) return fail(`too many words: \`${truncateWord(words.slice(3).join(" "))}\``);
+  const read = readWords(text, rollbackHelp.usage, {
+    min: 2,
+    max: 3,
+    missing: "name a project and an environment",
+    flags: ["dry-run"],
+  });
+  if ("ok" in read) return read;
+  const { words, flags, fail } = read;
   const [project, env, hostWord] = words as [string, string, string | undefined];
   const { fleet } = ctx;
   const why = badProject(fleet, project) ?? badEnv(fleet, env);

@@ -1,10 +1,9 @@
 import { MAX_REPLICAS } from "../src/jobs/schemas.js";
 import { type ApprovalRule, approvalFor } from "./approval.js";
 import type { CommandContext } from "./context.js";
-import { planned, type Result, usage } from "./result.js";
+import { planned, type Result } from "./result.js";
 import { truncateWord } from "./suggest.js";
-import { badEnv, badFlag, badHost, badProject } from "./targets.js";
-import { tokenize } from "./tokenize.js";
+import { badEnv, badHost, badProject, readWords } from "./targets.js";
 
 /** Replicas per host; a host given 0 stops (retires) the project's containers there. */
 export type ScalePlan = {
@@ -40,11 +39,14 @@ export function spread(n: number, hosts: readonly string[]): Record<string, numb
 }
 
 export function planScale(text: string, ctx: CommandContext): Result<ScalePlan> {
-  const { words, flags } = tokenize(text);
-  const fail = (why: string) => usage(`${why}\nUsage: \`${scaleHelp.usage}\``);
-  const flagWhy = badFlag(flags, ["dry-run"]);
-  if (flagWhy) return fail(flagWhy);
-  if (words.length < 3) return fail("name a project, an environment and a number of replicas");
+  const read = readWords(text, scaleHelp.usage, {
+    min: 3,
+    max: Number.POSITIVE_INFINITY,
+    missing: "name a project, an environment and a number of replicas",
+    flags: ["dry-run"],
+  });
+  if ("ok" in read) return read;
+  const { words, flags, fail } = read;
   const [project, env, count, ...hostWords] = words as [string, string, string, ...string[]];
   const { fleet } = ctx;
   const why = badProject(fleet, project) ?? badEnv(fleet, env);

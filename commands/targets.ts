@@ -1,6 +1,8 @@
 import type { Fleet } from "../src/fleet/schema.js";
 import { NAME_PATTERN } from "../src/names.js";
+import { type Usage, usage } from "./result.js";
 import { truncateWord, unknownName } from "./suggest.js";
+import { tokenize } from "./tokenize.js";
 
 /** Why `word` names no project of the fleet, or undefined when it does. */
 export function badProject(fleet: Fleet, word: string): string | undefined {
@@ -39,4 +41,26 @@ export function pickHosts(
 export function badFlag(flags: ReadonlySet<string>, known: readonly string[]): string | undefined {
   for (const flag of flags) if (!known.includes(flag)) return `unknown option \`--${truncateWord(flag)}\``;
   return undefined;
+}
+
+export type Words = { words: string[]; flags: Set<string>; fail: (why: string) => Usage };
+
+/**
+ * Splits a command's text and checks its options and word count. `fail` turns a reason into a
+ * usage message ending with the command's usage line.
+ */
+export function readWords(
+  text: string,
+  usageLine: string,
+  opts: { min: number; max: number; missing: string; flags?: readonly string[] },
+): Words | Usage {
+  const { words, flags } = tokenize(text);
+  const fail = (why: string) => usage(`${why}\nUsage: \`${usageLine}\``);
+  const flagWhy = badFlag(flags, opts.flags ?? []);
+  if (flagWhy) return fail(flagWhy);
+  if (words.length < opts.min) return fail(opts.missing);
+  if (words.length > opts.max) {
+    return fail(`too many words: \`${truncateWord(words.slice(opts.max).join(" "))}\``);
+  }
+  return { words, flags, fail };
 }

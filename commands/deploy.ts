@@ -4,7 +4,7 @@ import { type ApprovalRule, approvalFor } from "./approval.js";
 import type { CommandContext } from "./context.js";
 import { planned, type Result } from "./result.js";
 import { truncateWord } from "./suggest.js";
-import { badEnv, badProject, pickHosts, readWords } from "./targets.js";
+import { badEnv, badProject, pickHosts, readWords, TARGET_WORDS } from "./targets.js";
 
 export type DeployPlan = {
   kind: "deploy";
@@ -29,12 +29,7 @@ export const deployHelp = {
 };
 
 export function planDeploy(text: string, ctx: CommandContext): Result<DeployPlan> {
-  const read = readWords(text, deployHelp.usage, {
-    min: 2,
-    max: 3,
-    missing: "name a project and an environment",
-    flags: ["dry-run"],
-  });
+  const read = readWords(text, deployHelp.usage, TARGET_WORDS);
   if ("ok" in read) return read;
   const { words, flags, fail } = read;
   const [target, envName, hostWord] = words as [string, string, string | undefined];

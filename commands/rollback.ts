@@ -1,7 +1,7 @@
 import { type ApprovalRule, approvalFor } from "./approval.js";
 import type { CommandContext } from "./context.js";
 import { planned, type Result } from "./result.js";
-import { badEnv, badProject, pickHosts, readWords } from "./targets.js";
+import { badEnv, badProject, pickHosts, readWords, TARGET_WORDS } from "./targets.js";
 
 /** Which version to go back to is read from the deploy history when the plan runs. */
 export type RollbackPlan = {
@@ -25,12 +25,7 @@ export const rollbackHelp = {
 };
 
 export function planRollback(text: string, ctx: CommandContext): Result<RollbackPlan> {
-  const read = readWords(text, rollbackHelp.usage, {
-    min: 2,
-    max: 3,
-    missing: "name a project and an environment",
-    flags: ["dry-run"],
-  });
+  const read = readWords(text, rollbackHelp.usage, TARGET_WORDS);
   if ("ok" in read) return read;
   const { words, flags, fail } = read;
   const [project, env, hostWord] = words as [string, string, string | undefined];

@@ -43,6 +43,14 @@ export function badFlag(flags: ReadonlySet<string>, known: readonly string[]): s
   return undefined;
 }
 
+/** `<project> <env> [<host>|all] [--dry-run]`, as deploy and rollback read it. */
+export const TARGET_WORDS = {
+  min: 2,
+  max: 3,
+  missing: "name a project and an environment",
+  flags: ["dry-run"],
+} as const;
+
 export type Words = { words: string[]; flags: Set<string>; fail: (why: string) => Usage };
 
 /**

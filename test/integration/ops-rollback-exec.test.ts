@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runExec } from "../../worker/exec/run-exec.js";
 import { httpGet, managedContainers } from "../support/docker.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
@@ -76,6 +77,30 @@ describe("rollback, dry run, exec and lock on the real fleet", () => {
     expect(reply.text).toContain("`cat /www/index.html`");
     expect(reply.text).toContain("exit 0");
     expect(reply.text).toContain("web v1");
+  });
+
+  it("the worker cuts output at the cap and stops waiting at the timeout", async () => {
+    const job = { execId: "limits1", project, env: "beta", host: "serverA", requestedBy: "UDEV" };
+    const cut = await runExec(
+      h.docker.serverA,
+      { ...job, argv: ["cat", "/www/index.html"] },
+      {
+        timeoutMs: 10_000,
+        maxOutputBytes: 3,
+      },
+    );
+    expect(cut).toMatchObject({ output: "web", truncated: true, timedOut: false, exitCode: 0 });
+    const started = Date.now();
+    const slow = await runExec(
+      h.docker.serverA,
+      { ...job, argv: ["sleep", "30"] },
+      {
+        timeoutMs: 500,
+        maxOutputBytes: 100,
+      },
+    );
+    expect(slow).toMatchObject({ timedOut: true, exitCode: null });
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it("a disallowed command is refused and never queued", async () => {

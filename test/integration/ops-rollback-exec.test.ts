@@ -48,6 +48,10 @@ describe("rollback, dry run, exec and lock on the real fleet", () => {
     expect(text).toContain(`_rollback to v1 (${short(v1)})_`);
     expect(await runningDigests()).toEqual([v1]);
     expect(await httpGet(`http://${h.addr.serverA}:${port}/`)).toEqual({ status: 200, body: "web v1" });
+    // Verified, it gets the project's restart policy (it ran with "no" while on probation).
+    const [running] = await managedContainers(h.docker.serverA, project);
+    const info = await h.docker.serverA.getContainer(running?.Id ?? "").inspect();
+    expect(info.HostConfig.RestartPolicy?.Name).toBe("unless-stopped");
   });
 
   it("a dry run shows current → new digest and the container it would replace, and changes nothing", async () => {

@@ -30,7 +30,7 @@ function parseMemory(text: string): number {
   return Number(match?.[1] ?? 0) * unit;
 }
 
-function parseRestart(text: string): { Name: string; MaximumRetryCount?: number } {
+export function parseRestart(text: string): { Name: string; MaximumRetryCount?: number } {
   const [name, count] = text.split(":");
   return count ? { Name: name as string, MaximumRetryCount: Number(count) } : { Name: name as string };
 }

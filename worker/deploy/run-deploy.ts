@@ -9,7 +9,7 @@ import type { ProjectSpec } from "../../src/fleet/schema.js";
 import { type DeployJob, type DeployResult, MAX_REPLICAS } from "../../src/jobs/schemas.js";
 import type { RegistryClient } from "../../src/registry/client.js";
 import { maskSecrets } from "../../src/secrets/mask.js";
-import { containerName, containerSpec } from "./container-spec.js";
+import { containerName, containerSpec, parseRestart } from "./container-spec.js";
 import { type HealthOutcome, waitHealthy } from "./wait-healthy.js";
 
 /** `revision`: the stored config revision these values come from, recorded for `/rollback`. */
@@ -93,6 +93,9 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
         }),
       ),
     );
+    // Until it passes verification Docker must not restart it: a crash then stays visible as
+    // "exited with code N" instead of a restart the health poll may see only half of.
+    await call(() => container.update({ RestartPolicy: { Name: "no" } }));
     created.push(container);
   }
 
@@ -147,6 +150,9 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     if (!outcome.ok) return fail(await describeFailure(created[i] as Docker.Container, outcome));
   }
 
+  for (const container of created) {
+    await call(() => container.update({ RestartPolicy: parseRestart(spec.restart) }));
+  }
   await ctx.step("retiring the previous container", { digest });
   const replaced = [...new Set([...running, ...toRestore])];
   for (const id of replaced) {

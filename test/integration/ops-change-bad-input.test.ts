@@ -58,7 +58,7 @@ describe("bad input to the change commands changes nothing", () => {
     expect(await storedWork(h)).toEqual({ jobs: [], deploys: [], waiting: 0 });
   });
 
-  it("rollback with no earlier version, and exec and scale in an environment that needs approval, do nothing", async () => {
+  it("rollback with no earlier version, and exec or rollback in an environment that needs approval, do nothing", async () => {
     for (const [command, text, expected] of [
       [
         "/rollback",

@@ -2,6 +2,7 @@ import { type ConfigPlan, configHelp, planConfig } from "./config.js";
 import type { CommandContext } from "./context.js";
 import { type DeployPlan, deployHelp, planDeploy } from "./deploy.js";
 import { envHelp, planEnv } from "./env.js";
+import { type ExecPlan, execHelp, planExec } from "./exec.js";
 import { type HelpEntry, type HelpPlan, renderHelp } from "./help.js";
 import { type HistoryPlan, historyHelp, planHistory } from "./history.js";
 import { type HostsPlan, hostsHelp, planHosts } from "./hosts.js";
@@ -17,9 +18,13 @@ import {
   planJob,
   planJobs,
 } from "./jobs.js";
+import { type LockPlan, lockHelp, planLock, planUnlock, type UnlockPlan, unlockHelp } from "./lock.js";
 import { type LogsPlan, logsHelp, planLogs } from "./logs.js";
+import { type PromotePlan, planPromote, promoteHelp } from "./promote.js";
 import { type PrunePlan, planPrune, pruneHelp } from "./prune.js";
 import { planned, type Result, usage } from "./result.js";
+import { planRollback, type RollbackPlan, rollbackHelp } from "./rollback.js";
+import { planScale, type ScalePlan, scaleHelp } from "./scale.js";
 import { planStatus, type StatusPlan, statusHelp } from "./status.js";
 import { closest, truncateWord } from "./suggest.js";
 import { MAX_COMMAND_LENGTH, tokenize } from "./tokenize.js";
@@ -36,7 +41,13 @@ export type Plan =
   | JobsPlan
   | JobPlan
   | CancelPlan
-  | PrunePlan;
+  | PrunePlan
+  | RollbackPlan
+  | PromotePlan
+  | ScalePlan
+  | ExecPlan
+  | LockPlan
+  | UnlockPlan;
 
 type CommandModule = HelpEntry & { plan: (text: string, ctx: CommandContext) => Result<Plan> };
 
@@ -61,6 +72,12 @@ export const COMMANDS: readonly CommandModule[] = [
   { ...jobHelp, plan: planJob },
   { ...cancelHelp, plan: planCancel },
   { ...pruneHelp, plan: planPrune },
+  { ...rollbackHelp, plan: planRollback },
+  { ...promoteHelp, plan: planPromote },
+  { ...scaleHelp, plan: planScale },
+  { ...execHelp, plan: planExec },
+  { ...lockHelp, plan: planLock },
+  { ...unlockHelp, plan: planUnlock },
 ];
 
 export const SLASH_COMMANDS: readonly string[] = [...COMMANDS.map((c) => c.name), opsHelp.name];

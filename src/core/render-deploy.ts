@@ -22,6 +22,9 @@ function hostLine(host: string, s: HostStatus): string {
     case "retrying":
       return `${ICON.retrying} *${host}*: will retry — ${s.error ?? "transient error"}`;
     case "succeeded":
+      if (s.replicas === 0) return `${ICON.succeeded} *${host}*: no replica left running${took}`;
+      if (s.replicas && s.replicas > 1)
+        return `${ICON.succeeded} *${host}*: running ${s.replicas} replicas of \`${s.containerName ?? "?"}\`${digest}${took}`;
       return `${ICON.succeeded} *${host}*: running \`${s.containerName ?? "?"}\`${digest}${took}`;
     case "failed":
       return `${ICON.failed} *${host}*: failed${took} — ${s.error ?? "unknown error"}`;
@@ -45,5 +48,6 @@ export function renderDeploy({ meta, hosts }: DeployRecord): Message {
   else
     headline = `:warning: Deploy of *${what}* to ${where} partly failed (${failed} of ${states.length} hosts); failed hosts keep the previous version. Requested by <@${meta.requestedBy}>`;
   const lines = meta.hosts.map((h) => hostLine(h, hosts[h] ?? { state: "queued" }));
+  if (meta.via) lines.unshift(`_${meta.via}_`);
   return { text: [headline, ...lines].join("\n") };
 }

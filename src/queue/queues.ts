@@ -4,6 +4,9 @@ import {
   type DeployJob,
   deployJobId,
   deployJobSchema,
+  type ExecJob,
+  execJobId,
+  execJobSchema,
   JOB_NAMES,
   type PruneJob,
   pruneJobId,
@@ -47,6 +50,14 @@ export class JobQueue {
     const data = pruneJobSchema.parse(job);
     const jobId = pruneJobId(data.requestId, data.host);
     await this.queue.add(JOB_NAMES.prune, data, { jobId });
+    return jobId;
+  }
+
+  /** One attempt only: a command such as a migration must not run twice because a retry did. */
+  async enqueueExec(job: ExecJob): Promise<string> {
+    const data = execJobSchema.parse(job);
+    const jobId = execJobId(data.execId);
+    await this.queue.add(JOB_NAMES.exec, data, { jobId, attempts: 1 });
     return jobId;
   }
 

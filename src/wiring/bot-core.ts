@@ -21,6 +21,7 @@ import { fleetReader } from "../docker/snapshot.js";
 import type { Fleet } from "../fleet/schema.js";
 import type { JobQueue } from "../queue/queues.js";
 import type { RegistryClient } from "../registry/client.js";
+import { createChangeServices } from "./change-handlers.js";
 
 export type BotCoreDeps = {
   fleet: Fleet;
@@ -52,7 +53,25 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops } {
   const read = fleetReader(deps.hosts);
   const configStore = new ConfigStore(deps.redis, deps.prefix);
   const configRevision = (project: string, env: string) => configStore.head(project, env);
-  const deploys = new DeployService({ store, queue, chat, log, configRevision });
+  const change = createChangeServices({
+    fleet,
+    redis: deps.redis,
+    prefix: deps.prefix,
+    store,
+    queue,
+    log,
+    hosts: deps.hosts,
+    registry: deps.registry,
+  });
+  const deploys = new DeployService({
+    store,
+    queue,
+    chat,
+    log,
+    configRevision,
+    locks: change.locks,
+    preview: change.preview,
+  });
   const config = new ConfigService({ fleet, store: configStore, cipher: deps.cipher, log });
   const runConfig = config.run.bind(config);
   const status = new StatusService({ fleet, read, timeoutMs });
@@ -87,6 +106,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops } {
       job: (plan) => jobs.job(plan),
       cancel: (plan) => jobs.cancel(plan),
       prune: (plan) => prune.prune(plan),
+      ...change.handlers(deploys),
     },
     log,
     { "config-redeploy": redeploy },

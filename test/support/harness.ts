@@ -19,9 +19,14 @@ export const HOSTS = ["serverA", "serverB", "serverC"] as const;
 export type HostName = (typeof HOSTS)[number];
 
 type ProjectInput = FleetInput["projects"][string];
+type EnvironmentInput = FleetInput["environments"][string];
 
 /** The shared test fleet as a fleet file would describe it, with the given projects. */
-export function testFleetInput(fe: FleetEnv, projects: Record<string, ProjectInput>): FleetInput {
+export function testFleetInput(
+  fe: FleetEnv,
+  projects: Record<string, ProjectInput>,
+  environments: Record<string, EnvironmentInput> = {},
+): FleetInput {
   return {
     registry: {
       url: need(fe, "REGISTRY_URL"),
@@ -45,6 +50,7 @@ export function testFleetInput(fe: FleetEnv, projects: Record<string, ProjectInp
     environments: {
       beta: { channel: "CBETA", hosts: ["serverA", "serverB"] },
       prod: { channel: "CPROD", hosts: ["serverB", "serverC"], approval: { approvers: ["ULEAD", "UOPS"] } },
+      ...environments,
     },
     projects,
   };

@@ -11,9 +11,15 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, "write redis://HOST:PORT")
     .default("redis://127.0.0.1:6379"),
-  FLEET_FILE: z.string().min(1).default("./fleet.yml"),
+  /** Unset: ./fleet.yml if it exists, else the built-in fleet (src/fleet/default-fleet.ts). */
+  FLEET_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Prefix of every Redis key (queue, records): two installations can share one Redis. */
+  DOCKOPS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, "letters, digits, - and _ only")
+    .default("dockops"),
 });
 
 export type AppEnv = z.infer<typeof schema>;

@@ -2,7 +2,7 @@ import { NAME_PATTERN, TAG_PATTERN } from "../src/names.js";
 import { type ApprovalRule, approvalFor } from "./approval.js";
 import type { CommandContext } from "./context.js";
 import { planned, type Result, usage } from "./result.js";
-import { truncateWord, unknownName } from "./suggest.js";
+import { closest, truncateWord, unknownName } from "./suggest.js";
 import { tokenize } from "./tokenize.js";
 
 export type DeployPlan = {
@@ -33,7 +33,13 @@ export function planDeploy(text: string, ctx: CommandContext): Result<DeployPlan
   const { words, flags } = tokenize(text);
   const fail = (why: string) => usage(`${why}\nUsage: \`${deployHelp.usage}\``);
   for (const flag of flags) {
-    if (!KNOWN_FLAGS.has(flag)) return fail(`unknown option \`--${truncateWord(flag)}\``);
+    if (!KNOWN_FLAGS.has(flag)) {
+      const guess = closest(flag, [...KNOWN_FLAGS]);
+      const known = [...KNOWN_FLAGS].map((f) => `\`--${f}\``).join(", ");
+      return fail(
+        `unknown option \`--${truncateWord(flag)}\`${guess ? `; did you mean \`--${guess}\`?` : `; known options: ${known}`}`,
+      );
+    }
   }
   if (words.length < 2) return fail("name a project and an environment");
   if (words.length > 3) return fail(`too many words: \`${truncateWord(words.slice(3).join(" "))}\``);

@@ -2,7 +2,7 @@ import type { CommandContext } from "./context.js";
 import { type DeployPlan, deployHelp, planDeploy } from "./deploy.js";
 import { type HelpEntry, type HelpPlan, renderHelp } from "./help.js";
 import { planned, type Result, usage } from "./result.js";
-import { closest, truncateWord } from "./suggest.js";
+import { closest, truncateWord, unknownName } from "./suggest.js";
 import { MAX_COMMAND_LENGTH, tokenize } from "./tokenize.js";
 
 export type Plan = DeployPlan | HelpPlan;
@@ -36,8 +36,17 @@ export function planCommand(command: string, text: string, ctx: CommandContext):
     const { words } = tokenize(text);
     const verb = words[0]?.toLowerCase();
     if (verb === undefined || verb === "help") {
-      const about = words[1] && COMMANDS.find((c) => c.name === words[1]?.toLowerCase());
-      return help(renderHelp(COMMANDS, about || undefined));
+      const asked = words[1]?.replace(/^\//, "").toLowerCase();
+      const about = asked ? COMMANDS.find((c) => c.name === asked) : undefined;
+      if (asked && !about)
+        return usage(
+          unknownName(
+            "command",
+            asked,
+            COMMANDS.map((c) => c.name),
+          ),
+        );
+      return help(renderHelp(COMMANDS, about));
     }
     const rest = text.trim().slice(text.trim().indexOf(words[0] as string) + (words[0] as string).length);
     return planCommand(verb, rest, ctx);
@@ -47,7 +56,7 @@ export function planCommand(command: string, text: string, ctx: CommandContext):
     const guess = closest(name, SLASH_COMMANDS);
     const known = COMMANDS.map((c) => `\`${c.name}\``).join(", ");
     return usage(
-      `unknown command \`${truncateWord(name)}\`${guess ? `; did you mean \`${guess}\`?` : ""}. Known commands: ${known}. Try \`/ops help\`.`,
+      `unknown command \`${truncateWord(name)}\`${guess ? `; did you mean \`${guess}\`?` : "."} Known commands: ${known}. Try \`/ops help\`.`,
     );
   }
   const { words } = tokenize(text);

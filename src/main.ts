@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     output: process.stdout,
   });
   if (values.once !== undefined) {
+    if (loaded.file === BUILT_IN) process.stderr.write(`${fleetNote}\n`);
     const code = await session.once(values.once);
     return stop("done", code);
   }

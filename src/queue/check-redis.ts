@@ -13,12 +13,16 @@ export async function checkRedis(url: string, timeoutMs = 3_000): Promise<void> 
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
-  redis.on("error", () => {});
+  let cause: string | undefined;
+  redis.on("error", (err: Error) => {
+    cause ??= err.message;
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    throw new ConfigError(redisHelp(url, errorMessage(err)));
+    // The "error" event carries the reason (ECONNREFUSED ...); the rejection only says "closed".
+    throw new ConfigError(redisHelp(url, cause ?? errorMessage(err)));
   } finally {
     redis.disconnect();
   }

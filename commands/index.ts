@@ -9,7 +9,7 @@ export type Plan = DeployPlan | HelpPlan;
 
 type CommandModule = HelpEntry & { plan: (text: string, ctx: CommandContext) => Result<Plan> };
 
-const opsHelp: HelpEntry = {
+export const opsHelp: HelpEntry = {
   name: "ops",
   usage: "/ops <command> ...",
   description: "Run any command below through one slash command, e.g. `/ops deploy a1 beta`.",

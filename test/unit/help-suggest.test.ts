@@ -45,7 +45,9 @@ describe("every typo names the bad word and suggests the closest valid one", () 
 
   it("a name with nothing close lists the known names", () => {
     expect(message("deploy", "zzzzzz beta")).toContain("no project `zzzzzz`; known projects: `a1`");
-    expect(message("deploy", "a1 beta --force")).toContain("unknown option `--force`; known options: `--dry-run`");
+    expect(message("deploy", "a1 beta --force")).toContain(
+      "unknown option `--force`; known options: `--dry-run`",
+    );
   });
 
   it("a host of another environment is named with the environment's hosts", () => {

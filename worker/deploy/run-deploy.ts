@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import { dockerReason, onHost } from "../../src/docker/errors.js";
 import { projectFilter } from "../../src/docker/labels.js";
 import { tailLogs } from "../../src/docker/logs.js";
-import { pullImage } from "../../src/docker/pull.js";
+import { type PullProgress, pullImage } from "../../src/docker/pull.js";
+import { PullTracker } from "../../src/docker/pull-progress.js";
 import { DeployFailedError } from "../../src/errors.js";
 import type { ProjectSpec } from "../../src/fleet/schema.js";
 import type { DeployJob, DeployResult } from "../../src/jobs/schemas.js";
@@ -31,6 +32,7 @@ export type DeployContext = {
 };
 
 const LOG_LINES = 15;
+const PULL_PROGRESS_MS = 1_000;
 
 /**
  * One host's deploy: resolve, pull, create, (stop old when ports clash), start, wait healthy,
@@ -46,7 +48,7 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
   const reference = ctx.registry.reference(spec.image, digest);
 
   await ctx.step("pulling image", { digest });
-  await call(() => pullImage(docker, reference, ctx.registry.authConfig()));
+  await call(() => pullImage(docker, reference, ctx.registry.authConfig(), pullProgress(ctx, digest)));
 
   const name = containerName(job.project, job.env, job.deployId);
   const existing = await call(() =>
@@ -134,6 +136,23 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     containerName: name,
     replaced,
     durationMs: Date.now() - started,
+  };
+}
+
+/**
+ * Layer progress as a step, at most once a second and only when it changed: each step is a
+ * Redis write and a BullMQ event, and the bot throttles the chat updates on top of that.
+ */
+function pullProgress(ctx: DeployContext, digest: string): PullProgress {
+  const tracker = new PullTracker();
+  let shown = "";
+  let at = 0;
+  return (_status, event) => {
+    const text = tracker.add(event);
+    if (!text || text === shown || Date.now() - at < PULL_PROGRESS_MS) return;
+    shown = text;
+    at = Date.now();
+    ctx.step(text, { digest }).catch((err) => ctx.log.debug({ err: String(err) }, "pull progress not saved"));
   };
 }
 

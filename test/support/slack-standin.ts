@@ -105,6 +105,8 @@ export class SlackStandIn {
       }
       if (method === "chat.update") reply = { ok: true, channel: args.channel, ts: args.ts };
       if (method === "chat.postEphemeral") reply = { ok: true, message_ts: `${this.ts++}.000200` };
+      if (method === "views.open" || method === "views.publish" || method === "views.update")
+        reply = { ok: true, view: { id: `V${this.ts++}`, ...(args.view as object) } };
       this.calls.push({ method, args, at });
     }
     for (const wake of this.waiters.splice(0)) wake();

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { loadEnv } from "./env.js";
-import { errorMessage, OpsError } from "./errors.js";
+import { ConfigError, errorMessage, OpsError } from "./errors.js";
 import { BUILT_IN, describeBuiltIn, resolveFleet } from "./fleet/default-fleet.js";
 import { createLogger } from "./log.js";
 import { checkRedis } from "./queue/check-redis.js";
@@ -31,6 +31,13 @@ async function main(): Promise<void> {
   const env = loadEnv();
   const shell =
     roles.includes("bot") && (values.shell || values.once !== undefined || !hasSlackCredentials(env));
+  const someSlack = Boolean(env.SLACK_BOT_TOKEN || env.SLACK_APP_TOKEN || env.SLACK_SIGNING_SECRET);
+  if (shell && someSlack && !values.shell && values.once === undefined) {
+    // Half a Slack configuration is a mistake to report, not a reason to fall back to the shell.
+    throw new ConfigError(
+      'the bot needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode); see README "Create the Slack app". Unset them all (or pass --shell) for the terminal.',
+    );
+  }
   // The terminal belongs to the user in the shell: logs go to stderr, and only warnings by default.
   const log = shell
     ? createLogger(process.env.LOG_LEVEL ? env.LOG_LEVEL : "warn", process.stderr)

@@ -92,7 +92,7 @@ export class ShellSession {
     await chain;
     this.rl = undefined;
     if (this.opts.chat.busy) {
-      this.print("waiting for running deploys to finish (Ctrl-C to leave them to the worker)…");
+      this.print("waiting for running deploys to finish…");
       await this.opts.chat.settled();
     }
   }

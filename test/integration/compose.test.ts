@@ -70,9 +70,14 @@ describe("the Dockerfile's build", () => {
   });
 
   it("compiles with tsc, and node runs the output", async () => {
-    await run(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json", "--outDir", out], {
-      cwd: ROOT,
-    });
+    // `npm run typecheck` already checks the types; this is the build's emit, as in the image.
+    await run(
+      join(ROOT, "node_modules", ".bin", "tsc"),
+      ["-p", "tsconfig.build.json", "--noCheck", "--outDir", out],
+      {
+        cwd: ROOT,
+      },
+    );
     const main = join(out, "src", "main.js");
     const help = await run("node", [main, "--help"], { env: baseEnv });
     expect(help.stdout).toContain("usage: dockops");

@@ -94,6 +94,7 @@ describe("the shell, typed into as a user would", () => {
 
   it("--once deploys, prints the outcome and exits 0; a failed deploy exits 1; a typo exits 2", async () => {
     const ok = spawnShell(["--once", `/deploy ${project}:v2 beta serverA`], env);
+    const typo = spawnShell(["--once", `/deploy ${project} btea`], env);
     expect(await ok.exited).toBe(0);
     expect(ok.out()).toMatch(new RegExp(`✅ Deployed ${project}:v2 to beta on serverA`));
     expect(await httpGet(`http://${need(fe, "HOST_A_ADDR")}:${port}/`)).toEqual({
@@ -110,7 +111,6 @@ describe("the shell, typed into as a user would", () => {
       body: "web v2",
     });
 
-    const typo = spawnShell(["--once", `/deploy ${project} btea`], env);
     expect(await typo.exited).toBe(2);
     expect(typo.out()).toContain("no environment btea; did you mean beta?");
   });

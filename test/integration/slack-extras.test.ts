@@ -56,6 +56,8 @@ describe("Slack extras", () => {
     expect(values[0]).toBe(`${project}:latest`);
     expect(values).toEqual(expect.arrayContaining([`${project}:v1`, `${project}:v2`]));
     expect(values.indexOf(`${project}:v2`)).toBeLessThan(values.indexOf(`${project}:v1`));
+    // Opening the form starts nothing.
+    expect(h.slack.calls.filter((c) => c.method === "chat.postMessage")).toEqual([]);
   });
 
   it("submitting the modal runs the same deploy as the typed command", async () => {

@@ -42,10 +42,8 @@ export function registerSlackExtras(
       (JSON.parse(view.private_metadata || "{}") as { channel?: string }).channel ?? body.user.id;
     const result = ops.plan({ command: "deploy", text: parsed.text, user: body.user.id, channel });
     if (!result.ok) {
-      return void (await ack({
-        response_action: "errors",
-        errors: { project: result.message.slice(0, 150) },
-      }));
+      const why = (result.message.split("\n")[0] ?? "").slice(0, 150);
+      return void (await ack({ response_action: "errors", errors: { [blockFor(why)]: why } }));
     }
     await ack();
     try {
@@ -74,6 +72,14 @@ export function registerSlackExtras(
   });
 
   return { onEmpty: { deploy: openDeployModal } };
+}
+
+/** Shows a usage message under the picker it is about. */
+function blockFor(message: string): string {
+  if (/\bhost\b/.test(message)) return "host";
+  if (/\benvironment\b/.test(message)) return "env";
+  if (/\btag\b/.test(message)) return "tag";
+  return "project";
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

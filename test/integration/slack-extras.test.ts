@@ -90,7 +90,7 @@ describe("Slack extras", () => {
     );
     expect(JSON.parse(wrongHost.text)).toEqual({
       response_action: "errors",
-      errors: { project: expect.stringContaining("host `serverC` is not in environment `beta`") },
+      errors: { host: "host `serverC` is not in environment `beta` (its hosts: serverA, serverB)" },
     });
     const wrongTag = await h.interact(submission({ project, env: "beta", host: "all", tag: "other:v1" }));
     expect(JSON.parse(wrongTag.text)).toMatchObject({

@@ -28,6 +28,11 @@ async function main(): Promise<void> {
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
   const roles = ROLES[positionals[0] ?? "all"];
   if (!roles) throw new OpsError("config_invalid", `unknown role ${positionals[0]}; use all, bot or worker`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(values.user)) {
+    throw new ConfigError(
+      `--user takes a Slack-style user ID such as U0LEAD, not "${values.user.slice(0, 64)}"`,
+    );
+  }
   const env = loadEnv();
   const shell =
     roles.includes("bot") && (values.shell || values.once !== undefined || !hasSlackCredentials(env));

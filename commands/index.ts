@@ -26,7 +26,7 @@ import { planned, type Result, usage } from "./result.js";
 import { planRollback, type RollbackPlan, rollbackHelp } from "./rollback.js";
 import { planScale, type ScalePlan, scaleHelp } from "./scale.js";
 import { planStatus, type StatusPlan, statusHelp } from "./status.js";
-import { closest, truncateWord } from "./suggest.js";
+import { closest, truncateWord, unknownName } from "./suggest.js";
 import { MAX_COMMAND_LENGTH, tokenize } from "./tokenize.js";
 
 export type Plan =
@@ -51,7 +51,7 @@ export type Plan =
 
 type CommandModule = HelpEntry & { plan: (text: string, ctx: CommandContext) => Result<Plan> };
 
-const opsHelp: HelpEntry = {
+export const opsHelp: HelpEntry = {
   name: "ops",
   usage: "/ops <command> ...",
   description: "Run any command below through one slash command, e.g. `/ops deploy a1 beta`.",
@@ -97,8 +97,17 @@ export function planCommand(command: string, text: string, ctx: CommandContext):
     const { words } = tokenize(text);
     const verb = words[0]?.toLowerCase();
     if (verb === undefined || verb === "help") {
-      const about = words[1] && COMMANDS.find((c) => c.name === words[1]?.toLowerCase());
-      return help(renderHelp(COMMANDS, about || undefined));
+      const asked = words[1]?.replace(/^\//, "").toLowerCase();
+      const about = asked ? COMMANDS.find((c) => c.name === asked) : undefined;
+      if (asked && !about)
+        return usage(
+          unknownName(
+            "command",
+            asked,
+            COMMANDS.map((c) => c.name),
+          ),
+        );
+      return help(renderHelp(COMMANDS, about));
     }
     const rest = text.trim().slice(text.trim().indexOf(words[0] as string) + (words[0] as string).length);
     return planCommand(verb, rest, ctx);
@@ -108,7 +117,7 @@ export function planCommand(command: string, text: string, ctx: CommandContext):
     const guess = closest(name, SLASH_COMMANDS);
     const known = COMMANDS.map((c) => `\`${c.name}\``).join(", ");
     return usage(
-      `unknown command \`${truncateWord(name)}\`${guess ? `; did you mean \`${guess}\`?` : ""}. Known commands: ${known}. Try \`/ops help\`.`,
+      `unknown command \`${truncateWord(name)}\`${guess ? `; did you mean \`${guess}\`?` : "."} Known commands: ${known}. Try \`/ops help\`.`,
     );
   }
   const { words } = tokenize(text);

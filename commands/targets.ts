@@ -1,7 +1,7 @@
 import type { Fleet } from "../src/fleet/schema.js";
 import { NAME_PATTERN } from "../src/names.js";
 import { planned, type Result, type Usage, usage } from "./result.js";
-import { truncateWord, unknownName } from "./suggest.js";
+import { closest, truncateWord, unknownName } from "./suggest.js";
 import { tokenize } from "./tokenize.js";
 
 /** Resolves a project word against the fleet, or says what is wrong. */
@@ -88,7 +88,12 @@ export function pickHosts(
 
 /** Why the flags are not all known, or undefined. */
 export function badFlag(flags: ReadonlySet<string>, known: readonly string[]): string | undefined {
-  for (const flag of flags) if (!known.includes(flag)) return `unknown option \`--${truncateWord(flag)}\``;
+  for (const flag of flags) {
+    if (known.includes(flag)) continue;
+    const guess = closest(flag, known);
+    const list = known.length > 0 ? `; known options: ${known.map((f) => `\`--${f}\``).join(", ")}` : "";
+    return `unknown option \`--${truncateWord(flag)}\`${guess ? `; did you mean \`--${guess}\`?` : list}`;
+  }
   return undefined;
 }
 

@@ -3,7 +3,12 @@
  * the shell adapter renders the same markup as plain text.
  */
 export type Button = { action: string; label: string; value: string; style?: "primary" | "danger" };
-export type Message = { text: string; buttons?: Button[] };
+/**
+ * `progress` marks a message that tracks work (a deploy): "running" until it ends. Slack ignores
+ * it; the shell's `--once` waits until every message it posted has left "running".
+ */
+export type Progress = "running" | "succeeded" | "failed";
+export type Message = { text: string; buttons?: Button[]; progress?: Progress };
 export type MessageRef = { channel: string; ts: string };
 
 /** The one thing the core needs from a chat adapter. */

@@ -1,9 +1,10 @@
 import type { Logger } from "pino";
 import type { ApprovalRule } from "../../commands/approval.js";
 import type { CommandContext } from "../../commands/context.js";
-import { type Plan, planCommand } from "../../commands/index.js";
+import { type Plan, planCommand, SLASH_COMMANDS } from "../../commands/index.js";
 import type { Result } from "../../commands/result.js";
 import type { Fleet } from "../fleet/schema.js";
+import { commandsTotal } from "../metrics.js";
 import { ephemeral, type MessageRef, type Reply } from "./message.js";
 
 export type CommandRequest = { command: string; text: string; user: string; channel: string };
@@ -59,6 +60,10 @@ export class Ops {
       },
       "command",
     );
+    const outcome = !result.ok ? "usage" : result.plan.kind === "help" ? "help" : "accepted";
+    // Typos must not grow the label set: unknown names count as "unknown".
+    const name = req.command.replace(/^\//, "").toLowerCase();
+    commandsTotal.inc({ command: SLASH_COMMANDS.includes(name) ? name : "unknown", outcome });
     return result;
   }
 

@@ -49,5 +49,6 @@ export function renderDeploy({ meta, hosts }: DeployRecord): Message {
     headline = `:warning: Deploy of *${what}* to ${where} partly failed (${failed} of ${states.length} hosts); failed hosts keep the previous version. Requested by <@${meta.requestedBy}>`;
   const lines = meta.hosts.map((h) => hostLine(h, hosts[h] ?? { state: "queued" }));
   if (meta.via) lines.unshift(`_${meta.via}_`);
-  return { text: [headline, ...lines].join("\n") };
+  const progress = !done ? "running" : failed === 0 ? "succeeded" : "failed";
+  return { text: [headline, ...lines].join("\n"), progress };
 }

@@ -74,6 +74,10 @@ export type Harness = {
     text: string,
     opts?: { user?: string; channel?: string },
   ) => Promise<{ status: number; text: string; responseId: string }>;
+  /** Sends a signed interaction (button press, view_submission) as Slack posts it. */
+  interact: (payload: Record<string, unknown>) => Promise<{ status: number; text: string }>;
+  /** Sends a signed Events API callback (e.g. app_home_opened). */
+  event: (event: Record<string, unknown>) => Promise<{ status: number; text: string }>;
   close: () => Promise<void>;
 };
 
@@ -159,6 +163,24 @@ export async function startHarness(
       });
       const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
       return { status: res.status, text: await res.text(), responseId };
+    },
+    interact: async (payload) => {
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
+      return { status: res.status, text: await res.text() };
+    },
+    event: async (event) => {
+      const body = JSON.stringify({
+        token: "deprecated-verification-token",
+        team_id: "T1",
+        api_app_id: "A1",
+        type: "event_callback",
+        event_id: `Ev${Date.now()}`,
+        event_time: Math.floor(Date.now() / 1000),
+        event,
+      });
+      const res = await sendSigned(base, body, { secret: SIGNING_SECRET, contentType: "application/json" });
+      return { status: res.status, text: await res.text() };
     },
     close: async () => {
       await runtime.close();

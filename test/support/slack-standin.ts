@@ -147,6 +147,8 @@ export class SlackStandIn {
       }
       if (method === "files.completeUploadExternal") reply = { ok: true, files: args.files };
       if (method === "chat.postEphemeral") reply = { ok: true, message_ts: `${this.ts++}.000200` };
+      if (method === "views.open" || method === "views.publish" || method === "views.update")
+        reply = { ok: true, view: { id: `V${this.ts++}`, ...(args.view as object) } };
       this.calls.push({ method, args, at });
     }
     for (const wake of this.waiters.splice(0)) wake();

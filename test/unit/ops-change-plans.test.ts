@@ -68,7 +68,7 @@ describe("/rollback plans", () => {
     ["a1 bta", "no environment `bta`; did you mean `beta`?"],
     ["a1 beta serverC", "host `serverC` is not in environment `beta` (its hosts: serverA, serverB)"],
     ["a1", "name a project and an environment"],
-    ["a1 beta --force", "unknown option `--force`"],
+    ["a1 beta --force", "unknown option `--force`; known options: `--dry-run`"],
   ])("%s → %s", (text, why) => {
     expect(fails("rollback", text)).toBe(
       `${why}\nUsage: \`/rollback <project> <env> [<host>|all] [--dry-run]\``,

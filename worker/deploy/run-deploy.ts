@@ -4,7 +4,8 @@ import { dockerReason, onHost } from "../../src/docker/errors.js";
 import { lastExitCode } from "../../src/docker/exit-code.js";
 import { projectFilter } from "../../src/docker/labels.js";
 import { tailLogs } from "../../src/docker/logs.js";
-import { pullImage } from "../../src/docker/pull.js";
+import { type PullProgress, pullImage } from "../../src/docker/pull.js";
+import { PullTracker } from "../../src/docker/pull-progress.js";
 import { DeployFailedError } from "../../src/errors.js";
 import type { ProjectSpec } from "../../src/fleet/schema.js";
 import { type DeployJob, type DeployResult, MAX_REPLICAS } from "../../src/jobs/schemas.js";
@@ -33,6 +34,7 @@ export type DeployContext = {
 };
 
 const LOG_LINES = 15;
+const PULL_PROGRESS_MS = 1_000;
 
 /**
  * One host's deploy: resolve, pull, create, (stop old when ports clash), start, wait healthy,
@@ -66,7 +68,7 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
   const reference = ctx.registry.reference(spec.image, digest);
 
   await ctx.step("pulling image", { digest });
-  await call(() => pullImage(docker, reference, ctx.registry.authConfig()));
+  await call(() => pullImage(docker, reference, ctx.registry.authConfig(), pullProgress(ctx, digest)));
 
   for (const leftover of existing.filter(ours)) {
     // A crashed attempt of this same deploy got this far; start its containers afresh.
@@ -201,6 +203,23 @@ async function scaleToZero(
     replaced: running,
     durationMs: Date.now() - started,
     replicas: 0,
+  };
+}
+
+/**
+ * Layer progress as a step, at most once a second and only when it changed: each step is a
+ * Redis write and a BullMQ event, and the bot throttles the chat updates on top of that.
+ */
+function pullProgress(ctx: DeployContext, digest: string): PullProgress {
+  const tracker = new PullTracker();
+  let shown = "";
+  let at = 0;
+  return (_status, event) => {
+    const text = tracker.add(event);
+    if (!text || text === shown || Date.now() - at < PULL_PROGRESS_MS) return;
+    shown = text;
+    at = Date.now();
+    ctx.step(text, { digest }).catch((err) => ctx.log.debug({ err: String(err) }, "pull progress not saved"));
   };
 }
 

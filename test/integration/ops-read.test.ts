@@ -183,7 +183,7 @@ describe("bad input to the read commands changes nothing", () => {
     ["/prune", "serverQ;rm", /no host `serverQ;rm`/],
   ])("%s %s → usage", async (command, text, expected) => {
     const callsBefore = h.slack.calls.length;
-    const jobsBefore = await redis.keys(`${h.prefix}:dockops-jobs:*`);
+    const jobsBefore = (await redis.keys(`${h.prefix}:dockops-jobs:*`)).sort();
     const reply = await ask(h, command, text);
     expect(reply.visibility).toBe("ephemeral");
     expect(reply.text).toMatch(expected);
@@ -191,6 +191,6 @@ describe("bad input to the read commands changes nothing", () => {
     await new Promise((r) => setTimeout(r, 100));
     // Only late edits of earlier deploy messages may arrive; nothing new is posted or uploaded.
     expect(h.slack.calls.slice(callsBefore).filter((c) => c.method !== "chat.update")).toEqual([]);
-    expect(await redis.keys(`${h.prefix}:dockops-jobs:*`)).toEqual(jobsBefore);
+    expect((await redis.keys(`${h.prefix}:dockops-jobs:*`)).sort()).toEqual(jobsBefore);
   });
 });

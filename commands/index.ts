@@ -1,3 +1,4 @@
+import { type AuditPlan, auditHelp, planAudit } from "./audit.js";
 import type { CommandContext } from "./context.js";
 import { type DeployPlan, deployHelp, planDeploy } from "./deploy.js";
 import { type HelpEntry, type HelpPlan, renderHelp } from "./help.js";
@@ -5,7 +6,7 @@ import { planned, type Result, usage } from "./result.js";
 import { closest, truncateWord } from "./suggest.js";
 import { MAX_COMMAND_LENGTH, tokenize } from "./tokenize.js";
 
-export type Plan = DeployPlan | HelpPlan;
+export type Plan = DeployPlan | HelpPlan | AuditPlan;
 
 type CommandModule = HelpEntry & { plan: (text: string, ctx: CommandContext) => Result<Plan> };
 
@@ -17,7 +18,10 @@ const opsHelp: HelpEntry = {
 };
 
 /** Every chat command the bot registers; the Slack manifest and help text are read from this list. */
-export const COMMANDS: readonly CommandModule[] = [{ ...deployHelp, plan: planDeploy }];
+export const COMMANDS: readonly CommandModule[] = [
+  { ...deployHelp, plan: planDeploy },
+  { ...auditHelp, plan: planAudit },
+];
 
 export const SLASH_COMMANDS: readonly string[] = [...COMMANDS.map((c) => c.name), opsHelp.name];
 

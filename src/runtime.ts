@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { createProcessors } from "../worker/processors.js";
 import { startWorker } from "../worker/start-worker.js";
+import { JobAudit } from "./audit/job-audit.js";
 import { DeployWatcher } from "./core/deploy-watcher.js";
 import { DeployStore } from "./deploys/store.js";
 import { DockerHosts } from "./docker/connect.js";
@@ -16,6 +17,7 @@ import { createQueueEvents, JobQueue } from "./queue/queues.js";
 import { RegistryClient } from "./registry/client.js";
 import { createSlackApp, registerActions, registerCommands, startSlackApp } from "./slack/app.js";
 import { SlackChat } from "./slack/slack-chat.js";
+import { SlackDirectory } from "./slack/slack-directory.js";
 import { createBotCore } from "./wiring/bot-core.js";
 
 export type Role = "bot" | "worker";
@@ -30,6 +32,8 @@ export type RuntimeOptions = {
   /** Tests shorten the no-healthcheck grace period. */
   graceMs?: number;
   prefix?: string;
+  /** Tests check pending approvals for expiry more often than the default 15 s. */
+  approvalSweepMs?: number;
 };
 
 /** Wires the pieces for the roles this process plays; `close` stops them in reverse order. */
@@ -89,12 +93,25 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       },
     });
     const chat = new SlackChat(app.client);
-    const { ops } = createBotCore({ fleet, redis: redis("client"), prefix, store, queue, chat, log });
+    const core = createBotCore({
+      fleet,
+      redis: redis("client"),
+      prefix,
+      store,
+      queue,
+      chat,
+      log,
+      directory: new SlackDirectory(app.client),
+      approvalSweepMs: opts.approvalSweepMs,
+    });
+    const { ops } = core;
+    closers.push(core.close);
     registerCommands(app, ops, log);
     registerActions(app, ops, log);
     const events: QueueEvents = createQueueEvents(redis("worker"), prefix);
     closers.push(() => events.close());
     new DeployWatcher(events, store, chat, log).start();
+    new JobAudit(events, queue.queue, core.audit.record, log).start();
     const server: Server | undefined = await startSlackApp(app);
     const address = server?.address();
     port = address && typeof address === "object" ? address.port : undefined;

@@ -5,6 +5,7 @@ import type { DeployMeta, DeployStore } from "../deploys/store.js";
 import { errorMessage, QueueUnavailableError } from "../errors.js";
 import type { JobQueue } from "../queue/queues.js";
 import { type Chat, ephemeral, type Reply } from "./message.js";
+import type { ExecuteContext } from "./ops.js";
 import { renderDeploy } from "./render-deploy.js";
 
 export type DeployServiceDeps = { store: DeployStore; queue: JobQueue; chat: Chat; log: Logger };
@@ -13,7 +14,8 @@ export type DeployServiceDeps = { store: DeployStore; queue: JobQueue; chat: Cha
 export class DeployService {
   constructor(private readonly deps: DeployServiceDeps) {}
 
-  async start(plan: DeployPlan): Promise<Reply | undefined> {
+  /** After an approval, `ctx.message` is the request's message: the deploy takes it over in place. */
+  async start(plan: DeployPlan, ctx: ExecuteContext = {}): Promise<Reply | undefined> {
     const { store, queue, chat, log } = this.deps;
     if (plan.dryRun) {
       return ephemeral(
@@ -29,6 +31,7 @@ export class DeployService {
       requestedBy: plan.requestedBy,
       channel: plan.channel,
       createdAt: Date.now(),
+      ...(ctx.approvedBy ? { approvedBy: ctx.approvedBy } : {}),
     };
     try {
       await store.create(meta);
@@ -36,7 +39,9 @@ export class DeployService {
       log.error({ err: errorMessage(err), deployId: meta.id }, "deploy record not stored");
       return ephemeral(new QueueUnavailableError(errorMessage(err)).message);
     }
-    const ref = await chat.post(plan.channel, renderDeploy({ meta, hosts: {} }));
+    const first = renderDeploy({ meta, hosts: {} });
+    const ref = ctx.message ?? (await chat.post(plan.channel, first));
+    if (ctx.message) await chat.update(ctx.message, first);
     await store.setMessage(meta.id, ref);
     try {
       await queue.enqueueDeploys(
@@ -46,6 +51,7 @@ export class DeployService {
           env: plan.env,
           host,
           tag: plan.tag,
+          ...(plan.digest ? { digest: plan.digest } : {}),
           requestedBy: plan.requestedBy,
         })),
       );

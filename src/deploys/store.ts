@@ -10,6 +10,8 @@ const metaSchema = z.object({
   requestedBy: z.string(),
   channel: z.string(),
   createdAt: z.number(),
+  /** Set when the deploy ran after an approval; the deploy message then replaces the request. */
+  approvedBy: z.string().optional(),
   message: z.object({ channel: z.string(), ts: z.string() }).optional(),
 });
 export type DeployMeta = z.infer<typeof metaSchema>;

@@ -1,0 +1,194 @@
+import type { Logger } from "pino";
+import type { Plan } from "../../commands/index.js";
+import type { Audit } from "../audit/event.js";
+import { type Directory, isListed } from "../core/directory.js";
+import { type Chat, ephemeral, type Reply } from "../core/message.js";
+import type { ActionRequest, ExecuteContext, GatedPlan } from "../core/ops.js";
+import { errorMessage } from "../errors.js";
+import { type ApprovalKinds, describeFields, type KindHooks } from "./kinds.js";
+import { APPROVE, REJECT, renderDecided, renderPending } from "./render.js";
+import { type ApprovalRequest, type ApprovalState, ApprovalStore } from "./store.js";
+
+export type ApprovalServiceDeps = {
+  store: ApprovalStore;
+  chat: Chat;
+  directory: Directory;
+  audit: Audit;
+  log: Logger;
+  kinds: ApprovalKinds;
+  /** Runs an approved plan: `ops.execute(plan, ctx)`, bound late because Ops needs this service. */
+  execute: (plan: Plan, ctx: ExecuteContext) => Promise<Reply | undefined>;
+  now?: () => number;
+};
+
+const mention = (id: string) => (id.startsWith("S") ? `<!subteam^${id}>` : `<@${id}>`);
+
+/**
+ * Plans that need approval become requests with Approve / Reject buttons. Every decision goes
+ * through one atomic compare-and-set in Redis, so a request has exactly one outcome.
+ */
+export class ApprovalService {
+  constructor(private readonly deps: ApprovalServiceDeps) {}
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  private hooks(kind: GatedPlan["kind"]): KindHooks<GatedPlan> {
+    return (this.deps.kinds[kind] ?? {}) as KindHooks<GatedPlan>;
+  }
+
+  /** The `ApprovalGate`: store the request, post it in the channel, tell the requester. */
+  readonly request = async (asked: GatedPlan): Promise<Reply | undefined> => {
+    const { store, chat, log, audit } = this.deps;
+    const hooks = this.hooks(asked.kind);
+    let plan = asked;
+    let pinned = {};
+    try {
+      if (hooks.pin) ({ plan, pinned } = await hooks.pin(asked));
+    } catch (err) {
+      return ephemeral(`:x: Could not prepare the approval request: ${errorMessage(err)}. Nothing was done.`);
+    }
+    const shown = hooks.describe ? await hooks.describe(plan, pinned) : describeFields(plan);
+    const createdAt = this.now();
+    const request: ApprovalRequest = {
+      id: ApprovalStore.newId(),
+      plan,
+      requestedBy: plan.requestedBy,
+      channel: plan.channel,
+      env: plan.env ?? "",
+      createdAt,
+      expiresAt: createdAt + plan.approval.expiresMs,
+      pinned,
+      shown,
+    };
+    await store.create(request);
+    const { approvers, allowSelfApproval } = plan.approval;
+    const ref = await chat.post(plan.channel, renderPending(request, shown, approvers, allowSelfApproval));
+    await store.setMessage(request.id, ref);
+    audit({ ...this.scope(request), type: "approval", action: "requested", user: request.requestedBy });
+    log.info({ approvalId: request.id, kind: plan.kind, env: plan.env }, "approval requested");
+    return ephemeral(
+      `Approval requested from ${approvers.map(mention).join(", ")}; it expires in ${Math.round(plan.approval.expiresMs / 60_000)} min. Nothing runs until someone approves.`,
+    );
+  };
+
+  /** The `approval:approve` / `approval:reject` buttons. */
+  readonly act = async (req: ActionRequest): Promise<Reply | undefined> => {
+    const { store, directory, audit } = this.deps;
+    const request = await store.get(req.value);
+    if (!request) return ephemeral("This approval request no longer exists.");
+    const verb = req.action === APPROVE ? "approve" : req.action === REJECT ? "reject" : undefined;
+    if (!verb) return ephemeral("That button is no longer supported.");
+    const rule = (request.plan as GatedPlan).approval;
+    const refusal =
+      req.user === request.requestedBy && !rule.allowSelfApproval
+        ? "you asked for this, so someone else must approve or reject it (four-eyes rule)"
+        : !(await isListed(req.user, rule.approvers, directory))
+          ? `only ${rule.approvers.map(mention).join(", ")} may ${verb} requests in *${request.env}*`
+          : undefined;
+    if (refusal) {
+      audit({ ...this.scope(request), type: "denied", action: verb, user: req.user, detail: refusal });
+      return ephemeral(`:no_entry: Not allowed: ${refusal}. Nothing changed.`);
+    }
+    const status = await store.status(request.id);
+    if (status && status.state !== "pending") return ephemeral(this.already(status.state, status.by));
+    if (verb === "reject") return this.decide(request, "rejected", req.user);
+    if (this.now() >= request.expiresAt) {
+      return (await this.decide(request, "expired", "")) ?? ephemeral(this.already("expired"));
+    }
+    let reason: string | undefined;
+    try {
+      reason = await this.hooks(request.plan.kind as GatedPlan["kind"]).revalidate?.(
+        request.plan as GatedPlan,
+        request.pinned,
+      );
+    } catch (err) {
+      return ephemeral(
+        `:x: Could not re-check the request: ${errorMessage(err)}. Nothing changed; try again.`,
+      );
+    }
+    if (reason) return this.decide(request, "void", req.user, reason);
+    return this.decide(request, "approved", req.user);
+  };
+
+  /** Marks every pending request whose time is up as expired (the bot runs this periodically). */
+  async sweep(): Promise<number> {
+    let expired = 0;
+    for (const id of await this.deps.store.due(this.now())) {
+      const request = await this.deps.store.get(id);
+      if (!request) continue;
+      const reply = await this.decide(request, "expired", "");
+      if (reply === undefined) expired++;
+    }
+    return expired;
+  }
+
+  private async decide(
+    request: ApprovalRequest,
+    decision: Exclude<ApprovalState, "pending">,
+    by: string,
+    reason = "",
+  ): Promise<Reply | undefined> {
+    const { store, chat, audit, log } = this.deps;
+    const result = await store.decide(request.id, decision, by, reason, this.now());
+    if (!result.won) {
+      const status = await store.status(request.id);
+      return ephemeral(this.already(status?.state ?? "missing", status?.by));
+    }
+    const state = result.state as Exclude<ApprovalState, "pending">;
+    const actor = state === "expired" ? undefined : by;
+    audit({
+      ...this.scope(request),
+      type: "approval",
+      action: state,
+      ...(actor ? { user: actor } : {}),
+      ...(reason ? { detail: reason } : {}),
+    });
+    log.info({ approvalId: request.id, state, by: actor }, "approval decided");
+    const message = renderDecided(request, request.shown, { state, by: actor, reason });
+    if (request.message) {
+      await chat
+        .update(request.message, message)
+        .catch((err) =>
+          log.warn(
+            { approvalId: request.id, err: errorMessage(err) },
+            "could not update the approval message",
+          ),
+        );
+    }
+    if (state === "expired" && decision !== "expired")
+      return ephemeral("This request has expired; nothing was done.");
+    if (state !== "approved") return undefined;
+    try {
+      return await this.deps.execute(request.plan, {
+        approvedBy: by,
+        ...(request.message ? { message: request.message } : {}),
+      });
+    } catch (err) {
+      log.error({ approvalId: request.id, err: errorMessage(err) }, "approved plan failed to start");
+      if (request.message) {
+        await chat.update(request.message, {
+          text: `:x: Approved by <@${by}>, but it could not start: ${errorMessage(err)}\n${request.shown.lines.join("\n")}`,
+        });
+      }
+      return undefined;
+    }
+  }
+
+  private already(state: ApprovalState | "missing", by?: string): string {
+    if (state === "missing") return "This approval request no longer exists.";
+    if (state === "expired") return "This request has expired; nothing was done.";
+    return `This request was already ${state}${by ? ` by <@${by}>` : ""}; nothing changed.`;
+  }
+
+  private scope(request: ApprovalRequest) {
+    const plan = request.plan as { project?: string };
+    return {
+      channel: request.channel,
+      env: request.env,
+      ...(plan.project ? { project: plan.project } : {}),
+      text: `${request.plan.kind} (request ${request.id})`,
+    };
+  }
+}

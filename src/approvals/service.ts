@@ -76,8 +76,10 @@ export class ApprovalService {
   /** The `approval:approve` / `approval:reject` buttons. */
   readonly act = async (req: ActionRequest): Promise<Reply | undefined> => {
     const { store, directory, audit } = this.deps;
-    const request = await store.get(req.value);
-    if (!request) return ephemeral("This approval request no longer exists.");
+    const stored = await store.get(req.value);
+    if (!stored) return ephemeral("This approval request no longer exists.");
+    // The button sits on the request's message; Slack says which, even before its ref is stored.
+    const request = { ...stored, message: stored.message ?? req.message };
     const verb = req.action === APPROVE ? "approve" : req.action === REJECT ? "reject" : undefined;
     if (!verb) return ephemeral("That button is no longer supported.");
     const rule = (request.plan as GatedPlan).approval;

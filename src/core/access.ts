@@ -20,7 +20,7 @@ export async function denial(fleet: Fleet, directory: Directory, plan: Guarded):
   if (!env) return undefined;
   if (env.channels && !env.channels.includes(plan.channel ?? "")) {
     const where = env.channels.map((c) => `<#${c}>`).join(", ");
-    return `*${plan.env}* commands may only be run from ${where}; nothing was done.`;
+    return `*${plan.env}* commands may only be run from ${where}. Nothing was done.`;
   }
   const key = commandKeys(plan.kind).find((k) => env.allow?.[k] !== undefined);
   if (key === undefined) return undefined;

@@ -7,7 +7,7 @@ import { type Role, type Runtime, startRuntime } from "../../src/runtime.js";
 import { dockerFor, removeProject } from "./docker.js";
 import { type FleetEnv, need, readFleetEnv } from "./fleet-env.js";
 import { uniqueName } from "./names.js";
-import { sendSigned, slashCommandBody } from "./signed-request.js";
+import { blockActionsBody, sendSigned, slashCommandBody } from "./signed-request.js";
 import { SlackStandIn } from "./slack-standin.js";
 
 export const SIGNING_SECRET = "test-signing-secret-0123456789";
@@ -62,17 +62,33 @@ export type Harness = {
     text: string,
     opts?: { user?: string; channel?: string },
   ) => Promise<{ status: number; text: string; responseId: string }>;
+  /** Presses a button on a message, as a signed block_actions interaction; returns the ack. */
+  press: (
+    actionId: string,
+    value: string,
+    opts: { user: string; messageTs: string; channel?: string },
+  ) => Promise<{ status: number; responseId: string }>;
   close: () => Promise<void>;
 };
 
 /** The real bot and a real worker in this process, on the shared fleet, with a private queue. */
 export async function startHarness(
   projects: Record<string, ProjectInput>,
-  opts: { roles?: Role[]; graceMs?: number } = {},
+  opts: {
+    roles?: Role[];
+    graceMs?: number;
+    /** Changes the fleet file before it is parsed (e.g. add `roles`, `allow`, a short `expires`). */
+    fleet?: (input: FleetInput) => FleetInput;
+    /** Slack user groups the stand-in knows. */
+    userGroups?: Record<string, string[]>;
+    approvalSweepMs?: number;
+  } = {},
 ): Promise<Harness> {
   const fleetEnv = readFleetEnv();
-  const fleet = fleetSchema.parse(testFleetInput(fleetEnv, projects));
+  const input = testFleetInput(fleetEnv, projects);
+  const fleet = fleetSchema.parse(opts.fleet ? opts.fleet(input) : input);
   const slack = new SlackStandIn();
+  Object.assign(slack.userGroups, opts.userGroups ?? {});
   await slack.start();
   const logs: string[] = [];
   const sink = new Writable({
@@ -97,6 +113,7 @@ export async function startHarness(
     log: createLogger("debug", sink),
     graceMs: opts.graceMs ?? 1_000,
     prefix,
+    approvalSweepMs: opts.approvalSweepMs,
   });
   const docker = Object.fromEntries(
     HOSTS.map((h) => [h, dockerFor(h, fleet.hosts[h] as Fleet["hosts"][string])]),
@@ -128,6 +145,19 @@ export async function startHarness(
       });
       const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
       return { status: res.status, text: await res.text(), responseId };
+    },
+    press: async (actionId, value, o) => {
+      const responseId = `r${++responses}`;
+      const body = blockActionsBody({
+        actionId,
+        value,
+        user: o.user,
+        channel: o.channel ?? "CPROD",
+        messageTs: o.messageTs,
+        responseUrl: slack.responseUrl(responseId),
+      });
+      const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
+      return { status: res.status, responseId };
     },
     close: async () => {
       await runtime.close();

@@ -11,6 +11,8 @@ export type ResponseUrlCall = { id: string; body: Record<string, unknown>; at: n
 export class SlackStandIn {
   readonly calls: ApiCall[] = [];
   readonly responses: ResponseUrlCall[] = [];
+  /** Slack user groups (S…) and their members, answered by `usergroups.users.list`. */
+  readonly userGroups: Record<string, string[]> = {};
   private server?: Server;
   private ts = 1_700_000_000;
   private waiters: Array<() => void> = [];
@@ -104,6 +106,10 @@ export class SlackStandIn {
         reply = { ok: true, channel: args.channel, ts };
       }
       if (method === "chat.update") reply = { ok: true, channel: args.channel, ts: args.ts };
+      if (method === "usergroups.users.list") {
+        const members = this.userGroups[String(args.usergroup)];
+        reply = members ? { ok: true, users: members } : { ok: false, error: "no_such_subteam" };
+      }
       if (method === "chat.postEphemeral") reply = { ok: true, message_ts: `${this.ts++}.000200` };
       this.calls.push({ method, args, at });
     }

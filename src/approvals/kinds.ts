@@ -1,8 +1,7 @@
 import type { GatedPlan } from "../core/ops.js";
-import type { Pinned } from "./store.js";
+import type { Pinned, Shown } from "./types.js";
 
-/** What an approval message says about a plan: a one-line title and detail lines. */
-export type Shown = { title: string; lines: string[] };
+export type { Shown } from "./types.js";
 
 /**
  * How approvals treat one plan kind. Every hook is optional: a kind without hooks is shown by

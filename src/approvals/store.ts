@@ -2,17 +2,11 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Plan } from "../../commands/index.js";
 import type { MessageRef } from "../core/message.js";
-import type { Shown } from "./kinds.js";
+import type { Pinned, Shown } from "./types.js";
+
+export type { Pinned } from "./types.js";
 
 export type ApprovalState = "pending" | "approved" | "rejected" | "expired" | "void";
-
-/** What the approvers were shown, so Approve runs exactly that or nothing. */
-export type Pinned = {
-  digest?: string;
-  /** Set when `digest` is what this tag resolved to at request time (re-checked at approval). */
-  tag?: string;
-  configRevision?: number;
-};
 
 export type ApprovalRequest = {
   id: string;

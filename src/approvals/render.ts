@@ -6,7 +6,8 @@ import type { ApprovalRequest, ApprovalStatus } from "./store.js";
 export const APPROVE = "approval:approve";
 export const REJECT = "approval:reject";
 
-const mention = (id: string) => (id.startsWith("S") ? `<!subteam^${id}>` : `<@${id}>`);
+/** A Slack mention of a user (U…) or a user group (S…). */
+export const mention = (id: string) => (id.startsWith("S") ? `<!subteam^${id}>` : `<@${id}>`);
 
 function clock(ms: number): string {
   return `${new Date(ms).toISOString().slice(11, 16)} UTC`;
@@ -41,7 +42,7 @@ export function renderDecided(request: ApprovalRequest, shown: Shown, status: Ap
   let headline: string;
   switch (status.state) {
     case "approved":
-      headline = `:white_check_mark: *Approved by ${by}*: ${asked}. Starting…`;
+      headline = `:white_check_mark: *Approved by ${by}*: ${asked}. Running it now.`;
       break;
     case "rejected":
       headline = `:no_entry_sign: *Rejected by ${by}*: ${asked}. Nothing was done.`;

@@ -6,7 +6,7 @@ import { type Chat, ephemeral, type Reply } from "../core/message.js";
 import type { ActionRequest, ExecuteContext, GatedPlan } from "../core/ops.js";
 import { errorMessage } from "../errors.js";
 import { type ApprovalKinds, describeFields, type KindHooks } from "./kinds.js";
-import { APPROVE, REJECT, renderDecided, renderPending } from "./render.js";
+import { APPROVE, mention, REJECT, renderDecided, renderPending } from "./render.js";
 import { type ApprovalRequest, type ApprovalState, ApprovalStore } from "./store.js";
 
 export type ApprovalServiceDeps = {
@@ -20,8 +20,6 @@ export type ApprovalServiceDeps = {
   execute: (plan: Plan, ctx: ExecuteContext) => Promise<Reply | undefined>;
   now?: () => number;
 };
-
-const mention = (id: string) => (id.startsWith("S") ? `<!subteam^${id}>` : `<@${id}>`);
 
 /**
  * Plans that need approval become requests with Approve / Reject buttons. Every decision goes

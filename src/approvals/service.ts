@@ -5,9 +5,12 @@ import { type Directory, isListed } from "../core/directory.js";
 import { type Chat, ephemeral, type Reply } from "../core/message.js";
 import type { ActionRequest, ExecuteContext, GatedPlan } from "../core/ops.js";
 import { errorMessage } from "../errors.js";
+import { formatDuration } from "../fleet/duration.js";
 import { type ApprovalKinds, describeFields, type KindHooks } from "./kinds.js";
 import { APPROVE, mention, REJECT, renderDecided, renderPending } from "./render.js";
 import { type ApprovalRequest, type ApprovalState, ApprovalStore } from "./store.js";
+
+type Decision = Exclude<ApprovalState, "pending">;
 
 export type ApprovalServiceDeps = {
   store: ApprovalStore;
@@ -67,7 +70,7 @@ export class ApprovalService {
     audit({ ...this.scope(request), type: "approval", action: "requested", user: request.requestedBy });
     log.info({ approvalId: request.id, kind: plan.kind, env: plan.env }, "approval requested");
     return ephemeral(
-      `Approval requested from ${approvers.map(mention).join(", ")}; it expires in ${Math.round(plan.approval.expiresMs / 60_000)} min. Nothing runs until someone approves.`,
+      `Approval requested from ${approvers.map(mention).join(", ")}; it expires in ${formatDuration(plan.approval.expiresMs)}. Nothing runs until someone approves.`,
     );
   };
 
@@ -93,23 +96,19 @@ export class ApprovalService {
     }
     const status = await store.status(request.id);
     if (status && status.state !== "pending") return ephemeral(this.already(status.state, status.by));
-    if (verb === "reject") return this.decide(request, "rejected", req.user);
-    if (this.now() >= request.expiresAt) {
-      return (await this.decide(request, "expired", "")) ?? ephemeral(this.already("expired"));
-    }
+    if (verb === "reject") return this.outcome(request, "rejected", req.user);
+    if (this.now() >= request.expiresAt) return this.outcome(request, "expired", "");
     let reason: string | undefined;
     try {
-      reason = await this.hooks(request.plan.kind as GatedPlan["kind"]).revalidate?.(
-        request.plan as GatedPlan,
-        request.pinned,
-      );
+      const hooks = this.hooks(request.plan.kind as GatedPlan["kind"]);
+      reason = await hooks.revalidate?.(request.plan as GatedPlan, request.pinned);
     } catch (err) {
       return ephemeral(
         `:x: Could not re-check the request: ${errorMessage(err)}. Nothing changed; try again.`,
       );
     }
-    if (reason) return this.decide(request, "void", req.user, reason);
-    return this.decide(request, "approved", req.user);
+    if (reason) return this.outcome(request, "void", req.user, reason);
+    return this.outcome(request, "approved", req.user);
   };
 
   /** Marks every pending request whose time is up as expired (the bot runs this periodically). */
@@ -117,26 +116,41 @@ export class ApprovalService {
     let expired = 0;
     for (const id of await this.deps.store.due(this.now())) {
       const request = await this.deps.store.get(id);
-      if (!request) continue;
-      const reply = await this.decide(request, "expired", "");
-      if (reply === undefined) expired++;
+      if (request && (await this.settle(request, "expired", ""))) expired++;
     }
     return expired;
   }
 
-  private async decide(
+  /** Settles a press and answers the presser; the one approval that wins runs the plan. */
+  private async outcome(
     request: ApprovalRequest,
-    decision: Exclude<ApprovalState, "pending">,
+    decision: Decision,
     by: string,
     reason = "",
   ): Promise<Reply | undefined> {
-    const { store, chat, audit, log } = this.deps;
-    const result = await store.decide(request.id, decision, by, reason, this.now());
-    if (!result.won) {
-      const status = await store.status(request.id);
+    const state = await this.settle(request, decision, by, reason);
+    if (state === undefined) {
+      const status = await this.deps.store.status(request.id);
       return ephemeral(this.already(status?.state ?? "missing", status?.by));
     }
-    const state = result.state as Exclude<ApprovalState, "pending">;
+    if (state === "expired") return ephemeral(this.already("expired"));
+    return state === "approved" ? this.run(request, by) : undefined;
+  }
+
+  /**
+   * The atomic decision, then the audit entry and the message without buttons. Returns the
+   * state this call moved the request to, or undefined when another decision came first.
+   */
+  private async settle(
+    request: ApprovalRequest,
+    decision: Decision,
+    by: string,
+    reason = "",
+  ): Promise<Decision | undefined> {
+    const { store, chat, audit, log } = this.deps;
+    const result = await store.decide(request.id, decision, by, reason, this.now());
+    if (!result.won) return undefined;
+    const state = result.state as Decision;
     const actor = state === "expired" ? undefined : by;
     audit({
       ...this.scope(request),
@@ -146,20 +160,18 @@ export class ApprovalService {
       ...(reason ? { detail: reason } : {}),
     });
     log.info({ approvalId: request.id, state, by: actor }, "approval decided");
-    const message = renderDecided(request, request.shown, { state, by: actor, reason });
     if (request.message) {
-      await chat
-        .update(request.message, message)
-        .catch((err) =>
-          log.warn(
-            { approvalId: request.id, err: errorMessage(err) },
-            "could not update the approval message",
-          ),
-        );
+      const message = renderDecided(request, request.shown, { state, by: actor, reason });
+      await chat.update(request.message, message).catch((err) => {
+        log.warn({ approvalId: request.id, err: errorMessage(err) }, "could not update the approval message");
+      });
     }
-    if (state === "expired" && decision !== "expired")
-      return ephemeral("This request has expired; nothing was done.");
-    if (state !== "approved") return undefined;
+    return state;
+  }
+
+  /** Runs the approved plan; its handler may take over the request's message (deploys do). */
+  private async run(request: ApprovalRequest, by: string): Promise<Reply | undefined> {
+    const { chat, log } = this.deps;
     try {
       return await this.deps.execute(request.plan, {
         approvedBy: by,

@@ -11,6 +11,8 @@ import { APPROVE, mention, REJECT, renderDecided, renderPending } from "./render
 import { type ApprovalRequest, type ApprovalState, ApprovalStore } from "./store.js";
 
 type Decision = Exclude<ApprovalState, "pending">;
+/** A decision about to be made: what, by whom (empty for expiry), and why (for void). */
+type Verdict = { decision: Decision; by: string; reason?: string };
 
 export type ApprovalServiceDeps = {
   store: ApprovalStore;
@@ -96,8 +98,8 @@ export class ApprovalService {
     }
     const status = await store.status(request.id);
     if (status && status.state !== "pending") return ephemeral(this.already(status.state, status.by));
-    if (verb === "reject") return this.outcome(request, "rejected", req.user);
-    if (this.now() >= request.expiresAt) return this.outcome(request, "expired", "");
+    if (verb === "reject") return this.outcome(request, { decision: "rejected", by: req.user });
+    if (this.now() >= request.expiresAt) return this.outcome(request, { decision: "expired", by: "" });
     let reason: string | undefined;
     try {
       const hooks = this.hooks(request.plan.kind as GatedPlan["kind"]);
@@ -107,8 +109,8 @@ export class ApprovalService {
         `:x: Could not re-check the request: ${errorMessage(err)}. Nothing changed; try again.`,
       );
     }
-    if (reason) return this.outcome(request, "void", req.user, reason);
-    return this.outcome(request, "approved", req.user);
+    if (reason) return this.outcome(request, { decision: "void", by: req.user, reason });
+    return this.outcome(request, { decision: "approved", by: req.user });
   };
 
   /** Marks every pending request whose time is up as expired (the bot runs this periodically). */
@@ -116,37 +118,28 @@ export class ApprovalService {
     let expired = 0;
     for (const id of await this.deps.store.due(this.now())) {
       const request = await this.deps.store.get(id);
-      if (request && (await this.settle(request, "expired", ""))) expired++;
+      if (request && (await this.settle(request, { decision: "expired", by: "" }))) expired++;
     }
     return expired;
   }
 
   /** Settles a press and answers the presser; the one approval that wins runs the plan. */
-  private async outcome(
-    request: ApprovalRequest,
-    decision: Decision,
-    by: string,
-    reason = "",
-  ): Promise<Reply | undefined> {
-    const state = await this.settle(request, decision, by, reason);
+  private async outcome(request: ApprovalRequest, verdict: Verdict): Promise<Reply | undefined> {
+    const state = await this.settle(request, verdict);
     if (state === undefined) {
       const status = await this.deps.store.status(request.id);
       return ephemeral(this.already(status?.state ?? "missing", status?.by));
     }
     if (state === "expired") return ephemeral(this.already("expired"));
-    return state === "approved" ? this.run(request, by) : undefined;
+    return state === "approved" ? this.run(request, verdict.by) : undefined;
   }
 
   /**
    * The atomic decision, then the audit entry and the message without buttons. Returns the
    * state this call moved the request to, or undefined when another decision came first.
    */
-  private async settle(
-    request: ApprovalRequest,
-    decision: Decision,
-    by: string,
-    reason = "",
-  ): Promise<Decision | undefined> {
+  private async settle(request: ApprovalRequest, verdict: Verdict): Promise<Decision | undefined> {
+    const { decision, by, reason = "" } = verdict;
     const { store, chat, audit, log } = this.deps;
     const result = await store.decide(request.id, decision, by, reason, this.now());
     if (!result.won) return undefined;

@@ -185,10 +185,13 @@ describe("approvals", () => {
     const refused = answers.filter((a) => a && /already approved by/.test(a));
     expect(refused).toHaveLength(3);
     const text = await finalText(ts);
-    expect(text).toMatch(/Deployed \*.+:v2\*.*approved by <@(ULEAD|UOPS|UREL)>/);
     expect(await deployCount()).toBe(2);
     const jobs = await redis.keys(`${h.prefix}:dockops-jobs:deploy-*`);
     expect(jobs.filter((k) => /deploy-[a-z0-9]+-server[BC]$/.test(k))).toHaveLength(4);
+    // The job audit lines say how each host's job went, should a host's deploy itself fail.
+    expect(text, await auditText(`${project} prod 30`)).toMatch(
+      /Deployed \*.+:v2\*.*approved by <@(ULEAD|UOPS|UREL)>/,
+    );
     expect(await versions("serverB")).toEqual(["v2"]);
     expect(await versions("serverC")).toEqual(["v2"]);
     expect(await httpGet(`http://${h.addr.serverB}:${port}/`)).toEqual({ status: 200, body: "web v2" });

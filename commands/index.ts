@@ -1,12 +1,14 @@
 import { type AuditPlan, auditHelp, planAudit } from "./audit.js";
+import { type ConfigPlan, configHelp, planConfig } from "./config.js";
 import type { CommandContext } from "./context.js";
 import { type DeployPlan, deployHelp, planDeploy } from "./deploy.js";
+import { envHelp, planEnv } from "./env.js";
 import { type HelpEntry, type HelpPlan, renderHelp } from "./help.js";
 import { planned, type Result, usage } from "./result.js";
 import { closest, truncateWord } from "./suggest.js";
 import { MAX_COMMAND_LENGTH, tokenize } from "./tokenize.js";
 
-export type Plan = DeployPlan | HelpPlan | AuditPlan;
+export type Plan = DeployPlan | HelpPlan | ConfigPlan | AuditPlan;
 
 type CommandModule = HelpEntry & { plan: (text: string, ctx: CommandContext) => Result<Plan> };
 
@@ -20,6 +22,8 @@ const opsHelp: HelpEntry = {
 /** Every chat command the bot registers; the Slack manifest and help text are read from this list. */
 export const COMMANDS: readonly CommandModule[] = [
   { ...deployHelp, plan: planDeploy },
+  { ...configHelp, plan: planConfig },
+  { ...envHelp, plan: planEnv },
   { ...auditHelp, plan: planAudit },
 ];
 

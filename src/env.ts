@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseEncryptionKey } from "./config/cipher.js";
 import { ConfigError } from "./errors.js";
 
 const schema = z.object({
@@ -14,6 +15,23 @@ const schema = z.object({
   FLEET_FILE: z.string().min(1).default("./fleet.yml"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** How long a worker's claim on a running job lasts without renewal; a dead worker's jobs restart after it. */
+  WORKER_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /** Redis key prefix: lets several installations (or test runs) share one Redis. */
+  DOCKOPS_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,30}$/)
+    .default("dockops"),
+  /** Fault testing only: pause this long after each deploy step, so a test can kill the worker at a known step. */
+  DOCKOPS_FAULT_STEP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** 32 bytes as 64 hex characters or base64; encrypts config secrets at rest. */
+  CONFIG_ENCRYPTION_KEY: z
+    .string()
+    .refine(
+      (v) => parseEncryptionKey(v) !== undefined,
+      "write 32 random bytes as hex or base64 (openssl rand -base64 32)",
+    )
+    .optional(),
 });
 
 export type AppEnv = z.infer<typeof schema>;

@@ -17,6 +17,8 @@ export const REDACT_PATHS = [
   "*.value",
   "values",
   "*.values",
+  "entries",
+  "*.entries",
   "headers.authorization",
   "*.headers.authorization",
 ];

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { createProcessors } from "../worker/processors.js";
 import { startWorker } from "../worker/start-worker.js";
 import { JobAudit } from "./audit/job-audit.js";
+import { ConfigCipher, parseEncryptionKey } from "./config/cipher.js";
 import { DeployWatcher } from "./core/deploy-watcher.js";
 import { DeployStore } from "./deploys/store.js";
 import { DockerHosts } from "./docker/connect.js";
@@ -39,7 +40,7 @@ export type RuntimeOptions = {
 /** Wires the pieces for the roles this process plays; `close` stops them in reverse order. */
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { env, fleet, log } = opts;
-  const prefix = opts.prefix ?? "dockops";
+  const prefix = opts.prefix ?? env.DOCKOPS_PREFIX;
   const closers: Array<() => Promise<unknown>> = [];
   const redis = (role: "worker" | "producer" | "client"): Redis => {
     const r = createRedis(env.REDIS_URL, role);
@@ -48,6 +49,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     return r;
   };
   const store = new DeployStore(redis("client"), prefix);
+  const key = env.CONFIG_ENCRYPTION_KEY ? parseEncryptionKey(env.CONFIG_ENCRYPTION_KEY) : undefined;
+  const cipher = key ? new ConfigCipher(key) : undefined;
   let port: number | undefined;
 
   if (opts.roles.includes("worker")) {
@@ -63,12 +66,17 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       prefix,
       log: workerLog,
       graceMs: opts.graceMs,
+      stepDelayMs: env.DOCKOPS_FAULT_STEP_DELAY_MS,
+      cipher,
     });
     const worker: Worker = startWorker(redis("worker"), processors, workerLog, {
       concurrency: env.WORKER_CONCURRENCY,
       prefix,
+      lockMs: env.WORKER_LOCK_MS,
     });
     closers.push(() => worker.close());
+    await worker.waitUntilReady();
+    workerLog.info({ concurrency: env.WORKER_CONCURRENCY, lockMs: env.WORKER_LOCK_MS }, "worker started");
   }
 
   if (opts.roles.includes("bot")) {
@@ -101,6 +109,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       queue,
       chat,
       log,
+      cipher,
       directory: new SlackDirectory(app.client),
       approvalSweepMs: opts.approvalSweepMs,
     });

@@ -1,11 +1,16 @@
+import { UnrecoverableError } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { ConfigCipher } from "../src/config/cipher.js";
+import { ConfigStore } from "../src/config/config-store.js";
+import { effectiveEnvironment } from "../src/config/effective-env.js";
 import { StopIntents } from "../src/deploys/stop-intent.js";
 import type { DeployStore } from "../src/deploys/store.js";
 import type { DockerHosts } from "../src/docker/connect.js";
 import type { Fleet } from "../src/fleet/schema.js";
 import { JOB_NAMES } from "../src/jobs/schemas.js";
 import type { RegistryClient } from "../src/registry/client.js";
+import { DEFAULT_SECRET_PATTERNS } from "../src/secrets/patterns.js";
 import { processDeploy } from "./deploy/process-deploy.js";
 import type { Processors } from "./start-worker.js";
 
@@ -19,17 +24,36 @@ export type WorkerDeps = {
   prefix: string;
   log: Logger;
   graceMs?: number;
+  stepDelayMs?: number;
+  /** From CONFIG_ENCRYPTION_KEY; needed to run a config that holds secrets. */
+  cipher?: ConfigCipher;
 };
 
 /** Every job kind a worker runs, by BullMQ job name. */
 export function createProcessors(deps: WorkerDeps): Processors {
+  const config = new ConfigStore(deps.redis, deps.prefix);
   const deployDeps = {
     ...deps,
     intents: new StopIntents(deps.redis, deps.prefix),
-    environmentFor: async (project: string, _env: string, _revision?: number) => ({
-      values: { ...(deps.fleet.projects[project]?.env ?? {}) },
-      secrets: [],
-    }),
+    environmentFor: async (project: string, env: string, revision?: number) => {
+      const stored = revision === 0 ? undefined : await config.revision(project, env, revision);
+      if (revision !== undefined && revision > 0 && !stored) {
+        throw new UnrecoverableError(`config revision r${revision} of ${project}/${env} does not exist`);
+      }
+      try {
+        return effectiveEnvironment({
+          project,
+          env,
+          defaults: deps.fleet.projects[project]?.env ?? {},
+          revision: stored,
+          patterns: deps.fleet.secrets?.patterns ?? DEFAULT_SECRET_PATTERNS,
+          cipher: deps.cipher,
+        });
+      } catch (err) {
+        // A missing or wrong key will not fix itself on a retry.
+        throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
+      }
+    },
   };
   return {
     [JOB_NAMES.deploy]: (job) => processDeploy(job, deployDeps),

@@ -11,7 +11,7 @@ export function startWorker(
   connection: Redis,
   processors: Processors,
   log: Logger,
-  opts: { concurrency: number; prefix: string },
+  opts: { concurrency: number; prefix: string; lockMs: number },
 ): Worker {
   const worker = new Worker(
     QUEUE_NAME,
@@ -27,8 +27,8 @@ export function startWorker(
       concurrency: opts.concurrency,
       // A running job holds a lock that its worker renews; a worker that dies stops renewing and
       // the job is picked up again once the lock expires. Steps are idempotent, so that is safe.
-      lockDuration: 30_000,
-      stalledInterval: 15_000,
+      lockDuration: opts.lockMs,
+      stalledInterval: Math.max(500, Math.floor(opts.lockMs / 2)),
       maxStalledCount: 2,
     },
   );

@@ -1,32 +1,32 @@
 import { maskValue } from "../secrets/mask.js";
 
-/** Keys whose values are secret by their name alone, whatever the command. */
-const SECRET_KEY = /(_PASSWORD|_TOKEN|_KEY|SECRET)$|SECRET/i;
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
 
 /**
- * Command text as the audit trail stores it: the value of every `--secret KEY=VALUE` (or
- * `--secret=KEY=VALUE`) and of every `KEY=VALUE` whose key looks secret (*_PASSWORD, *_TOKEN,
- * *_KEY, *SECRET*) is masked. Works on any command's text, so new commands are covered too.
+ * Command text as the audit trail stores it: the value of every `KEY=VALUE` word is masked, and
+ * so is the word after `--secret` (or in `--secret=...`). Every value, not only secret-looking
+ * keys (*_PASSWORD, *_TOKEN, *_KEY, *SECRET*): a key that was once set with `--secret` stays
+ * secret without the flag, and the text alone cannot tell. The trail keeps which keys changed;
+ * `/config history` keeps the values.
  */
 export function maskCommandText(text: string): string {
-  const words = text.split(/(\s+)/);
   let secretNext = false;
-  return words
+  return text
+    .split(/(\s+)/)
     .map((word) => {
-      if (/^\s+$/.test(word) || word === "") return word;
+      if (word === "" || /^\s+$/.test(word)) return word;
       if (word === "--secret") {
         secretNext = true;
         return word;
       }
-      const inline = /^(--secret=)(.*)$/.exec(word);
-      const [prefix, rest] = inline ? [inline[1] as string, inline[2] as string] : ["", word];
+      const inline = /^--secret=(.*)$/s.exec(word);
+      const rest = inline ? (inline[1] as string) : word;
+      const prefix = inline ? "--secret=" : "";
       const forced = secretNext || inline !== null;
       secretNext = false;
-      const eq = rest.indexOf("=");
-      if (eq <= 0) return forced ? `${prefix}${maskValue(rest)}` : word;
-      const key = rest.slice(0, eq);
-      const value = rest.slice(eq + 1);
-      return forced || SECRET_KEY.test(key) ? `${prefix}${key}=${maskValue(stripQuotes(value))}` : word;
+      const assignment = ASSIGNMENT.exec(rest);
+      if (assignment) return `${prefix}${assignment[1]}=${maskValue(stripQuotes(assignment[2] as string))}`;
+      return forced ? `${prefix}${maskValue(rest)}` : word;
     })
     .join("");
 }

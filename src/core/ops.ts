@@ -51,7 +51,7 @@ function scopeOf(plan: Plan): { project?: string; env?: string } {
   };
 }
 
-const refuseApproval: ApprovalGate = async (plan) =>
+export const refuseApproval: ApprovalGate = async (plan) =>
   ephemeral(
     `*${plan.env}* needs approval from ${plan.approval.approvers.map((a) => `<@${a}>`).join(", ")}; approval requests are not supported yet, so nothing was done.`,
   );

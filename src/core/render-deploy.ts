@@ -34,7 +34,8 @@ export function renderDeploy({ meta, hosts }: DeployRecord): Message {
   const states = meta.hosts.map((h) => hosts[h]?.state ?? "queued");
   const done = states.every((s) => s === "succeeded" || s === "failed");
   const failed = states.filter((s) => s === "failed").length;
-  const where = `*${meta.env}* on ${meta.hosts.join(", ")}`;
+  const config = meta.configRevision ? ` with config r${meta.configRevision}` : "";
+  const where = `*${meta.env}* on ${meta.hosts.join(", ")}${config}`;
   let headline: string;
   if (!done) headline = `:rocket: Deploying *${what}* to ${where}, requested by <@${meta.requestedBy}>`;
   else if (failed === 0)

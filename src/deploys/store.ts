@@ -13,6 +13,8 @@ const metaSchema = z.object({
   /** Set when the deploy ran after an approval; the deploy message then replaces the request. */
   approvedBy: z.string().optional(),
   message: z.object({ channel: z.string(), ts: z.string() }).optional(),
+  /** The stored config revision the deploy runs with (0: fleet file defaults only). */
+  configRevision: z.number().int().min(0).optional(),
 });
 export type DeployMeta = z.infer<typeof metaSchema>;
 

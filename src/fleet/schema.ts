@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ENV_KEY_PATTERN, NAME_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from "../names.js";
+import { DEFAULT_SECRET_PATTERNS, SECRET_PATTERN_SYNTAX } from "../secrets/patterns.js";
 import { parseDuration } from "./duration.js";
 
 const name = (what: string) =>
@@ -103,12 +104,20 @@ const registry = z.strictObject({
   insecure: z.boolean().default(false),
 });
 
+/** Config keys matching these are stored encrypted and masked in chat (see README). */
+const secrets = z.strictObject({
+  patterns: z
+    .array(z.string().regex(SECRET_PATTERN_SYNTAX, "write a key name with * wildcards, e.g. *_TOKEN"))
+    .default(DEFAULT_SECRET_PATTERNS),
+});
+
 export const fleetSchema = z
   .strictObject({
     registry,
     hosts: z.record(name("host"), host),
     environments: z.record(name("environment"), environment),
     projects: z.record(name("project"), project),
+    secrets: secrets.optional(),
     /** Named lists of Slack user IDs (U…, W…) and user-group IDs (S…), used by `allow`. */
     roles: z
       .record(

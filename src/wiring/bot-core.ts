@@ -5,11 +5,15 @@ import { ApprovalService } from "../approvals/service.js";
 import { ApprovalStore } from "../approvals/store.js";
 import { AuditLog } from "../audit/audit-log.js";
 import { renderAudit } from "../audit/render-audit.js";
+import type { ConfigCipher } from "../config/cipher.js";
+import { ConfigStore } from "../config/config-store.js";
 import { denial } from "../core/access.js";
+import { approversMayChangeConfig } from "../core/config-gate.js";
+import { ConfigService } from "../core/config-service.js";
 import { DeployService } from "../core/deploy-service.js";
 import { type Directory, NO_GROUPS } from "../core/directory.js";
 import { type Chat, ephemeral } from "../core/message.js";
-import { Ops } from "../core/ops.js";
+import { type ActionRequest, type ApprovalGate, Ops, refuseApproval } from "../core/ops.js";
 import type { DeployStore } from "../deploys/store.js";
 import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
@@ -25,6 +29,8 @@ export type BotCoreDeps = {
   queue: JobQueue;
   chat: Chat;
   log: Logger;
+  /** From CONFIG_ENCRYPTION_KEY; without it config secrets can be neither stored nor read. */
+  cipher?: ConfigCipher;
   /** Slack user-group membership, for approvers and roles that name a group (S…). */
   directory?: Directory;
   /** How often pending approval requests are checked for expiry (default 15 s). */
@@ -39,27 +45,48 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
   const { fleet, store, queue, chat, log } = deps;
   const directory = deps.directory ?? NO_GROUPS;
   const audit = new AuditLog(deps.redis, deps.prefix, log.child({ component: "audit" }));
-  const deploys = new DeployService({ store, queue, chat, log });
+  const configStore = new ConfigStore(deps.redis, deps.prefix);
+  const configRevision = (project: string, env: string) => configStore.head(project, env);
+  const deploys = new DeployService({ store, queue, chat, log, configRevision });
+  const config = new ConfigService({ fleet, store: configStore, cipher: deps.cipher, log });
+  const runConfig = config.run.bind(config);
   const registry = new RegistryClient(fleet.registry);
-  let ops: Ops | undefined;
+  // The button under a config change: the same as typing `/deploy <project> <env>` there.
+  const redeploy = async (req: ActionRequest) => {
+    const env = req.value.split(" ")[1] ?? "";
+    const channel = req.message?.channel || fleet.environments[env]?.channel || "";
+    const result = ops.plan({ command: "deploy", text: req.value, user: req.user, channel });
+    return result.ok ? ops.execute(result.plan) : ephemeral(result.message);
+  };
   const approvals = new ApprovalService({
     store: new ApprovalStore(deps.redis, deps.prefix),
     chat,
     directory,
     audit: audit.record,
     log,
-    kinds: { deploy: deployApproval({ resolveDigest: (i, t) => registry.resolveDigest(i, t), store }) },
-    execute: (plan, ctx) => (ops as Ops).execute(plan, ctx),
+    kinds: {
+      deploy: deployApproval({
+        resolveDigest: (i, t) => registry.resolveDigest(i, t),
+        store,
+        configRevision,
+      }),
+    },
+    execute: (plan, ctx) => ops.execute(plan, ctx),
   });
-  ops = new Ops(
+  // Config plans carry the values being set (secrets too), which an approval request would store
+  // and show; until config has approval hooks that mask them, prod config keeps its own rule.
+  const gate: ApprovalGate = (plan) =>
+    plan.kind === "config" ? refuseApproval(plan) : approvals.request(plan);
+  const ops: Ops = new Ops(
     fleet,
     {
       deploy: (plan, ctx) => deploys.start(plan, ctx),
+      config: runConfig,
       audit: async (plan) => ephemeral(renderAudit(await audit.latest(plan), plan).text),
     },
     log,
-    { approval: approvals.act },
-    approvals.request,
+    { "config-redeploy": redeploy, approval: approvals.act },
+    approversMayChangeConfig(runConfig, gate),
     {
       audit: audit.record,
       authorize: async (plan) => {
@@ -75,9 +102,5 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     approvals.sweep().catch((err) => log.warn({ err: errorMessage(err) }, "approval sweep failed"));
   }, deps.approvalSweepMs ?? 15_000);
   sweep.unref();
-  return {
-    ops,
-    audit,
-    close: async () => clearInterval(sweep),
-  };
+  return { ops, audit, close: async () => clearInterval(sweep) };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { finishedDeployMessage } from "../support/deploy-message.js";
 import { httpGet, managedContainers } from "../support/docker.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
@@ -22,20 +23,7 @@ async function deploy(text: string): Promise<string> {
   const before = h.slack.calls.length;
   const ack = await h.command("/deploy", text);
   expect(ack.status).toBe(200);
-  const post = await h.slack.waitFor(
-    () => h.slack.calls.slice(before).find((c) => c.method === "chat.postMessage"),
-    10_000,
-    "the deploy message",
-  );
-  const ts = String(post.args.__ts);
-  return h.slack.waitFor(
-    () => {
-      const text = h.slack.messageText(ts);
-      return text && /Deployed|failed/.test(text.split("\n")[0] ?? "") ? text : undefined;
-    },
-    100_000,
-    "the deploy to finish",
-  );
+  return finishedDeployMessage(h.slack, before);
 }
 
 describe("/deploy end to end", () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import type Docker from "dockerode";
 import { loadEnv } from "../../src/env.js";
@@ -7,6 +10,7 @@ import { type Role, type Runtime, startRuntime } from "../../src/runtime.js";
 import { dockerFor, removeProject } from "./docker.js";
 import { type FleetEnv, need, readFleetEnv } from "./fleet-env.js";
 import { uniqueName } from "./names.js";
+import { recordOutput } from "./secret-scan.js";
 import { blockActionsBody, sendSigned, slashCommandBody } from "./signed-request.js";
 import { SlackStandIn } from "./slack-standin.js";
 
@@ -50,6 +54,8 @@ export type Harness = {
   /** Redis key prefix of this harness's queue and records. */
   prefix: string;
   fleet: Fleet;
+  /** The same fleet as a file (JSON is YAML), for bot or worker processes a test spawns. */
+  fleetFile: string;
   fleetEnv: FleetEnv;
   slack: SlackStandIn;
   port: number;
@@ -77,6 +83,12 @@ export async function startHarness(
   opts: {
     roles?: Role[];
     graceMs?: number;
+    /** Another Redis than the fleet's (fault tests that restart it). */
+    redisUrl?: string;
+    /** Hosts and environments added to the shared fleet's. */
+    hosts?: FleetInput["hosts"];
+    environments?: FleetInput["environments"];
+    configEncryptionKey?: string;
     /** Changes the fleet file before it is parsed (e.g. add `roles`, `allow`, a short `expires`). */
     fleet?: (input: FleetInput) => FleetInput;
     /** Slack user groups the stand-in knows. */
@@ -84,9 +96,17 @@ export async function startHarness(
     approvalSweepMs?: number;
   } = {},
 ): Promise<Harness> {
-  const fleetEnv = readFleetEnv();
-  const input = testFleetInput(fleetEnv, projects);
-  const fleet = fleetSchema.parse(opts.fleet ? opts.fleet(input) : input);
+  const fleetEnv = { ...readFleetEnv(), ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}) };
+  const shared = testFleetInput(fleetEnv, projects);
+  const merged: FleetInput = {
+    ...shared,
+    hosts: { ...shared.hosts, ...opts.hosts },
+    environments: { ...shared.environments, ...opts.environments },
+  };
+  const input = opts.fleet ? opts.fleet(merged) : merged;
+  const fleet = fleetSchema.parse(input);
+  const fleetFile = join(mkdtempSync(join(tmpdir(), "dockops-fleet-")), "fleet.yml");
+  writeFileSync(fleetFile, JSON.stringify(input, null, 2));
   const slack = new SlackStandIn();
   Object.assign(slack.userGroups, opts.userGroups ?? {});
   await slack.start();
@@ -104,6 +124,7 @@ export async function startHarness(
     PORT: "0",
     REDIS_URL: need(fleetEnv, "REDIS_URL"),
     LOG_LEVEL: "debug",
+    CONFIG_ENCRYPTION_KEY: opts.configEncryptionKey,
   });
   const prefix = uniqueName("q");
   const runtime: Runtime = await startRuntime({
@@ -128,6 +149,7 @@ export async function startHarness(
   return {
     prefix,
     fleet,
+    fleetFile,
     fleetEnv,
     slack,
     port: runtime.port ?? 0,
@@ -161,6 +183,8 @@ export async function startHarness(
     },
     close: async () => {
       await runtime.close();
+      recordOutput(`${prefix}-slack`, slack.allText().join("\n"));
+      recordOutput(`${prefix}-log`, logs.join(""));
       await Promise.all(
         Object.keys(projects).flatMap((p) => HOSTS.map((h) => removeProject(docker[h], p).catch(() => {}))),
       );

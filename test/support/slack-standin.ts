@@ -16,9 +16,38 @@ export class SlackStandIn {
   private server?: Server;
   private ts = 1_700_000_000;
   private waiters: Array<() => void> = [];
+  private faults: Array<{ method: string; remaining: number; reply: "rate_limited" | string }> = [];
+
+  /**
+   * Makes the next `count` calls of `method` fail: "rate_limited" answers HTTP 429 with
+   * Retry-After: 1 (Slack's way); any other string answers `{ ok: false, error }`.
+   */
+  failNext(method: string, count: number, reply: "rate_limited" | string): void {
+    this.faults.push({ method, remaining: count, reply });
+  }
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
+      const method = (req.url ?? "").replace(/^\/api\//, "").split("?")[0] ?? "";
+      const fault = this.faults.find((f) => f.method === method && f.remaining > 0);
+      if (fault) {
+        fault.remaining -= 1;
+        void readBody(req).then((raw) => {
+          this.calls.push({
+            method: `${method}#failed`,
+            args: parseArgs(raw, req.headers["content-type"] ?? ""),
+            at: Date.now(),
+          });
+          if (fault.reply === "rate_limited") {
+            res.writeHead(429, { "content-type": "application/json", "retry-after": "1" });
+            res.end(JSON.stringify({ ok: false, error: "ratelimited" }));
+          } else {
+            res.writeHead(200, { "content-type": "application/json" });
+            res.end(JSON.stringify({ ok: false, error: fault.reply }));
+          }
+        });
+        return;
+      }
       void this.handle(req).then((body) => {
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify(body));

@@ -19,6 +19,7 @@ export type DeployDeps = {
   environmentFor: (project: string, env: string, revision?: number) => Promise<DeployEnvironment>;
   intents: StopIntents;
   graceMs?: number;
+  stepDelayMs?: number;
 };
 
 /** Faults a retry cannot fix: the image is bad or missing, or the request itself is wrong. */
@@ -79,6 +80,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
         await save({ step: text, ...extra });
         await job.updateProgress({ step: text });
         log.info({ step: text }, "deploy step");
+        if (deps.stepDelayMs) await new Promise((r) => setTimeout(r, deps.stepDelayMs));
       },
     });
     await save({

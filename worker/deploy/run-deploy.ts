@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import type { Logger } from "pino";
 import { dockerReason, onHost } from "../../src/docker/errors.js";
+import { lastExitCode } from "../../src/docker/exit-code.js";
 import { projectFilter } from "../../src/docker/labels.js";
 import { tailLogs } from "../../src/docker/logs.js";
 import { pullImage } from "../../src/docker/pull.js";
@@ -116,6 +117,7 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     verifyMs: spec.verify,
     graceMs: ctx.graceMs ?? 2_000,
     pollMs: ctx.pollMs ?? 250,
+    lastExitCode: () => lastExitCode(docker, created.id, started),
   });
   if (!outcome.ok) return fail(await describeFailure(created, outcome));
 

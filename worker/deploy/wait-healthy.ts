@@ -9,6 +9,8 @@ export type HealthOptions = {
   /** With no health check: how long it must be running before verification starts. */
   graceMs: number;
   pollMs: number;
+  /** The exit code of the latest crash, which Docker forgets once it restarts the container. */
+  lastExitCode?: () => Promise<number | undefined>;
 };
 
 export type HealthOutcome =
@@ -58,7 +60,13 @@ export async function waitHealthy(container: Docker.Container, opts: HealthOptio
     const down = stopped(state);
     if (down) return { ...down, ...(hasHealthcheck ? { healthLog: lastHealthOutput(state) } : {}) };
     if (first.RestartCount !== restarts) {
-      return { ok: false, reason: `the container restarted ${first.RestartCount - restarts} time(s)` };
+      const code = await opts.lastExitCode?.().catch(() => undefined);
+      const exited = code === undefined ? "the container exited" : `the container exited with code ${code}`;
+      return {
+        ok: false,
+        reason: `${exited} and Docker restarted it ${first.RestartCount - restarts} time(s) (crash loop)`,
+        exitCode: code,
+      };
     }
     const health = state.Health?.Status;
     if (health === "unhealthy") {

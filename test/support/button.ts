@@ -1,0 +1,41 @@
+import { randomBytes } from "node:crypto";
+
+export type ButtonPress = {
+  action: string;
+  value: string;
+  user: string;
+  channel: string;
+  messageTs: string;
+  responseUrl: string;
+};
+
+/** The form body Slack POSTs when someone presses a button (a `block_actions` payload). */
+export function buttonPressBody(press: ButtonPress): string {
+  const payload = {
+    type: "block_actions",
+    user: { id: press.user, username: press.user.toLowerCase(), team_id: "T1" },
+    api_app_id: "A1",
+    token: "deprecated-verification-token",
+    container: {
+      type: "message",
+      message_ts: press.messageTs,
+      channel_id: press.channel,
+      is_ephemeral: true,
+    },
+    trigger_id: `${Date.now()}.${randomBytes(4).toString("hex")}`,
+    team: { id: "T1", domain: "test" },
+    channel: { id: press.channel, name: "ops" },
+    response_url: press.responseUrl,
+    actions: [
+      {
+        type: "button",
+        action_id: press.action,
+        block_id: "b1",
+        text: { type: "plain_text", text: "button" },
+        value: press.value,
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}

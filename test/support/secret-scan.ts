@@ -1,0 +1,52 @@
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * Every harness writes what the Slack stand-in received and everything logged into the run
+ * directory; tests register the secret values they use. At the end of the run the global
+ * teardown fails the suite if any secret shows up anywhere.
+ */
+const RUN_DIR_VAR = "DOCKOPS_TEST_RUN_DIR";
+
+export function runDir(): string | undefined {
+  return process.env[RUN_DIR_VAR];
+}
+
+export function startRun(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  process.env[RUN_DIR_VAR] = dir;
+}
+
+export function registerSecret(value: string): void {
+  const dir = runDir();
+  if (dir) appendFileSync(join(dir, "secrets.txt"), `${Buffer.from(value).toString("base64")}\n`);
+}
+
+export function recordOutput(name: string, content: string): void {
+  const dir = runDir();
+  if (dir) writeFileSync(join(dir, `${name}.out`), content);
+}
+
+/** Names of recorded outputs that contain a registered secret, with the secret masked. */
+export function scanRun(dir: string): string[] {
+  let secrets: string[] = [];
+  try {
+    secrets = readFileSync(join(dir, "secrets.txt"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((b) => Buffer.from(b, "base64").toString("utf8"))
+      .filter((s) => s.length >= 6);
+  } catch {
+    return [];
+  }
+  const leaks: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".out"))) {
+    const text = readFileSync(join(dir, file), "utf8");
+    for (const secret of new Set(secrets)) {
+      if (text.includes(secret) || text.includes(JSON.stringify(secret).slice(1, -1))) {
+        leaks.push(`${file} contains the secret ${secret.slice(0, 2)}…`);
+      }
+    }
+  }
+  return leaks;
+}

@@ -7,11 +7,12 @@ import { loadEnv } from "../../src/env.js";
 import { type Fleet, type FleetInput, fleetSchema } from "../../src/fleet/schema.js";
 import { createLogger } from "../../src/log.js";
 import { type Role, type Runtime, startRuntime } from "../../src/runtime.js";
+import { buttonPressBody } from "./button.js";
 import { dockerFor, removeProject } from "./docker.js";
 import { type FleetEnv, need, readFleetEnv } from "./fleet-env.js";
 import { uniqueName } from "./names.js";
 import { recordOutput } from "./secret-scan.js";
-import { blockActionsBody, sendSigned, slashCommandBody } from "./signed-request.js";
+import { sendSigned, slashCommandBody } from "./signed-request.js";
 import { SlackStandIn } from "./slack-standin.js";
 
 export const SIGNING_SECRET = "test-signing-secret-0123456789";
@@ -170,8 +171,9 @@ export async function startHarness(
     },
     press: async (actionId, value, o) => {
       const responseId = `r${++responses}`;
-      const body = blockActionsBody({
-        actionId,
+      const body = buttonPressBody({
+        action: actionId,
+        ephemeral: false,
         value,
         user: o.user,
         channel: o.channel ?? "CPROD",

@@ -30,53 +30,6 @@ export function slashCommandBody(cmd: SlashCommand): string {
   }).toString();
 }
 
-export type ButtonPress = {
-  actionId: string;
-  value: string;
-  user: string;
-  channel: string;
-  /** The message the button sits on. */
-  messageTs: string;
-  responseUrl: string;
-};
-
-/** A block_actions interaction as Slack sends it: a form body with one field, `payload=<json>`. */
-export function blockActionsBody(press: ButtonPress): string {
-  const payload = {
-    type: "block_actions",
-    user: {
-      id: press.user,
-      username: press.user.toLowerCase(),
-      name: press.user.toLowerCase(),
-      team_id: "T1",
-    },
-    api_app_id: "A1",
-    token: "deprecated-verification-token",
-    container: {
-      type: "message",
-      message_ts: press.messageTs,
-      channel_id: press.channel,
-      is_ephemeral: false,
-    },
-    trigger_id: `${Date.now()}.${randomBytes(4).toString("hex")}`,
-    team: { id: "T1", domain: "test" },
-    channel: { id: press.channel, name: "ops" },
-    message: { type: "message", ts: press.messageTs, text: "", user: "UBOT", bot_id: "BBOT" },
-    response_url: press.responseUrl,
-    actions: [
-      {
-        type: "button",
-        action_id: press.actionId,
-        block_id: "b1",
-        text: { type: "plain_text", text: press.actionId },
-        value: press.value,
-        action_ts: `${Date.now() / 1000}`,
-      },
-    ],
-  };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-}
-
 export type SendOptions = { secret: string; timestamp?: number; signature?: string | null };
 
 /** POSTs a body to the bot's Slack endpoint the way Slack does; `signature: null` omits the header. */

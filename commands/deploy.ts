@@ -1,9 +1,10 @@
-import { NAME_PATTERN, TAG_PATTERN } from "../src/names.js";
+import type { ProjectSpec } from "../src/fleet/schema.js";
+import { TAG_PATTERN } from "../src/names.js";
 import { type ApprovalRule, approvalFor } from "./approval.js";
 import type { CommandContext } from "./context.js";
-import { planned, type Result, usage } from "./result.js";
-import { truncateWord, unknownName } from "./suggest.js";
-import { tokenize } from "./tokenize.js";
+import { planned, type Result } from "./result.js";
+import { truncateWord } from "./suggest.js";
+import { badEnv, badProject, pickHosts, readWords, TARGET_WORDS } from "./targets.js";
 
 export type DeployPlan = {
   kind: "deploy";
@@ -29,16 +30,10 @@ export const deployHelp = {
   examples: ["/deploy a1 beta", "/deploy a1:v1.2 beta serverA", "/deploy a1 prod all --dry-run"],
 };
 
-const KNOWN_FLAGS = new Set(["dry-run"]);
-
 export function planDeploy(text: string, ctx: CommandContext): Result<DeployPlan> {
-  const { words, flags } = tokenize(text);
-  const fail = (why: string) => usage(`${why}\nUsage: \`${deployHelp.usage}\``);
-  for (const flag of flags) {
-    if (!KNOWN_FLAGS.has(flag)) return fail(`unknown option \`--${truncateWord(flag)}\``);
-  }
-  if (words.length < 2) return fail("name a project and an environment");
-  if (words.length > 3) return fail(`too many words: \`${truncateWord(words.slice(3).join(" "))}\``);
+  const read = readWords(text, deployHelp.usage, TARGET_WORDS);
+  if ("ok" in read) return read;
+  const { words, flags, fail } = read;
   const [target, envName, hostWord] = words as [string, string, string | undefined];
 
   const colon = target.indexOf(":");
@@ -46,26 +41,17 @@ export function planDeploy(text: string, ctx: CommandContext): Result<DeployPlan
   const tagText = colon === -1 ? undefined : target.slice(colon + 1);
   const { fleet } = ctx;
 
-  const project = NAME_PATTERN.test(projectName) ? fleet.projects[projectName] : undefined;
-  if (!project) return fail(unknownName("project", projectName, Object.keys(fleet.projects)));
+  const projectWhy = badProject(fleet, projectName);
+  if (projectWhy) return fail(projectWhy);
   if (tagText !== undefined && !TAG_PATTERN.test(tagText)) {
     return fail(`\`${truncateWord(tagText)}\` is not a valid image tag`);
   }
-  const env = NAME_PATTERN.test(envName) ? fleet.environments[envName] : undefined;
-  if (!env) return fail(unknownName("environment", envName, Object.keys(fleet.environments)));
-
-  let hosts = env.hosts;
-  if (hostWord !== undefined && hostWord !== "all") {
-    if (!NAME_PATTERN.test(hostWord) || !env.hosts.includes(hostWord)) {
-      const inFleet = NAME_PATTERN.test(hostWord) && hostWord in fleet.hosts;
-      return fail(
-        inFleet
-          ? `host \`${hostWord}\` is not in environment \`${envName}\` (its hosts: ${env.hosts.join(", ")})`
-          : unknownName("host", hostWord, env.hosts),
-      );
-    }
-    hosts = [hostWord];
-  }
+  const envWhy = badEnv(fleet, envName);
+  if (envWhy) return fail(envWhy);
+  const picked = pickHosts(fleet, envName, hostWord);
+  if ("why" in picked) return fail(picked.why);
+  const project = fleet.projects[projectName] as ProjectSpec;
+  const hosts = picked.hosts;
 
   const approval = approvalFor(fleet, envName);
   return planned({

@@ -3,16 +3,57 @@ import { type ConfigPlan, configHelp, planConfig } from "./config.js";
 import type { CommandContext } from "./context.js";
 import { type DeployPlan, deployHelp, planDeploy } from "./deploy.js";
 import { envHelp, planEnv } from "./env.js";
+import { type ExecPlan, execHelp, planExec } from "./exec.js";
 import { type HelpEntry, type HelpPlan, renderHelp } from "./help.js";
+import { type HistoryPlan, historyHelp, planHistory } from "./history.js";
+import { type HostsPlan, hostsHelp, planHosts } from "./hosts.js";
+import { type ImagesPlan, imagesHelp, planImages } from "./images.js";
+import {
+  type CancelPlan,
+  cancelHelp,
+  type JobPlan,
+  type JobsPlan,
+  jobHelp,
+  jobsHelp,
+  planCancel,
+  planJob,
+  planJobs,
+} from "./jobs.js";
+import { type LockPlan, lockHelp, planLock, planUnlock, type UnlockPlan, unlockHelp } from "./lock.js";
+import { type LogsPlan, logsHelp, planLogs } from "./logs.js";
+import { type PromotePlan, planPromote, promoteHelp } from "./promote.js";
+import { type PrunePlan, planPrune, pruneHelp } from "./prune.js";
 import { planned, type Result, usage } from "./result.js";
-import { closest, truncateWord } from "./suggest.js";
+import { planRollback, type RollbackPlan, rollbackHelp } from "./rollback.js";
+import { planScale, type ScalePlan, scaleHelp } from "./scale.js";
+import { planStatus, type StatusPlan, statusHelp } from "./status.js";
+import { closest, truncateWord, unknownName } from "./suggest.js";
 import { MAX_COMMAND_LENGTH, tokenize } from "./tokenize.js";
 
-export type Plan = DeployPlan | HelpPlan | ConfigPlan | AuditPlan;
+export type Plan =
+  | DeployPlan
+  | HelpPlan
+  | ConfigPlan
+  | StatusPlan
+  | HostsPlan
+  | HistoryPlan
+  | LogsPlan
+  | ImagesPlan
+  | JobsPlan
+  | JobPlan
+  | CancelPlan
+  | PrunePlan
+  | RollbackPlan
+  | PromotePlan
+  | ScalePlan
+  | ExecPlan
+  | LockPlan
+  | UnlockPlan
+  | AuditPlan;
 
 type CommandModule = HelpEntry & { plan: (text: string, ctx: CommandContext) => Result<Plan> };
 
-const opsHelp: HelpEntry = {
+export const opsHelp: HelpEntry = {
   name: "ops",
   usage: "/ops <command> ...",
   description: "Run any command below through one slash command, e.g. `/ops deploy a1 beta`.",
@@ -24,6 +65,21 @@ export const COMMANDS: readonly CommandModule[] = [
   { ...deployHelp, plan: planDeploy },
   { ...configHelp, plan: planConfig },
   { ...envHelp, plan: planEnv },
+  { ...statusHelp, plan: planStatus },
+  { ...hostsHelp, plan: planHosts },
+  { ...historyHelp, plan: planHistory },
+  { ...logsHelp, plan: planLogs },
+  { ...imagesHelp, plan: planImages },
+  { ...jobsHelp, plan: planJobs },
+  { ...jobHelp, plan: planJob },
+  { ...cancelHelp, plan: planCancel },
+  { ...pruneHelp, plan: planPrune },
+  { ...rollbackHelp, plan: planRollback },
+  { ...promoteHelp, plan: planPromote },
+  { ...scaleHelp, plan: planScale },
+  { ...execHelp, plan: planExec },
+  { ...lockHelp, plan: planLock },
+  { ...unlockHelp, plan: planUnlock },
   { ...auditHelp, plan: planAudit },
 ];
 
@@ -44,8 +100,17 @@ export function planCommand(command: string, text: string, ctx: CommandContext):
     const { words } = tokenize(text);
     const verb = words[0]?.toLowerCase();
     if (verb === undefined || verb === "help") {
-      const about = words[1] && COMMANDS.find((c) => c.name === words[1]?.toLowerCase());
-      return help(renderHelp(COMMANDS, about || undefined));
+      const asked = words[1]?.replace(/^\//, "").toLowerCase();
+      const about = asked ? COMMANDS.find((c) => c.name === asked) : undefined;
+      if (asked && !about)
+        return usage(
+          unknownName(
+            "command",
+            asked,
+            COMMANDS.map((c) => c.name),
+          ),
+        );
+      return help(renderHelp(COMMANDS, about));
     }
     const rest = text.trim().slice(text.trim().indexOf(words[0] as string) + (words[0] as string).length);
     return planCommand(verb, rest, ctx);
@@ -55,7 +120,7 @@ export function planCommand(command: string, text: string, ctx: CommandContext):
     const guess = closest(name, SLASH_COMMANDS);
     const known = COMMANDS.map((c) => `\`${c.name}\``).join(", ");
     return usage(
-      `unknown command \`${truncateWord(name)}\`${guess ? `; did you mean \`${guess}\`?` : ""}. Known commands: ${known}. Try \`/ops help\`.`,
+      `unknown command \`${truncateWord(name)}\`${guess ? `; did you mean \`${guess}\`?` : "."} Known commands: ${known}. Try \`/ops help\`.`,
     );
   }
   const { words } = tokenize(text);

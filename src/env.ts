@@ -12,7 +12,8 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, "write redis://HOST:PORT")
     .default("redis://127.0.0.1:6379"),
-  FLEET_FILE: z.string().min(1).default("./fleet.yml"),
+  /** Unset: ./fleet.yml if it exists, else the built-in fleet (src/fleet/default-fleet.ts). */
+  FLEET_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** How long a worker's claim on a running job lasts without renewal; a dead worker's jobs restart after it. */

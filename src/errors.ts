@@ -30,7 +30,12 @@ export class ConfigError extends OpsError {
 
 /** A Docker host did not answer in time or refused the connection. */
 export class HostUnreachableError extends OpsError {
-  constructor(host: string, detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly host: string,
+    /** The short reason ("ECONNREFUSED", "no answer within 5s"), for tables. */
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
     super(
       "host_unreachable",
       `host ${host} is unreachable (${detail}); check that its Docker daemon runs and the fleet file's address is right`,

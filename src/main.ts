@@ -1,27 +1,94 @@
+import { parseArgs } from "node:util";
 import { loadEnv } from "./env.js";
-import { errorMessage, OpsError } from "./errors.js";
-import { loadFleet } from "./fleet/load.js";
+import { ConfigError, errorMessage, OpsError } from "./errors.js";
+import { BUILT_IN, describeBuiltIn, resolveFleet } from "./fleet/default-fleet.js";
 import { createLogger } from "./log.js";
+import { checkRedis } from "./queue/check-redis.js";
 import { type Role, startRuntime } from "./runtime.js";
+import { ShellSession } from "./shell/shell-session.js";
+import { hasSlackCredentials } from "./slack/start-slack.js";
 
 const ROLES: Record<string, Role[]> = { all: ["bot", "worker"], bot: ["bot"], worker: ["worker"] };
 
+const USAGE = `usage: dockops [all|bot|worker] [--shell] [--user U123] [--once "/deploy a1 beta"]
+  no Slack credentials (or --shell): an interactive prompt taking the same commands as Slack
+  --once CMD   run one command, wait for the deploy it starts, print, exit (1 = failed, 2 = not understood)
+  --user ID    who you are in the shell (default ULOCAL), e.g. an approver's ID`;
+
 async function main(): Promise<void> {
-  const roles = ROLES[process.argv[2] ?? "all"];
-  if (!roles) throw new OpsError("config_invalid", `unknown role ${process.argv[2]}; use all, bot or worker`);
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      once: { type: "string" },
+      user: { type: "string", default: "ULOCAL" },
+      shell: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return void process.stdout.write(`${USAGE}\n`);
+  const roles = ROLES[positionals[0] ?? "all"];
+  if (!roles) throw new OpsError("config_invalid", `unknown role ${positionals[0]}; use all, bot or worker`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(values.user)) {
+    throw new ConfigError(
+      `--user takes a Slack-style user ID such as U0LEAD, not "${values.user.slice(0, 64)}"`,
+    );
+  }
   const env = loadEnv();
-  const log = createLogger(env.LOG_LEVEL);
-  const { fleet, file, unsetVariables } = loadFleet(env.FLEET_FILE);
-  for (const name of unsetVariables)
-    log.warn({ file, variable: name }, `${file} uses \${${name}}, which is not set`);
-  const runtime = await startRuntime({ env, fleet, roles, log });
-  const stop = async (signal: string) => {
+  const shell =
+    roles.includes("bot") && (values.shell || values.once !== undefined || !hasSlackCredentials(env));
+  const someSlack = Boolean(env.SLACK_BOT_TOKEN || env.SLACK_APP_TOKEN || env.SLACK_SIGNING_SECRET);
+  if (shell && someSlack && !values.shell && values.once === undefined) {
+    // Half a Slack configuration is a mistake to report, not a reason to fall back to the shell.
+    throw new ConfigError(
+      'the bot needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode); see README "Create the Slack app". Unset them all (or pass --shell) for the terminal.',
+    );
+  }
+  // The terminal belongs to the user in the shell: logs go to stderr, and only warnings by default.
+  const log = shell
+    ? createLogger(process.env.LOG_LEVEL ? env.LOG_LEVEL : "warn", process.stderr)
+    : createLogger(env.LOG_LEVEL);
+  const loaded = resolveFleet(env.FLEET_FILE);
+  for (const name of loaded.unsetVariables)
+    log.warn({ file: loaded.file, variable: name }, `${loaded.file} uses \${${name}}, which is not set`);
+  const fleetNote = loaded.file === BUILT_IN ? describeBuiltIn(loaded) : `fleet: ${loaded.file}`;
+  if (!shell) log.info({ fleet: loaded.file }, fleetNote);
+  await checkRedis(env.REDIS_URL);
+  const runtime = await startRuntime({
+    env,
+    fleet: loaded.fleet,
+    roles,
+    log,
+    adapter: shell ? "shell" : undefined,
+  });
+  const stop = async (signal: string, code = 0) => {
     log.info({ signal }, "shutting down");
     await runtime.close();
-    process.exit(0);
+    process.exit(code);
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
+  if (!runtime.shell) return;
+
+  const session = new ShellSession({
+    ...runtime.shell,
+    user: values.user,
+    channel: "shell",
+    output: process.stdout,
+  });
+  if (values.once !== undefined) {
+    if (loaded.file === BUILT_IN) process.stderr.write(`${fleetNote}\n`);
+    const code = await session.once(values.once);
+    return stop("done", code);
+  }
+  const metrics = runtime.port
+    ? `metrics: http://127.0.0.1:${runtime.port}/metrics`
+    : "metrics: off (port in use)";
+  const banner = [
+    `dockops shell — you are ${values.user}. ${fleetNote}`,
+    `${metrics}. Type /ops help for commands, a number to press a button, exit to leave.`,
+  ].join("\n");
+  await session.interactive(process.stdin, banner);
+  await stop("end of input");
 }
 
 main().catch((err) => {

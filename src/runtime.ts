@@ -1,5 +1,4 @@
 import type { Server } from "node:http";
-import type { App } from "@slack/bolt";
 import type { QueueEvents, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -8,28 +7,43 @@ import { startWorker } from "../worker/start-worker.js";
 import { JobAudit } from "./audit/job-audit.js";
 import { ConfigCipher, parseEncryptionKey } from "./config/cipher.js";
 import { DeployWatcher } from "./core/deploy-watcher.js";
+import type { Directory } from "./core/directory.js";
+import type { Chat } from "./core/message.js";
+import type { Ops } from "./core/ops.js";
 import { DeployStore } from "./deploys/store.js";
 import { DockerHosts } from "./docker/connect.js";
 import type { AppEnv } from "./env.js";
-import { ConfigError } from "./errors.js";
+import { errorMessage } from "./errors.js";
 import type { Fleet } from "./fleet/schema.js";
+import { serverPort, startOpsServer } from "./http/ops-server.js";
+import { timedProcessors, trackQueueDepth } from "./metrics.js";
 import { createRedis } from "./queue/connection.js";
 import { createQueueEvents, JobQueue } from "./queue/queues.js";
 import { RegistryClient } from "./registry/client.js";
-import { createSlackApp, registerActions, registerCommands, startSlackApp } from "./slack/app.js";
-import { SlackChat } from "./slack/slack-chat.js";
-import { SlackDirectory } from "./slack/slack-directory.js";
+import { ShellChat } from "./shell/shell-chat.js";
+import { registerSlackExtras } from "./slack/extras.js";
+import { hasSlackCredentials, startSlackBot } from "./slack/start-slack.js";
 import { createBotCore } from "./wiring/bot-core.js";
 
 export type Role = "bot" | "worker";
 
-export type Runtime = { port?: number; close: () => Promise<void> };
+/** Which adapter the bot role talks through; by default Slack when its credentials are set. */
+export type Adapter = "slack" | "shell";
+
+export type Runtime = {
+  /** Port of the Slack HTTP receiver, or of the /healthz + /metrics server. */
+  port?: number;
+  /** Set in shell mode: the core and the terminal Chat for a `ShellSession`. */
+  shell?: { ops: Ops; chat: ShellChat };
+  close: () => Promise<void>;
+};
 
 export type RuntimeOptions = {
   env: AppEnv;
   fleet: Fleet;
   roles: Role[];
   log: Logger;
+  adapter?: Adapter;
   /** Tests shorten the no-healthcheck grace period. */
   graceMs?: number;
   prefix?: string;
@@ -49,13 +63,17 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     return r;
   };
   const store = new DeployStore(redis("client"), prefix);
+  const registry = new RegistryClient(fleet.registry);
+  const hosts = new DockerHosts(fleet.hosts);
   const key = env.CONFIG_ENCRYPTION_KEY ? parseEncryptionKey(env.CONFIG_ENCRYPTION_KEY) : undefined;
   const cipher = key ? new ConfigCipher(key) : undefined;
-  let port: number | undefined;
+  const healthRedis = redis("producer");
+  const health = async () => {
+    await healthRedis.ping();
+  };
+  const runtime: Runtime = { close: async () => {} };
 
   if (opts.roles.includes("worker")) {
-    const hosts = new DockerHosts(fleet.hosts);
-    const registry = new RegistryClient(fleet.registry);
     const workerLog = log.child({ component: "worker" });
     const processors = createProcessors({
       fleet,
@@ -69,7 +87,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       stepDelayMs: env.DOCKOPS_FAULT_STEP_DELAY_MS,
       cipher,
     });
-    const worker: Worker = startWorker(redis("worker"), processors, workerLog, {
+    const worker: Worker = startWorker(redis("worker"), timedProcessors(processors), workerLog, {
       concurrency: env.WORKER_CONCURRENCY,
       prefix,
       lockMs: env.WORKER_LOCK_MS,
@@ -79,59 +97,69 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     workerLog.info({ concurrency: env.WORKER_CONCURRENCY, lockMs: env.WORKER_LOCK_MS }, "worker started");
   }
 
+  let servesHttp = false;
   if (opts.roles.includes("bot")) {
-    if (!env.SLACK_BOT_TOKEN || (!env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN)) {
-      throw new ConfigError(
-        'the bot needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode); see README "Create the Slack app"',
-      );
-    }
-    const producer = redis("producer");
-    const queue = new JobQueue(producer, prefix);
+    const queue = new JobQueue(redis("producer"), prefix);
     closers.push(() => queue.close());
-    const healthRedis = redis("producer");
-    const app: App = createSlackApp({
-      signingSecret: env.SLACK_SIGNING_SECRET ?? "",
-      botToken: env.SLACK_BOT_TOKEN,
-      appToken: env.SLACK_APP_TOKEN,
-      apiUrl: env.SLACK_API_URL,
-      port: env.PORT,
-      log,
-      health: async () => {
-        await healthRedis.ping();
-      },
-    });
-    const chat = new SlackChat(app.client);
-    const core = createBotCore({
-      fleet,
-      redis: redis("client"),
-      prefix,
-      store,
-      queue,
-      chat,
-      log,
-      cipher,
-      directory: new SlackDirectory(app.client),
-      approvalSweepMs: opts.approvalSweepMs,
-    });
-    const { ops } = core;
-    closers.push(core.close);
-    registerCommands(app, ops, log);
-    registerActions(app, ops, log);
+    trackQueueDepth(() => queue.queue.getJobCounts("waiting", "active", "delayed", "failed"));
+    let built: ReturnType<typeof createBotCore> | undefined;
+    const core = (chat: Chat, directory?: Directory) => {
+      built = createBotCore({
+        fleet,
+        redis: redis("client"),
+        prefix,
+        store,
+        queue,
+        chat,
+        log,
+        cipher,
+        hosts,
+        registry,
+        directory,
+        approvalSweepMs: opts.approvalSweepMs,
+      });
+      closers.push(built.close);
+      return built.ops;
+    };
+    let chat: Chat;
+    const adapter = opts.adapter ?? (hasSlackCredentials(env) ? "slack" : "shell");
+    if (adapter === "slack") {
+      const slack = await startSlackBot({
+        env,
+        log,
+        health,
+        core,
+        extras: (app, ops) => registerSlackExtras(app, ops, { fleet, registry, store, log }),
+      });
+      closers.push(slack.close);
+      chat = slack.chat;
+      runtime.port = slack.port;
+      // Bolt serves /healthz and /metrics as custom routes (HTTP and Socket Mode alike).
+      servesHttp = true;
+    } else {
+      const shellChat = new ShellChat((text) => process.stdout.write(`${text}\n`));
+      runtime.shell = { ops: core(shellChat), chat: shellChat };
+      chat = shellChat;
+    }
     const events: QueueEvents = createQueueEvents(redis("worker"), prefix);
     closers.push(() => events.close());
     new DeployWatcher(events, store, chat, log).start();
-    new JobAudit(events, queue.queue, core.audit.record, log).start();
-    const server: Server | undefined = await startSlackApp(app);
-    const address = server?.address();
-    port = address && typeof address === "object" ? address.port : undefined;
-    closers.push(() => app.stop());
-    log.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN) }, "bot started");
+    if (built) new JobAudit(events, queue.queue, built.audit.record, log).start();
   }
 
-  return {
-    port,
-    close: async () => {
-      for (const close of closers.reverse()) await close().catch(() => {});
-    },
+  if (!servesHttp) {
+    try {
+      const server: Server = await startOpsServer(env.PORT, health);
+      closers.push(() => new Promise((resolve) => server.close(resolve)));
+      runtime.port = serverPort(server);
+    } catch (err) {
+      // Metrics are a convenience here; a second shell on the same machine must still start.
+      log.warn({ port: env.PORT, err: errorMessage(err) }, "cannot serve /healthz and /metrics");
+    }
+  }
+
+  runtime.close = async () => {
+    for (const close of closers.reverse()) await close().catch(() => {});
   };
+  return runtime;
 }

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { ConfigCipher } from "../src/config/cipher.js";
 import { ConfigStore } from "../src/config/config-store.js";
 import { effectiveEnvironment } from "../src/config/effective-env.js";
+import { HostLocks } from "../src/deploys/host-lock.js";
 import { StopIntents } from "../src/deploys/stop-intent.js";
 import type { DeployStore } from "../src/deploys/store.js";
 import type { DockerHosts } from "../src/docker/connect.js";
@@ -12,6 +13,8 @@ import { JOB_NAMES } from "../src/jobs/schemas.js";
 import type { RegistryClient } from "../src/registry/client.js";
 import { DEFAULT_SECRET_PATTERNS } from "../src/secrets/patterns.js";
 import { processDeploy } from "./deploy/process-deploy.js";
+import { processExec } from "./exec/process-exec.js";
+import { processPrune } from "./prune/process-prune.js";
 import type { Processors } from "./start-worker.js";
 
 export type WorkerDeps = {
@@ -35,6 +38,7 @@ export function createProcessors(deps: WorkerDeps): Processors {
   const deployDeps = {
     ...deps,
     intents: new StopIntents(deps.redis, deps.prefix),
+    locks: new HostLocks(deps.redis, deps.prefix),
     environmentFor: async (project: string, env: string, revision?: number) => {
       const stored = revision === 0 ? undefined : await config.revision(project, env, revision);
       if (revision !== undefined && revision > 0 && !stored) {
@@ -57,5 +61,7 @@ export function createProcessors(deps: WorkerDeps): Processors {
   };
   return {
     [JOB_NAMES.deploy]: (job) => processDeploy(job, deployDeps),
+    [JOB_NAMES.prune]: (job) => processPrune(job, deps),
+    [JOB_NAMES.exec]: (job) => processExec(job, deps),
   };
 }

@@ -44,6 +44,8 @@ export class ApprovalService {
   /** The `ApprovalGate`: store the request, post it in the channel, tell the requester. */
   readonly request = async (asked: GatedPlan): Promise<Reply | undefined> => {
     const { store, chat, log, audit } = this.deps;
+    // Every plan that carries an approval rule is a mutating plan, and those name who and where.
+    const who = asked as GatedPlan & { requestedBy: string; channel: string };
     const hooks = this.hooks(asked.kind);
     let plan = asked;
     let pinned = {};
@@ -57,8 +59,8 @@ export class ApprovalService {
     const request: ApprovalRequest = {
       id: ApprovalStore.newId(),
       plan,
-      requestedBy: plan.requestedBy,
-      channel: plan.channel,
+      requestedBy: who.requestedBy,
+      channel: who.channel,
       env: plan.env ?? "",
       createdAt,
       expiresAt: createdAt + plan.approval.expiresMs,
@@ -67,7 +69,7 @@ export class ApprovalService {
     };
     await store.create(request);
     const { approvers, allowSelfApproval } = plan.approval;
-    const ref = await chat.post(plan.channel, renderPending(request, shown, approvers, allowSelfApproval));
+    const ref = await chat.post(who.channel, renderPending(request, shown, approvers, allowSelfApproval));
     await store.setMessage(request.id, ref);
     audit({ ...this.scope(request), type: "approval", action: "requested", user: request.requestedBy });
     log.info({ approvalId: request.id, kind: plan.kind, env: plan.env }, "approval requested");

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { DeployPlan } from "../../commands/deploy.js";
+import { describeLock, type EnvLocks } from "../deploys/env-lock.js";
 import { newDeployId } from "../deploys/id.js";
 import type { DeployMeta, DeployStore } from "../deploys/store.js";
 import { errorMessage, QueueUnavailableError } from "../errors.js";
@@ -15,38 +16,94 @@ export type DeployServiceDeps = {
   log: Logger;
   /** The latest stored config revision; every host of one deploy runs with the same one. */
   configRevision?: (project: string, env: string) => Promise<number>;
+  locks: EnvLocks;
+  /** Renders `--dry-run`: reads the hosts and the registry, changes nothing. */
+  preview: (req: DeployRequest) => Promise<Reply>;
 };
 
-/** Turns a validated deploy plan into a record, a channel message and one job per host. */
+/** What one host gets: a tag, and when known the exact digest, config revision and replica count. */
+export type HostTarget = {
+  host: string;
+  tag: string;
+  digest?: string;
+  configRevision?: number;
+  replicas?: number;
+};
+
+/** Every way to deploy (deploy, rollback, promote, scale) comes down to this. */
+export type DeployRequest = {
+  project: string;
+  env: string;
+  image: string;
+  /** Shown in the message headline. */
+  tag: string;
+  targets: HostTarget[];
+  requestedBy: string;
+  channel: string;
+  dryRun: boolean;
+  /** Why, when not a plain deploy: "rollback to v1 (…)". */
+  via?: string;
+  /** Set when an approver approved it; the message then says so. */
+  approvedBy?: string;
+  /** The approval request's message, which the deploy takes over in place of a new one. */
+  message?: MessageRef;
+};
+
+/** Turns a deploy request into a record, a channel message and one job per host. */
 export class DeployService {
   constructor(private readonly deps: DeployServiceDeps) {}
 
-  /** After an approval, `ctx.message` is the request's message: the deploy takes it over in place. */
-  async start(plan: DeployPlan, ctx: ExecuteContext = {}): Promise<Reply | undefined> {
-    const { store, queue, chat, log } = this.deps;
-    if (plan.dryRun) {
-      return ephemeral(
-        `Dry run: would deploy *${plan.project}:${plan.tag}* (${plan.image}) to *${plan.env}* on ${plan.hosts.join(", ")}. Nothing was done.`,
-      );
-    }
-    let configRevision: number | undefined;
-    try {
-      configRevision = await this.deps.configRevision?.(plan.project, plan.env);
-    } catch (err) {
-      log.error({ err: errorMessage(err) }, "config revision not read");
-      return ephemeral(new QueueUnavailableError(errorMessage(err)).message);
-    }
-    const meta: DeployMeta = {
-      id: newDeployId(),
+  start(plan: DeployPlan, ctx: ExecuteContext = {}): Promise<Reply | undefined> {
+    return this.run({
       project: plan.project,
       env: plan.env,
+      image: plan.image,
       tag: plan.tag,
-      hosts: plan.hosts,
+      // An approved deploy runs the digest its approval request pinned and showed.
+      targets: plan.hosts.map((host) => ({
+        host,
+        tag: plan.tag,
+        ...(plan.digest ? { digest: plan.digest } : {}),
+      })),
       requestedBy: plan.requestedBy,
       channel: plan.channel,
-      createdAt: Date.now(),
+      dryRun: plan.dryRun,
       ...(ctx.approvedBy ? { approvedBy: ctx.approvedBy } : {}),
-      ...(configRevision !== undefined ? { configRevision } : {}),
+      ...(ctx.message ? { message: ctx.message } : {}),
+    });
+  }
+
+  /** A `/lock`ed environment refuses every deploy; a dry run only shows the plan. */
+  async run(req: DeployRequest): Promise<Reply | undefined> {
+    const { store, queue, chat, log } = this.deps;
+    if (req.dryRun) return this.deps.preview(req);
+    let current: number | undefined;
+    try {
+      const refusal = await this.lockRefusal(req.project, req.env);
+      if (refusal) return refusal;
+      // Rollbacks pin the revision they ran with; everything else runs with the latest.
+      if (req.targets.some((t) => t.configRevision === undefined)) {
+        current = await this.deps.configRevision?.(req.project, req.env);
+      }
+    } catch (err) {
+      log.error({ err: errorMessage(err) }, "deploy preconditions not read");
+      return ephemeral(new QueueUnavailableError(errorMessage(err)).message);
+    }
+    const targets = req.targets.map((t) => ({ ...t, configRevision: t.configRevision ?? current }));
+    const revisions = [...new Set(targets.map((t) => t.configRevision).filter((r) => r !== undefined))];
+    const hosts = targets.map((t) => t.host);
+    const meta: DeployMeta = {
+      id: newDeployId(),
+      project: req.project,
+      env: req.env,
+      tag: req.tag,
+      hosts,
+      requestedBy: req.requestedBy,
+      channel: req.channel,
+      createdAt: Date.now(),
+      ...(revisions.length === 1 ? { configRevision: revisions[0] } : {}),
+      ...(req.via ? { via: req.via } : {}),
+      ...(req.approvedBy ? { approvedBy: req.approvedBy } : {}),
     };
     try {
       await store.create(meta);
@@ -56,49 +113,58 @@ export class DeployService {
     }
     // The channel message is how people follow a deploy, but Slack failing to show it is no
     // reason not to deploy: the requester hears about it and /history has the outcome.
-    // After an approval the deploy takes over the request's message (ctx.message) in place.
-    let ref: MessageRef | undefined = ctx.message;
+    let ref: MessageRef | undefined = req.message;
     let notice: Reply | undefined;
     try {
       const first = renderDeploy({ meta, hosts: {} });
-      if (ctx.message) await chat.update(ctx.message, first);
-      else ref = await chat.post(plan.channel, first);
+      if (req.message) await chat.update(req.message, first);
+      else ref = await chat.post(req.channel, first);
     } catch (err) {
       log.warn(
-        { err: errorMessage(err), deployId: meta.id, channel: plan.channel },
+        { err: errorMessage(err), deployId: meta.id, channel: req.channel },
         "deploy message not posted",
       );
       notice = ephemeral(
-        `Deploying *${plan.project}:${plan.tag}* to *${plan.env}*, but I could not post in this channel (${errorMessage(err)}); invite me to the channel to see progress. Deploy id: \`${meta.id}\`.`,
+        `Deploying *${req.project}:${req.tag}* to *${req.env}*, but I could not post in this channel (${errorMessage(err)}); invite me to the channel to see progress. Deploy id: \`${meta.id}\`.`,
       );
     }
     try {
       // Without the message in the record no one could follow the deploy: both, or neither.
       if (ref) await store.setMessage(meta.id, ref);
       await queue.enqueueDeploys(
-        plan.hosts.map((host) => ({
+        targets.map((t) => ({
           deployId: meta.id,
-          project: plan.project,
-          env: plan.env,
-          host,
-          tag: plan.tag,
-          ...(plan.digest ? { digest: plan.digest } : {}),
-          requestedBy: plan.requestedBy,
-          ...(configRevision !== undefined ? { configRevision } : {}),
+          project: req.project,
+          env: req.env,
+          host: t.host,
+          tag: t.tag,
+          requestedBy: req.requestedBy,
+          ...(t.digest ? { digest: t.digest } : {}),
+          ...(t.configRevision !== undefined ? { configRevision: t.configRevision } : {}),
+          ...(t.replicas !== undefined ? { replicas: t.replicas } : {}),
         })),
       );
     } catch (err) {
       const message = new QueueUnavailableError(errorMessage(err)).message;
       log.error({ err: errorMessage(err), deployId: meta.id }, "deploy not enqueued");
-      const text = `:x: Deploy of *${plan.project}:${plan.tag}* to *${plan.env}* not started: ${message}`;
+      const text = `:x: Deploy of *${req.project}:${req.tag}* to *${req.env}* not started: ${message}`;
       if (!ref) return ephemeral(text);
       await chat.update(ref, { text }).catch(() => {});
       return undefined;
     }
     log.info(
-      { deployId: meta.id, project: plan.project, env: plan.env, hosts: plan.hosts, tag: plan.tag },
+      { deployId: meta.id, project: req.project, env: req.env, hosts, tag: req.tag, via: req.via },
       "deploy enqueued",
     );
     return notice;
+  }
+
+  /** The refusal to show when `/lock` holds the project in the environment. */
+  async lockRefusal(project: string, env: string): Promise<Reply | undefined> {
+    const lock = await this.deps.locks.get(project, env);
+    if (!lock) return undefined;
+    return ephemeral(
+      `:lock: *${project}* in *${env}* is ${describeLock(lock)}. Nothing was done; \`/unlock ${project} ${env}\` lifts the lock.`,
+    );
   }
 }

@@ -3,13 +3,20 @@
  * the shell adapter renders the same markup as plain text.
  */
 export type Button = { action: string; label: string; value: string; style?: "primary" | "danger" };
-export type Message = { text: string; buttons?: Button[] };
+/**
+ * `progress` marks a message that tracks work (a deploy): "running" until it ends. Slack ignores
+ * it; the shell's `--once` waits until every message it posted has left "running".
+ */
+export type Progress = "running" | "succeeded" | "failed";
+export type Message = { text: string; buttons?: Button[]; progress?: Progress };
 export type MessageRef = { channel: string; ts: string };
 
 /** The one thing the core needs from a chat adapter. */
 export interface Chat {
   post(channel: string, message: Message): Promise<MessageRef>;
   update(ref: MessageRef, message: Message): Promise<void>;
+  /** Shares a text file in the channel (long logs); the content is already masked. */
+  upload(channel: string, filename: string, content: string): Promise<void>;
 }
 
 export type Reply = { visibility: "ephemeral" | "in_channel"; message: Message };

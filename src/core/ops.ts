@@ -1,11 +1,12 @@
 import type { Logger } from "pino";
 import type { ApprovalRule } from "../../commands/approval.js";
 import type { CommandContext } from "../../commands/context.js";
-import { type Plan, planCommand } from "../../commands/index.js";
+import { type Plan, planCommand, SLASH_COMMANDS } from "../../commands/index.js";
 import type { Result } from "../../commands/result.js";
 import type { Audit } from "../audit/event.js";
 import { maskCommandText } from "../audit/mask-command.js";
 import type { Fleet } from "../fleet/schema.js";
+import { commandsTotal } from "../metrics.js";
 import { ephemeral, type MessageRef, type Reply } from "./message.js";
 
 export type CommandRequest = { command: string; text: string; user: string; channel: string };
@@ -27,7 +28,8 @@ export type PlanHandlers = { [K in Plan["kind"]]: Handler<Extract<Plan, { kind: 
 export type ActionHandler = (req: ActionRequest) => Promise<Reply | undefined>;
 
 /** A plan whose environment needs approval, before anyone approved it. */
-export type GatedPlan = Exclude<Plan, { kind: "help" }> & { approval: ApprovalRule };
+/** Only plans aimed at an environment can need approval (host-wide and read-only plans have none). */
+export type GatedPlan = Extract<Plan, { env: string }> & { approval: ApprovalRule };
 
 /**
  * Decides what happens to a plan that needs approval. The default refuses; the approvals
@@ -91,6 +93,10 @@ export class Ops {
       text: `/${req.command} ${maskCommandText(req.text)}`.trim(),
       ...(result.ok ? scopeOf(result.plan) : {}),
     });
+    const outcome = !result.ok ? "usage" : result.plan.kind === "help" ? "help" : "accepted";
+    // Typos must not grow the label set: unknown names count as "unknown".
+    const name = req.command.replace(/^\//, "").toLowerCase();
+    commandsTotal.inc({ command: SLASH_COMMANDS.includes(name) ? name : "unknown", outcome });
     return result;
   }
 

@@ -22,6 +22,9 @@ function hostLine(host: string, s: HostStatus): string {
     case "retrying":
       return `${ICON.retrying} *${host}*: will retry — ${s.error ?? "transient error"}`;
     case "succeeded":
+      if (s.replicas === 0) return `${ICON.succeeded} *${host}*: no replica left running${took}`;
+      if (s.replicas && s.replicas > 1)
+        return `${ICON.succeeded} *${host}*: running ${s.replicas} replicas of \`${s.containerName ?? "?"}\`${digest}${took}`;
       return `${ICON.succeeded} *${host}*: running \`${s.containerName ?? "?"}\`${digest}${took}`;
     case "failed":
       return `${ICON.failed} *${host}*: failed${took} — ${s.error ?? "unknown error"}`;
@@ -46,5 +49,7 @@ export function renderDeploy({ meta, hosts }: DeployRecord): Message {
     headline = `:warning: Deploy of *${what}* to ${where} partly failed (${failed} of ${states.length} hosts); failed hosts keep the previous version. Requested by <@${meta.requestedBy}>`;
   if (meta.approvedBy) headline += `, approved by <@${meta.approvedBy}>`;
   const lines = meta.hosts.map((h) => hostLine(h, hosts[h] ?? { state: "queued" }));
-  return { text: [headline, ...lines].join("\n") };
+  if (meta.via) lines.unshift(`_${meta.via}_`);
+  const progress = !done ? "running" : failed === 0 ? "succeeded" : "failed";
+  return { text: [headline, ...lines].join("\n"), progress };
 }

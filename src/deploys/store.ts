@@ -15,6 +15,8 @@ const metaSchema = z.object({
   message: z.object({ channel: z.string(), ts: z.string() }).optional(),
   /** The stored config revision the deploy runs with (0: fleet file defaults only). */
   configRevision: z.number().int().min(0).optional(),
+  /** Why this deploy exists when it is not a plain `/deploy`: "rollback to v1 (abc…)", "promote from beta". */
+  via: z.string().optional(),
 });
 export type DeployMeta = z.infer<typeof metaSchema>;
 
@@ -28,6 +30,10 @@ const hostStatusSchema = z.object({
   error: z.string().optional(),
   startedAt: z.number().optional(),
   finishedAt: z.number().optional(),
+  /** The config revision the deploy ran with, when config is stored; `/rollback` pins it again. */
+  configRevision: z.number().int().min(0).optional(),
+  /** Containers the deploy left running on this host (replicas). */
+  replicas: z.number().int().min(0).optional(),
 });
 export type HostStatus = z.infer<typeof hostStatusSchema>;
 

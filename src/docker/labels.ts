@@ -7,6 +7,10 @@ export const LABEL = {
   digest: "dockops.digest",
   deploy: "dockops.deploy",
   requestedBy: "dockops.requested-by",
+  /** Set by deploys once config revisions exist; read by /status. */
+  configRevision: "dockops.config-revision",
+  /** 1..n when a host runs several replicas of the project. */
+  replica: "dockops.replica",
 } as const;
 
 export function projectFilter(project: string, env: string): { label: string[] } {

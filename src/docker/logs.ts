@@ -33,9 +33,23 @@ export function demux(buffer: Buffer): { stdout: string; stderr: string } {
   return { stdout: join("stdout"), stderr: join("stderr") };
 }
 
-/** The last lines a container printed, stdout and stderr interleaved as Docker stored them. */
-export async function tailLogs(container: Docker.Container, lines: number): Promise<string[]> {
-  const raw = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown;
+/**
+ * The last lines a container printed, stdout and stderr interleaved as Docker stored them;
+ * with `sinceMs`, only lines from that many milliseconds back.
+ */
+export async function tailLogs(
+  container: Docker.Container,
+  lines: number,
+  opts: { sinceMs?: number } = {},
+): Promise<string[]> {
+  const since = opts.sinceMs === undefined ? {} : { since: Math.floor((Date.now() - opts.sinceMs) / 1000) };
+  const raw = (await container.logs({
+    stdout: true,
+    stderr: true,
+    tail: lines,
+    follow: false,
+    ...since,
+  })) as unknown;
   const buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
   return frames(buffer)
     .map((f) => f.text)

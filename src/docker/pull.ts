@@ -1,7 +1,9 @@
 import type Docker from "dockerode";
 import { RegistryError } from "../errors.js";
 
-export type PullProgress = (status: string) => void;
+import type { PullEvent } from "./pull-progress.js";
+
+export type PullProgress = (status: string, event: PullEvent) => void;
 
 /** Pulls by digest and resolves when Docker says it is done; a stream `error` event is a failure. */
 export async function pullImage(
@@ -19,9 +21,9 @@ export async function pullImage(
         if (failed) reject(new RegistryError(`pull of ${reference} failed: ${failed}`));
         else resolve();
       },
-      (event: { status?: string; progress?: string }) => {
+      (event: PullEvent & { progress?: string }) => {
         if (onProgress && event.status)
-          onProgress(`${event.status}${event.progress ? ` ${event.progress}` : ""}`);
+          onProgress(`${event.status}${event.progress ? ` ${event.progress}` : ""}`, event);
       },
     );
   });

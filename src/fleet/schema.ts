@@ -95,6 +95,12 @@ const project = z.strictObject({
   verify: duration.default(5_000),
   stopTimeout: duration.default(10_000),
   keep: z.number().int().min(0).max(20).default(2),
+  /** Commands `/exec` may run in the container: an argv must start with one of these, word for word. */
+  exec: z
+    .strictObject({
+      allow: z.array(z.string().trim().min(1, "an allowed command cannot be empty")).default([]),
+    })
+    .default({ allow: [] }),
 });
 
 const registry = z.strictObject({

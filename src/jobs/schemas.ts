@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { DIGEST_PATTERN, NAME_PATTERN, TAG_PATTERN } from "../names.js";
 
+/** The most containers of one project one host runs. */
+export const MAX_REPLICAS = 20;
+
 /**
  * The one contract between bot and worker. The producer parses before `add`, the processor
  * parses before doing anything. No credentials and no config values travel in a job: the
@@ -17,6 +20,8 @@ export const deployJobSchema = z.strictObject({
   /** The stored config revision to run with (rollback pins the old one); else the latest. */
   configRevision: z.number().int().min(0).optional(),
   requestedBy: z.string().min(1).max(64),
+  /** Containers to run on this host (`/scale`); 0 retires them all. Else as many as run now, at least 1. */
+  replicas: z.number().int().min(0).max(MAX_REPLICAS).optional(),
 });
 export type DeployJob = z.infer<typeof deployJobSchema>;
 
@@ -27,12 +32,56 @@ export const deployResultSchema = z.strictObject({
   containerName: z.string(),
   replaced: z.array(z.string()),
   durationMs: z.number(),
+  replicas: z.number().int().optional(),
 });
 export type DeployResult = z.infer<typeof deployResultSchema>;
 
-export const JOB_NAMES = { deploy: "deploy" } as const;
+/** `/prune <host>`: remove the host's dangling images. */
+export const pruneJobSchema = z.strictObject({
+  requestId: z.string().regex(/^[a-z0-9]{6,32}$/),
+  host: z.string().regex(NAME_PATTERN),
+  requestedBy: z.string().min(1).max(64),
+});
+export type PruneJob = z.infer<typeof pruneJobSchema>;
+
+export const pruneResultSchema = z.strictObject({
+  host: z.string(),
+  deleted: z.number().int().min(0),
+  spaceReclaimed: z.number().min(0),
+});
+export type PruneResult = z.infer<typeof pruneResultSchema>;
+
+export function pruneJobId(requestId: string, host: string): string {
+  return `prune-${requestId}-${host}`;
+}
+/** `/exec`: one allowed command, as an argv array (never a shell line), in one container. */
+export const execJobSchema = z.strictObject({
+  execId: z.string().regex(/^[a-z0-9]{6,32}$/),
+  project: z.string().regex(NAME_PATTERN),
+  env: z.string().regex(NAME_PATTERN),
+  host: z.string().regex(NAME_PATTERN),
+  argv: z.array(z.string().min(1).max(512)).min(1).max(64),
+  requestedBy: z.string().min(1).max(64),
+});
+export type ExecJob = z.infer<typeof execJobSchema>;
+
+export const execResultSchema = z.strictObject({
+  container: z.string(),
+  exitCode: z.number().int().nullable(),
+  output: z.string(),
+  truncated: z.boolean(),
+  timedOut: z.boolean(),
+  durationMs: z.number(),
+});
+export type ExecResult = z.infer<typeof execResultSchema>;
+
+export const JOB_NAMES = { deploy: "deploy", prune: "prune", exec: "exec" } as const;
 
 /** BullMQ ids may not contain ":"; one id per deploy and host drops a duplicate request. */
 export function deployJobId(deployId: string, host: string): string {
   return `deploy-${deployId}-${host}`;
+}
+
+export function execJobId(execId: string): string {
+  return `exec-${execId}`;
 }

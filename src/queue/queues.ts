@@ -1,6 +1,17 @@
 import { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
-import { type DeployJob, deployJobId, deployJobSchema, JOB_NAMES } from "../jobs/schemas.js";
+import {
+  type DeployJob,
+  deployJobId,
+  deployJobSchema,
+  type ExecJob,
+  execJobId,
+  execJobSchema,
+  JOB_NAMES,
+  type PruneJob,
+  pruneJobId,
+  pruneJobSchema,
+} from "../jobs/schemas.js";
 
 export const QUEUE_NAME = "dockops-jobs";
 
@@ -32,6 +43,22 @@ export class JobQueue {
         opts: { jobId: deployJobId(data.deployId, data.host) },
       })),
     );
+  }
+
+  /** Returns the job id; pruning is safe to repeat, so transient faults are retried. */
+  async enqueuePrune(job: PruneJob): Promise<string> {
+    const data = pruneJobSchema.parse(job);
+    const jobId = pruneJobId(data.requestId, data.host);
+    await this.queue.add(JOB_NAMES.prune, data, { jobId });
+    return jobId;
+  }
+
+  /** One attempt only: a command such as a migration must not run twice because a retry did. */
+  async enqueueExec(job: ExecJob): Promise<string> {
+    const data = execJobSchema.parse(job);
+    const jobId = execJobId(data.execId);
+    await this.queue.add(JOB_NAMES.exec, data, { jobId, attempts: 1 });
+    return jobId;
   }
 
   close(): Promise<void> {

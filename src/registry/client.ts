@@ -9,6 +9,13 @@ const MANIFEST_TYPES = [
   "application/vnd.oci.image.index.v1+json",
 ].join(", ");
 
+type Manifest = {
+  config?: { digest?: string };
+  manifests?: Array<{ digest: string; platform?: { os?: string; architecture?: string } }>;
+};
+
+export type ImageInfo = { tag: string; digest: string /** Build time, epoch ms. */; created?: number };
+
 /**
  * The Registry HTTP API v2, just the parts the bot needs. Handles both basic auth and the
  * bearer-token challenge that hosted registries answer with.
@@ -57,6 +64,34 @@ export class RegistryClient {
       throw new RegistryError(`registry ${this.spec.url} answered ${res.status} listing ${repository}`);
     const body = (await res.json()) as { tags?: string[] | null };
     return body.tags ?? [];
+  }
+
+  /**
+   * A tag's digest (the one `resolveDigest` gives, so it matches deployed containers' labels)
+   * and its build time from the image config. For a multi-platform index, linux/amd64's config.
+   */
+  async imageInfo(repository: string, tag: string): Promise<ImageInfo> {
+    const manifestPath = (ref: string) => `/v2/${repository}/manifests/${encodeURIComponent(ref)}`;
+    const res = await this.request(manifestPath(tag), "GET", { Accept: MANIFEST_TYPES });
+    if (!res.ok)
+      throw new RegistryError(`registry ${this.spec.url} answered ${res.status} for ${repository}:${tag}`);
+    const digest = res.headers.get("docker-content-digest") ?? "";
+    let manifest = (await res.json()) as Manifest;
+    if (manifest.manifests) {
+      const pick =
+        manifest.manifests.find((m) => m.platform?.os === "linux" && m.platform.architecture === "amd64") ??
+        manifest.manifests[0];
+      if (!pick || !DIGEST_PATTERN.test(pick.digest)) return { tag, digest };
+      const sub = await this.request(manifestPath(pick.digest), "GET", { Accept: MANIFEST_TYPES });
+      if (!sub.ok) return { tag, digest };
+      manifest = (await sub.json()) as Manifest;
+    }
+    const config = manifest.config?.digest ?? "";
+    if (!DIGEST_PATTERN.test(config)) return { tag, digest };
+    const blob = await this.request(`/v2/${repository}/blobs/${config}`, "GET", {});
+    if (!blob.ok) return { tag, digest };
+    const created = Date.parse(((await blob.json()) as { created?: string }).created ?? "");
+    return { tag, digest, ...(Number.isFinite(created) ? { created } : {}) };
   }
 
   private async request(path: string, method: string, headers: Record<string, string>): Promise<Response> {

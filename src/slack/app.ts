@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { SLASH_COMMANDS } from "../../commands/index.js";
 import type { Ops } from "../core/ops.js";
 import { errorMessage } from "../errors.js";
+import { healthHandler, metricsHandler } from "../http/routes.js";
 import { boltLogger } from "./bolt-logger.js";
 import { fallbackText, toBlocks } from "./render.js";
 
@@ -19,28 +20,15 @@ export type SlackOptions = {
 };
 
 function healthRoute(health: () => Promise<void>): CustomRoute {
-  return {
-    path: "/healthz",
-    method: ["GET"],
-    handler: (_req, res) => {
-      health().then(
-        () => {
-          res.writeHead(200, { "content-type": "application/json" });
-          res.end(JSON.stringify({ ok: true }));
-        },
-        (err) => {
-          res.writeHead(503, { "content-type": "application/json" });
-          res.end(JSON.stringify({ ok: false, error: errorMessage(err) }));
-        },
-      );
-    },
-  };
+  return { path: "/healthz", method: ["GET"], handler: healthHandler(health) };
 }
+
+const metricsRoute: CustomRoute = { path: "/metrics", method: ["GET"], handler: metricsHandler };
 
 /** Slack transport only: receivers, request signing, the Web API client. */
 export function createSlackApp(opts: SlackOptions): App {
   const logger = boltLogger(opts.log);
-  const customRoutes = [healthRoute(opts.health)];
+  const customRoutes = [healthRoute(opts.health), metricsRoute];
   const receiver = opts.appToken
     ? new SocketModeReceiver({
         appToken: opts.appToken,
@@ -59,10 +47,36 @@ export function createSlackApp(opts: SlackOptions): App {
   return app;
 }
 
+/** Handles a slash command sent with no text (e.g. `/deploy` opens a modal). */
+export type EmptyCommandHandler = (cmd: {
+  triggerId: string;
+  user: string;
+  channel: string;
+}) => Promise<void>;
+
 /** Every listener hands over to the core at once; ack comes first, within Slack's 3 seconds. */
-export function registerCommands(app: App, ops: Ops, log: Logger): void {
+export function registerCommands(
+  app: App,
+  ops: Ops,
+  log: Logger,
+  onEmpty: Record<string, EmptyCommandHandler> = {},
+): void {
   for (const name of SLASH_COMMANDS) {
     app.command(`/${name}`, async ({ command, ack, respond }) => {
+      const empty = onEmpty[name];
+      if (empty && (command.text ?? "").trim() === "") {
+        await ack();
+        try {
+          await empty({ triggerId: command.trigger_id, user: command.user_id, channel: command.channel_id });
+        } catch (err) {
+          log.error({ command: name, err: errorMessage(err) }, "cannot open the form");
+          await respond({
+            response_type: "ephemeral",
+            text: `:x: could not open the form (${errorMessage(err)}); type \`/${name} help\` for the typed form`,
+          });
+        }
+        return;
+      }
       const request = {
         command: name,
         text: command.text ?? "",

@@ -23,4 +23,9 @@ export class SlackChat implements Chat {
       blocks: toBlocks(message),
     });
   }
+
+  /** files.uploadV2: getUploadURLExternal, a POST of the bytes, then completeUploadExternal. */
+  async upload(channel: string, filename: string, content: string): Promise<void> {
+    await this.client.files.uploadV2({ channel_id: channel, filename, title: filename, content });
+  }
 }

@@ -7,18 +7,29 @@ import { AuditLog } from "../audit/audit-log.js";
 import { renderAudit } from "../audit/render-audit.js";
 import type { ConfigCipher } from "../config/cipher.js";
 import { ConfigStore } from "../config/config-store.js";
+import { secretsFor } from "../config/secrets-for.js";
 import { denial } from "../core/access.js";
 import { approversMayChangeConfig } from "../core/config-gate.js";
 import { ConfigService } from "../core/config-service.js";
 import { DeployService } from "../core/deploy-service.js";
 import { type Directory, NO_GROUPS } from "../core/directory.js";
+import { HistoryService } from "../core/history-service.js";
+import { ImagesService } from "../core/images-service.js";
+import { JobsService } from "../core/jobs-service.js";
+import { LogsService } from "../core/logs-service.js";
 import { type Chat, ephemeral } from "../core/message.js";
 import { type ActionRequest, type ApprovalGate, Ops, refuseApproval } from "../core/ops.js";
+import { PruneService } from "../core/prune-service.js";
+import { StatusService } from "../core/status-service.js";
 import type { DeployStore } from "../deploys/store.js";
+import type { DockerHosts } from "../docker/connect.js";
+import { projectLogs } from "../docker/project-logs.js";
+import { fleetReader } from "../docker/snapshot.js";
 import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
 import type { JobQueue } from "../queue/queues.js";
-import { RegistryClient } from "../registry/client.js";
+import type { RegistryClient } from "../registry/client.js";
+import { createChangeServices } from "./change-handlers.js";
 
 export type BotCoreDeps = {
   fleet: Fleet;
@@ -31,11 +42,18 @@ export type BotCoreDeps = {
   log: Logger;
   /** From CONFIG_ENCRYPTION_KEY; without it config secrets can be neither stored nor read. */
   cipher?: ConfigCipher;
+  /** Read-only Docker access for /status, /hosts, /logs, /images (changes go through workers). */
+  hosts: DockerHosts;
+  registry: RegistryClient;
+  /** How long a live read waits for one host before showing it as unreachable. */
+  readTimeoutMs?: number;
   /** Slack user-group membership, for approvers and roles that name a group (S…). */
   directory?: Directory;
   /** How often pending approval requests are checked for expiry (default 15 s). */
   approvalSweepMs?: number;
 };
+
+export const READ_TIMEOUT_MS = 5_000;
 
 /**
  * Builds the services behind every command and button, adapter-free: the Slack app and the
@@ -45,12 +63,42 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
   const { fleet, store, queue, chat, log } = deps;
   const directory = deps.directory ?? NO_GROUPS;
   const audit = new AuditLog(deps.redis, deps.prefix, log.child({ component: "audit" }));
+  const timeoutMs = deps.readTimeoutMs ?? READ_TIMEOUT_MS;
+  const read = fleetReader(deps.hosts);
   const configStore = new ConfigStore(deps.redis, deps.prefix);
   const configRevision = (project: string, env: string) => configStore.head(project, env);
-  const deploys = new DeployService({ store, queue, chat, log, configRevision });
+  const change = createChangeServices({
+    fleet,
+    redis: deps.redis,
+    prefix: deps.prefix,
+    store,
+    queue,
+    log,
+    hosts: deps.hosts,
+    registry: deps.registry,
+  });
+  const deploys = new DeployService({
+    store,
+    queue,
+    chat,
+    log,
+    configRevision,
+    locks: change.locks,
+    preview: change.preview,
+  });
   const config = new ConfigService({ fleet, store: configStore, cipher: deps.cipher, log });
   const runConfig = config.run.bind(config);
-  const registry = new RegistryClient(fleet.registry);
+  const status = new StatusService({ fleet, read, timeoutMs });
+  const history = new HistoryService(store);
+  const logs = new LogsService({
+    read: (host, q) => projectLogs(host, () => deps.hosts.get(host), q),
+    chat,
+    secretsFor: secretsFor(fleet, configStore, deps.cipher),
+    timeoutMs,
+  });
+  const images = new ImagesService({ registry: deps.registry, read, timeoutMs });
+  const jobs = new JobsService({ queue, store, chat, log });
+  const prune = new PruneService({ queue, log });
   // The button under a config change: the same as typing `/deploy <project> <env>` there.
   const redeploy = async (req: ActionRequest) => {
     const env = req.value.split(" ")[1] ?? "";
@@ -66,7 +114,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     log,
     kinds: {
       deploy: deployApproval({
-        resolveDigest: (i, t) => registry.resolveDigest(i, t),
+        resolveDigest: (image, tag) => deps.registry.resolveDigest(image, tag),
         store,
         configRevision,
       }),
@@ -81,8 +129,18 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     fleet,
     {
       deploy: (plan, ctx) => deploys.start(plan, ctx),
-      config: runConfig,
       audit: async (plan) => ephemeral(renderAudit(await audit.latest(plan), plan).text),
+      config: runConfig,
+      status: (plan) => status.status(plan),
+      hosts: (plan) => status.hosts(plan),
+      history: (plan) => history.history(plan),
+      logs: (plan) => logs.logs(plan),
+      images: (plan) => images.images(plan),
+      jobs: (plan) => jobs.jobs(plan),
+      job: (plan) => jobs.job(plan),
+      cancel: (plan) => jobs.cancel(plan),
+      prune: (plan) => prune.prune(plan),
+      ...change.handlers(deploys),
     },
     log,
     { "config-redeploy": redeploy, approval: approvals.act },

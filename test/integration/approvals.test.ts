@@ -275,7 +275,7 @@ describe("roles and channels", () => {
       5_000,
       "dry run",
     );
-    expect(String(reply.body.text)).toMatch(/^Dry run: would deploy/);
+    expect(String(reply.body.text)).toMatch(/Dry run — nothing was done\. Would deploy/);
   });
 });
 

@@ -32,7 +32,7 @@ describe("bad input changes nothing", () => {
     ["host typo", `${project} beta serverD`, /no host `serverD`; did you mean `server[AB]`\?/],
     ["host outside the env", `${project} beta serverC`, /not in environment `beta`/],
     ["missing env", `${project}`, /name a project and an environment/],
-    ["empty", "", /name a project and an environment/],
+    // An empty /deploy opens the deploy modal: test/integration/slack-extras.test.ts.
     ["shell metacharacters", `${project}:v1;rm beta`, /not a valid image tag/],
     ["path traversal", "../../etc/passwd beta", /no project/],
     ["unknown option", `${project} beta --force`, /unknown option `--force`/],

@@ -284,7 +284,10 @@ describe("/config end to end", () => {
       expect(h.logs.join("")).not.toContain(secret);
     }
     // ... and the jobs carried no config values either.
-    const jobKeys = await redis.keys(`${h.prefix}:dockops-jobs:deploy-*`);
+    // Job hashes only: a job's `:logs` list matches the same pattern.
+    const jobKeys = (await redis.keys(`${h.prefix}:dockops-jobs:deploy-*`)).filter(
+      (k) => !k.endsWith(":logs"),
+    );
     const jobs = (await Promise.all(jobKeys.map((k) => redis.hget(k, "data")))).join("\n");
     expect(jobs).toMatch(/"configRevision":4/);
     for (const secret of [SALT, TOKEN]) expect(jobs).not.toContain(secret);

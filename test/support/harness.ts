@@ -20,9 +20,14 @@ export const HOSTS = ["serverA", "serverB", "serverC"] as const;
 export type HostName = (typeof HOSTS)[number];
 
 type ProjectInput = FleetInput["projects"][string];
+type EnvironmentInput = FleetInput["environments"][string];
 
 /** The shared test fleet as a fleet file would describe it, with the given projects. */
-export function testFleetInput(fe: FleetEnv, projects: Record<string, ProjectInput>): FleetInput {
+export function testFleetInput(
+  fe: FleetEnv,
+  projects: Record<string, ProjectInput>,
+  environments: Record<string, EnvironmentInput> = {},
+): FleetInput {
   return {
     registry: {
       url: need(fe, "REGISTRY_URL"),
@@ -46,6 +51,7 @@ export function testFleetInput(fe: FleetEnv, projects: Record<string, ProjectInp
     environments: {
       beta: { channel: "CBETA", hosts: ["serverA", "serverB"] },
       prod: { channel: "CPROD", hosts: ["serverB", "serverC"], approval: { approvers: ["ULEAD", "UOPS"] } },
+      ...environments,
     },
     projects,
   };
@@ -75,6 +81,10 @@ export type Harness = {
     value: string,
     opts: { user: string; messageTs: string; channel?: string },
   ) => Promise<{ status: number; responseId: string }>;
+  /** Sends a signed interaction (button press, view_submission) as Slack posts it. */
+  interact: (payload: Record<string, unknown>) => Promise<{ status: number; text: string }>;
+  /** Sends a signed Events API callback (e.g. app_home_opened). */
+  event: (event: Record<string, unknown>) => Promise<{ status: number; text: string }>;
   close: () => Promise<void>;
 };
 
@@ -182,6 +192,24 @@ export async function startHarness(
       });
       const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
       return { status: res.status, responseId };
+    },
+    interact: async (payload) => {
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
+      return { status: res.status, text: await res.text() };
+    },
+    event: async (event) => {
+      const body = JSON.stringify({
+        token: "deprecated-verification-token",
+        team_id: "T1",
+        api_app_id: "A1",
+        type: "event_callback",
+        event_id: `Ev${Date.now()}`,
+        event_time: Math.floor(Date.now() / 1000),
+        event,
+      });
+      const res = await sendSigned(base, body, { secret: SIGNING_SECRET, contentType: "application/json" });
+      return { status: res.status, text: await res.text() };
     },
     close: async () => {
       await runtime.close();

@@ -30,13 +30,19 @@ export function slashCommandBody(cmd: SlashCommand): string {
   }).toString();
 }
 
-export type SendOptions = { secret: string; timestamp?: number; signature?: string | null };
+export type SendOptions = {
+  secret: string;
+  timestamp?: number;
+  signature?: string | null;
+  /** Events API requests are JSON; commands and interactions are form-encoded. */
+  contentType?: string;
+};
 
 /** POSTs a body to the bot's Slack endpoint the way Slack does; `signature: null` omits the header. */
 export async function sendSigned(baseUrl: string, body: string, opts: SendOptions): Promise<Response> {
   const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = {
-    "content-type": "application/x-www-form-urlencoded",
+    "content-type": opts.contentType ?? "application/x-www-form-urlencoded",
     "x-slack-request-timestamp": String(timestamp),
   };
   const signature =

@@ -3,6 +3,8 @@ import type { AddressInfo } from "node:net";
 
 export type ApiCall = { method: string; args: Record<string, unknown>; at: number };
 export type ResponseUrlCall = { id: string; body: Record<string, unknown>; at: number };
+/** The bytes of a file a client POSTed to an upload_url from files.getUploadURLExternal. */
+export type Upload = { fileId: string; body: string; at: number };
 
 /**
  * A stand-in for Slack's Web API and response_urls — the one part of the system that cannot be
@@ -13,6 +15,8 @@ export class SlackStandIn {
   readonly responses: ResponseUrlCall[] = [];
   /** Slack user groups (S…) and their members, answered by `usergroups.users.list`. */
   readonly userGroups: Record<string, string[]> = {};
+  readonly uploads: Upload[] = [];
+  private files = 0;
   private server?: Server;
   private ts = 1_700_000_000;
   private waiters: Array<() => void> = [];
@@ -75,11 +79,12 @@ export class SlackStandIn {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
-  /** Every text the bot produced (posts, updates, ephemerals, response_url replies). */
+  /** Every text the bot produced (posts, updates, ephemerals, response_url replies, uploaded files). */
   allText(): string[] {
     return [
       ...this.calls.map((c) => JSON.stringify(c.args)),
       ...this.responses.map((r) => JSON.stringify(r.body)),
+      ...this.uploads.map((u) => u.body),
     ];
   }
 
@@ -123,7 +128,10 @@ export class SlackStandIn {
     const url = req.url ?? "";
     const at = Date.now();
     let reply: Record<string, unknown> = { ok: true };
-    if (url.startsWith("/response/")) {
+    if (url.startsWith("/upload/")) {
+      this.uploads.push({ fileId: url.slice("/upload/".length), body: raw, at });
+      reply = { ok: true };
+    } else if (url.startsWith("/response/")) {
       this.responses.push({ id: url.slice("/response/".length), body: args, at });
     } else {
       const method = url.replace(/^\/api\//, "").split("?")[0] ?? "";
@@ -139,7 +147,14 @@ export class SlackStandIn {
         const members = this.userGroups[String(args.usergroup)];
         reply = members ? { ok: true, users: members } : { ok: false, error: "no_such_subteam" };
       }
+      if (method === "files.getUploadURLExternal") {
+        const fileId = `F${++this.files}`;
+        reply = { ok: true, file_id: fileId, upload_url: `${this.url}/upload/${fileId}` };
+      }
+      if (method === "files.completeUploadExternal") reply = { ok: true, files: args.files };
       if (method === "chat.postEphemeral") reply = { ok: true, message_ts: `${this.ts++}.000200` };
+      if (method === "views.open" || method === "views.publish" || method === "views.update")
+        reply = { ok: true, view: { id: `V${this.ts++}`, ...(args.view as object) } };
       this.calls.push({ method, args, at });
     }
     for (const wake of this.waiters.splice(0)) wake();

@@ -13,12 +13,15 @@ export type SpecInput = {
   requestedBy: string;
   spec: ProjectSpec;
   environment: Record<string, string>;
+  /** 1..n when the host runs replicas; replica 1 keeps the plain name. */
+  replica?: number;
 };
 
 const MS_TO_NS = 1_000_000;
 
-export function containerName(project: string, env: string, deployId: string): string {
-  return `${project}-${env}-${deployId}`;
+export function containerName(project: string, env: string, deployId: string, replica = 1): string {
+  const base = `${project}-${env}-${deployId}`;
+  return replica > 1 ? `${base}-r${replica}` : base;
 }
 
 function parseMemory(text: string): number {
@@ -27,7 +30,7 @@ function parseMemory(text: string): number {
   return Number(match?.[1] ?? 0) * unit;
 }
 
-function parseRestart(text: string): { Name: string; MaximumRetryCount?: number } {
+export function parseRestart(text: string): { Name: string; MaximumRetryCount?: number } {
   const [name, count] = text.split(":");
   return count ? { Name: name as string, MaximumRetryCount: Number(count) } : { Name: name as string };
 }
@@ -57,7 +60,7 @@ export function containerSpec(input: SpecInput): Docker.ContainerCreateOptions {
         ? ["sh", "-c", spec.command]
         : spec.command;
   return {
-    name: containerName(input.project, input.env, input.deployId),
+    name: containerName(input.project, input.env, input.deployId, input.replica),
     Image: input.reference,
     Env: Object.entries(input.environment).map(([k, v]) => `${k}=${v}`),
     ...(command ? { Cmd: command } : {}),
@@ -70,6 +73,7 @@ export function containerSpec(input: SpecInput): Docker.ContainerCreateOptions {
       [LABEL.digest]: input.digest,
       [LABEL.deploy]: input.deployId,
       [LABEL.requestedBy]: input.requestedBy,
+      ...(input.replica !== undefined ? { [LABEL.replica]: String(input.replica) } : {}),
     },
     ExposedPorts: exposed,
     ...(spec.health?.cmd

@@ -1,5 +1,6 @@
 import { type Job, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
+import type { HostLocks } from "../../src/deploys/host-lock.js";
 import type { StopIntents } from "../../src/deploys/stop-intent.js";
 import type { DeployStore, HostStatus } from "../../src/deploys/store.js";
 import type { DockerHosts } from "../../src/docker/connect.js";
@@ -20,7 +21,12 @@ export type DeployDeps = {
   intents: StopIntents;
   graceMs?: number;
   stepDelayMs?: number;
+  /** One deploy per project+env+host at a time; a second one waits up to `lockWaitMs`. */
+  locks?: HostLocks;
+  lockWaitMs?: number;
 };
+
+const LOCK_WAIT_MS = 10 * 60_000;
 
 /** Faults a retry cannot fix: the image is bad or missing, or the request itself is wrong. */
 function isPermanent(err: unknown): boolean {
@@ -65,13 +71,31 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
     await deps.store.setHost(data.deployId, data.host, status);
   };
 
+  const lock = await deps.locks?.acquire(data.project, data.env, data.host, data.deployId, {
+    waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
+    onWait: async (holder) => {
+      const step = `waiting for deploy ${holder ?? "?"} on this host to finish`;
+      log.info({ holder }, step);
+      await save({ step });
+      await job.updateProgress({ step });
+    },
+  });
+  if (deps.locks && !lock) {
+    const holder = await deps.locks.holder(data.project, data.env, data.host);
+    const message = `another deploy (${holder ?? "?"}) of ${data.project} to ${data.env} kept ${data.host} busy for ${Math.round((deps.lockWaitMs ?? LOCK_WAIT_MS) / 1000)}s; try again when it is done`;
+    await save({ state: "failed", error: message, finishedAt: Date.now() });
+    throw new UnrecoverableError(message);
+  }
   try {
     await save({});
+    const environment = await deps.environmentFor(data.project, data.env, data.configRevision);
+    const configRevision = environment.revision ?? data.configRevision;
+    if (configRevision !== undefined) await save({ configRevision });
     const result = await runDeploy(data, {
       docker: deps.hosts.get(data.host),
       registry: deps.registry,
       spec,
-      environment: await deps.environmentFor(data.project, data.env, data.configRevision),
+      environment,
       log,
       previouslyStopped: before?.previous,
       intendStop: (id, reason) => deps.intents.mark(data.host, id, reason),
@@ -79,6 +103,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
       step: async (text, extra) => {
         await save({ step: text, ...extra });
         await job.updateProgress({ step: text });
+        await job.log(`${new Date().toISOString()} ${text}`);
         log.info({ step: text }, "deploy step");
         if (deps.stepDelayMs) await new Promise((r) => setTimeout(r, deps.stepDelayMs));
       },
@@ -88,7 +113,8 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
       step: undefined,
       containerName: result.containerName,
       finishedAt: Date.now(),
-      digest: result.digest,
+      digest: result.digest || undefined,
+      ...(result.replicas !== undefined ? { replicas: result.replicas } : {}),
     });
     log.info({ durationMs: result.durationMs, digest: result.digest }, "deploy succeeded");
     return result;
@@ -103,5 +129,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
     await save({ state: "retrying", error: message });
     log.warn({ err: message, attempt: job.attemptsMade + 1 }, "deploy attempt failed; will retry");
     throw err;
+  } finally {
+    await lock?.release();
   }
 }

@@ -4,16 +4,18 @@ import { dockerReason, onHost } from "../../src/docker/errors.js";
 import { lastExitCode } from "../../src/docker/exit-code.js";
 import { projectFilter } from "../../src/docker/labels.js";
 import { tailLogs } from "../../src/docker/logs.js";
-import { pullImage } from "../../src/docker/pull.js";
+import { type PullProgress, pullImage } from "../../src/docker/pull.js";
+import { PullTracker } from "../../src/docker/pull-progress.js";
 import { DeployFailedError } from "../../src/errors.js";
 import type { ProjectSpec } from "../../src/fleet/schema.js";
-import type { DeployJob, DeployResult } from "../../src/jobs/schemas.js";
+import { type DeployJob, type DeployResult, MAX_REPLICAS } from "../../src/jobs/schemas.js";
 import type { RegistryClient } from "../../src/registry/client.js";
 import { maskSecrets } from "../../src/secrets/mask.js";
-import { containerName, containerSpec } from "./container-spec.js";
+import { containerName, containerSpec, parseRestart } from "./container-spec.js";
 import { type HealthOutcome, waitHealthy } from "./wait-healthy.js";
 
-export type DeployEnvironment = { values: Record<string, string>; secrets: string[] };
+/** `revision`: the stored config revision these values come from, recorded for `/rollback`. */
+export type DeployEnvironment = { values: Record<string, string>; secrets: string[]; revision?: number };
 
 export type DeployContext = {
   docker: Docker;
@@ -32,6 +34,7 @@ export type DeployContext = {
 };
 
 const LOG_LINES = 15;
+const PULL_PROGRESS_MS = 1_000;
 
 /**
  * One host's deploy: resolve, pull, create, (stop old when ports clash), start, wait healthy,
@@ -42,43 +45,63 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
   const { docker, spec, host } = { ...ctx, host: job.host };
   const call = <T>(fn: () => Promise<T>) => onHost(host, fn);
 
+  const existing = await call(() =>
+    docker.listContainers({ all: true, filters: projectFilter(job.project, job.env) }),
+  );
+  const base = containerName(job.project, job.env, job.deployId);
+  const ours = (c: { Names: string[] }) =>
+    c.Names.some((n) => n === `/${base}` || new RegExp(`^/${base}-r\\d+$`).test(n));
+  const previous = existing.filter((c) => c.State === "running" && !ours(c)).map((c) => c.Id);
+  if (job.replicas === 0) return scaleToZero(job, ctx, previous, started);
+
+  // Replicas: what `/scale` asked for, else as many as run now (a deploy keeps the count).
+  const replicas = job.replicas ?? Math.min(Math.max(1, previous.length), MAX_REPLICAS);
+  const publishes = spec.ports.length > 0;
+  if (publishes && replicas > 1) {
+    throw new DeployFailedError(
+      `${job.project} publishes host ports (${spec.ports.join(", ")}), so a host runs at most one replica`,
+    );
+  }
+
   await ctx.step("resolving tag");
   const digest = job.digest ?? (await ctx.registry.resolveDigest(spec.image, job.tag));
   const reference = ctx.registry.reference(spec.image, digest);
 
   await ctx.step("pulling image", { digest });
-  await call(() => pullImage(docker, reference, ctx.registry.authConfig()));
+  await call(() => pullImage(docker, reference, ctx.registry.authConfig(), pullProgress(ctx, digest)));
 
-  const name = containerName(job.project, job.env, job.deployId);
-  const existing = await call(() =>
-    docker.listContainers({ all: true, filters: projectFilter(job.project, job.env) }),
-  );
-  const leftover = existing.find((c) => c.Names.includes(`/${name}`));
-  if (leftover) {
-    // A crashed attempt of this same deploy got this far; start its container afresh.
+  for (const leftover of existing.filter(ours)) {
+    // A crashed attempt of this same deploy got this far; start its containers afresh.
     await call(() => docker.getContainer(leftover.Id).remove({ force: true }));
   }
-  const running = existing.filter((c) => c.State === "running" && c.Id !== leftover?.Id).map((c) => c.Id);
+  const running = previous;
   const toRestore = new Set(ctx.previouslyStopped ?? []);
 
-  await ctx.step("creating container", { digest });
-  const created = await call(() =>
-    docker.createContainer(
-      containerSpec({
-        project: job.project,
-        env: job.env,
-        deployId: job.deployId,
-        tag: job.tag,
-        digest,
-        reference,
-        requestedBy: job.requestedBy,
-        spec,
-        environment: ctx.environment.values,
-      }),
-    ),
-  );
+  await ctx.step(replicas > 1 ? `creating ${replicas} containers` : "creating container", { digest });
+  const created: Docker.Container[] = [];
+  for (let replica = 1; replica <= replicas; replica++) {
+    const container = await call(() =>
+      docker.createContainer(
+        containerSpec({
+          project: job.project,
+          env: job.env,
+          deployId: job.deployId,
+          tag: job.tag,
+          digest,
+          reference,
+          requestedBy: job.requestedBy,
+          spec,
+          environment: ctx.environment.values,
+          replica,
+        }),
+      ),
+    );
+    // Until it passes verification Docker must not restart it: a crash then stays visible as
+    // "exited with code N" instead of a restart the health poll may see only half of.
+    await call(() => container.update({ RestartPolicy: { Name: "no" } }));
+    created.push(container);
+  }
 
-  const publishes = spec.ports.length > 0;
   if (publishes && running.length > 0) {
     // The new container cannot bind the ports while the old one holds them.
     for (const id of running) toRestore.add(id);
@@ -89,10 +112,12 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
 
   const fail = async (reason: string): Promise<never> => {
     await ctx.step("failed; restoring the previous version", { digest });
-    await ctx.intendStop(created.id, `failed deploy ${job.deployId}`);
-    await call(() => created.remove({ force: true })).catch((err) =>
-      ctx.log.warn({ host, err: dockerReason(err) }, "could not remove the failed container"),
-    );
+    for (const container of created) {
+      await ctx.intendStop(container.id, `failed deploy ${job.deployId}`);
+      await call(() => container.remove({ force: true })).catch((err) =>
+        ctx.log.warn({ host, err: dockerReason(err) }, "could not remove the failed container"),
+      );
+    }
     for (const id of toRestore) {
       await call(() => docker.getContainer(id).start()).catch((err) =>
         ctx.log.error(
@@ -104,38 +129,97 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     throw new DeployFailedError(maskSecrets(reason, ctx.environment.secrets));
   };
 
-  await ctx.step("starting container", { digest });
-  try {
-    await call(() => created.start());
-  } catch (err) {
-    return fail(`Docker could not start the container: ${dockerReason(err)}`);
+  await ctx.step(replicas > 1 ? `starting ${replicas} containers` : "starting container", { digest });
+  for (const container of created) {
+    try {
+      await call(() => container.start());
+    } catch (err) {
+      return fail(`Docker could not start the container: ${dockerReason(err)}`);
+    }
   }
 
   await ctx.step("waiting for health", { digest });
-  const outcome = await waitHealthy(created, {
-    timeoutMs: spec.health?.timeout ?? 60_000,
-    verifyMs: spec.verify,
-    graceMs: ctx.graceMs ?? 2_000,
-    pollMs: ctx.pollMs ?? 250,
-    lastExitCode: () => lastExitCode(docker, created.id, started),
-  });
-  if (!outcome.ok) return fail(await describeFailure(created, outcome));
+  const outcomes = await Promise.all(
+    created.map((container) =>
+      waitHealthy(container, {
+        timeoutMs: spec.health?.timeout ?? 60_000,
+        verifyMs: spec.verify,
+        graceMs: ctx.graceMs ?? 2_000,
+        pollMs: ctx.pollMs ?? 250,
+        lastExitCode: () => lastExitCode(docker, container.id, started),
+      }),
+    ),
+  );
+  for (const [i, outcome] of outcomes.entries()) {
+    if (!outcome.ok) return fail(await describeFailure(created[i] as Docker.Container, outcome));
+  }
 
+  for (const container of created) {
+    await call(() => container.update({ RestartPolicy: parseRestart(spec.restart) }));
+  }
   await ctx.step("retiring the previous container", { digest });
   const replaced = [...new Set([...running, ...toRestore])];
   for (const id of replaced) {
     await ctx.intendStop(id, `retired by deploy ${job.deployId}`);
     await retire(docker.getContainer(id), spec, ctx.log, host);
   }
-  await prune(docker, job, spec.keep, created.id, ctx.log);
+  await prune(
+    docker,
+    job,
+    spec.keep,
+    created.map((c) => c.id),
+    ctx.log,
+  );
 
   return {
     host,
     digest,
-    containerId: created.id,
-    containerName: name,
+    containerId: (created[0] as Docker.Container).id,
+    containerName: base,
     replaced,
     durationMs: Date.now() - started,
+    replicas,
+  };
+}
+
+/** `/scale` gave this host no replica: retire what runs, keep it for a rollback. */
+async function scaleToZero(
+  job: DeployJob,
+  ctx: DeployContext,
+  running: string[],
+  started: number,
+): Promise<DeployResult> {
+  await ctx.step("retiring every replica on this host");
+  for (const id of running) {
+    await ctx.intendStop(id, `scaled to 0 by ${job.deployId}`);
+    await retire(ctx.docker.getContainer(id), ctx.spec, ctx.log, job.host);
+  }
+  await prune(ctx.docker, job, ctx.spec.keep, [], ctx.log);
+  return {
+    host: job.host,
+    digest: job.digest ?? "",
+    containerId: "",
+    containerName: "",
+    replaced: running,
+    durationMs: Date.now() - started,
+    replicas: 0,
+  };
+}
+
+/**
+ * Layer progress as a step, at most once a second and only when it changed: each step is a
+ * Redis write and a BullMQ event, and the bot throttles the chat updates on top of that.
+ */
+function pullProgress(ctx: DeployContext, digest: string): PullProgress {
+  const tracker = new PullTracker();
+  let shown = "";
+  let at = 0;
+  return (_status, event) => {
+    const text = tracker.add(event);
+    if (!text || text === shown || Date.now() - at < PULL_PROGRESS_MS) return;
+    shown = text;
+    at = Date.now();
+    ctx.step(text, { digest }).catch((err) => ctx.log.debug({ err: String(err) }, "pull progress not saved"));
   };
 }
 
@@ -171,12 +255,12 @@ async function prune(
   docker: Docker,
   job: DeployJob,
   keep: number,
-  current: string,
+  current: string[],
   log: Logger,
 ): Promise<void> {
   const all = await docker.listContainers({ all: true, filters: projectFilter(job.project, job.env) });
   const retired = all
-    .filter((c) => c.Id !== current && c.State !== "running")
+    .filter((c) => !current.includes(c.Id) && c.State !== "running")
     .sort((a, b) => b.Created - a.Created);
   for (const c of retired.slice(keep)) {
     await docker

@@ -1,0 +1,28 @@
+import type { CommandContext } from "./context.js";
+import { wordsOnly } from "./options.js";
+import { planned, type Result, usage } from "./result.js";
+import { hostNamed } from "./targets.js";
+
+export type HostsPlan = { kind: "hosts"; hosts: string[] };
+
+export const hostsHelp = {
+  name: "hosts",
+  usage: "/hosts [<host>...]",
+  description:
+    "Every host: reachable or not, Docker version, containers running/total, managed projects, and how the bot connects (unix socket, TLS, plain TCP).",
+  examples: ["/hosts", "/hosts serverA"],
+};
+
+export function planHosts(text: string, ctx: CommandContext): Result<HostsPlan> {
+  const parsed = wordsOnly(text, hostsHelp.usage);
+  if (!parsed.ok) return parsed;
+  const words = parsed.plan;
+  const fail = (why: string) => usage(`${why}\nUsage: \`${hostsHelp.usage}\``);
+  const hosts: string[] = [];
+  for (const word of words) {
+    const host = hostNamed(ctx.fleet, word);
+    if (!host.ok) return fail(host.message);
+    if (!hosts.includes(host.plan)) hosts.push(host.plan);
+  }
+  return planned({ kind: "hosts", hosts: hosts.length > 0 ? hosts : Object.keys(ctx.fleet.hosts) });
+}

@@ -1,0 +1,128 @@
+import type { Fleet } from "../src/fleet/schema.js";
+import { NAME_PATTERN } from "../src/names.js";
+import { planned, type Result, type Usage, usage } from "./result.js";
+import { closest, truncateWord, unknownName } from "./suggest.js";
+import { tokenize } from "./tokenize.js";
+
+/** Resolves a project word against the fleet, or says what is wrong. */
+export function projectNamed(fleet: Fleet, word: string): Result<string> {
+  return NAME_PATTERN.test(word) && word in fleet.projects
+    ? planned(word)
+    : usage(unknownName("project", word, Object.keys(fleet.projects)));
+}
+
+export function envNamed(fleet: Fleet, word: string): Result<string> {
+  return NAME_PATTERN.test(word) && word in fleet.environments
+    ? planned(word)
+    : usage(unknownName("environment", word, Object.keys(fleet.environments)));
+}
+
+export function hostNamed(fleet: Fleet, word: string): Result<string> {
+  return NAME_PATTERN.test(word) && word in fleet.hosts
+    ? planned(word)
+    : usage(unknownName("host", word, Object.keys(fleet.hosts)));
+}
+
+/** The environment's hosts, or the one named host if it belongs to the environment. */
+export function envHosts(fleet: Fleet, env: string, hostWord?: string): Result<string[]> {
+  const hosts = fleet.environments[env]?.hosts ?? [];
+  if (hostWord === undefined || hostWord === "all") return planned([...hosts]);
+  if (NAME_PATTERN.test(hostWord) && hosts.includes(hostWord)) return planned([hostWord]);
+  const inFleet = NAME_PATTERN.test(hostWord) && hostWord in fleet.hosts;
+  return usage(
+    inFleet
+      ? `host \`${hostWord}\` is not in environment \`${env}\` (its hosts: ${hosts.join(", ")})`
+      : unknownName("host", hostWord, hosts),
+  );
+}
+
+/** Leading `<project> <env>` words resolved against the fleet, and up to `extra` words after them. */
+export function projectEnvArgs(
+  fleet: Fleet,
+  words: readonly string[],
+  extra: number,
+): Result<{ project: string; env: string; rest: string[] }> {
+  if (words.length < 2) return usage("name a project and an environment");
+  if (words.length > 2 + extra) {
+    return usage(`too many words: \`${truncateWord(words.slice(2 + extra).join(" "))}\``);
+  }
+  const project = projectNamed(fleet, words[0] as string);
+  if (!project.ok) return project;
+  const env = envNamed(fleet, words[1] as string);
+  if (!env.ok) return env;
+  return planned({ project: project.plan, env: env.plan, rest: words.slice(2) });
+}
+
+/** Why `word` names no project of the fleet, or undefined when it does. */
+export function badProject(fleet: Fleet, word: string): string | undefined {
+  if (NAME_PATTERN.test(word) && fleet.projects[word]) return undefined;
+  return unknownName("project", word, Object.keys(fleet.projects));
+}
+
+/** Why `word` names no environment of the fleet, or undefined when it does. */
+export function badEnv(fleet: Fleet, word: string): string | undefined {
+  if (NAME_PATTERN.test(word) && fleet.environments[word]) return undefined;
+  return unknownName("environment", word, Object.keys(fleet.environments));
+}
+
+/** Why `word` is not one of `envName`'s hosts, or undefined when it is. */
+export function badHost(fleet: Fleet, envName: string, word: string): string | undefined {
+  const hosts = fleet.environments[envName]?.hosts ?? [];
+  if (NAME_PATTERN.test(word) && hosts.includes(word)) return undefined;
+  return NAME_PATTERN.test(word) && word in fleet.hosts
+    ? `host \`${word}\` is not in environment \`${envName}\` (its hosts: ${hosts.join(", ")})`
+    : unknownName("host", word, hosts);
+}
+
+/** Every host of the environment, or the one named (`all` = every host). */
+export function pickHosts(
+  fleet: Fleet,
+  envName: string,
+  word: string | undefined,
+): { hosts: string[] } | { why: string } {
+  const hosts = fleet.environments[envName]?.hosts ?? [];
+  if (word === undefined || word === "all") return { hosts: [...hosts] };
+  const why = badHost(fleet, envName, word);
+  return why ? { why } : { hosts: [word] };
+}
+
+/** Why the flags are not all known, or undefined. */
+export function badFlag(flags: ReadonlySet<string>, known: readonly string[]): string | undefined {
+  for (const flag of flags) {
+    if (known.includes(flag)) continue;
+    const guess = closest(flag, known);
+    const list = known.length > 0 ? `; known options: ${known.map((f) => `\`--${f}\``).join(", ")}` : "";
+    return `unknown option \`--${truncateWord(flag)}\`${guess ? `; did you mean \`--${guess}\`?` : list}`;
+  }
+  return undefined;
+}
+
+/** `<project> <env> [<host>|all] [--dry-run]`, as deploy and rollback read it. */
+export const TARGET_WORDS = {
+  min: 2,
+  max: 3,
+  missing: "name a project and an environment",
+  flags: ["dry-run"],
+} as const;
+
+export type Words = { words: string[]; flags: Set<string>; fail: (why: string) => Usage };
+
+/**
+ * Splits a command's text and checks its options and word count. `fail` turns a reason into a
+ * usage message ending with the command's usage line.
+ */
+export function readWords(
+  text: string,
+  usageLine: string,
+  opts: { min: number; max: number; missing: string; flags?: readonly string[] },
+): Words | Usage {
+  const { words, flags } = tokenize(text);
+  const fail = (why: string) => usage(`${why}\nUsage: \`${usageLine}\``);
+  const flagWhy = badFlag(flags, opts.flags ?? []);
+  if (flagWhy) return fail(flagWhy);
+  if (words.length < opts.min) return fail(opts.missing);
+  if (words.length > opts.max) {
+    return fail(`too many words: \`${truncateWord(words.slice(opts.max).join(" "))}\``);
+  }
+  return { words, flags, fail };
+}

@@ -1,0 +1,49 @@
+import type { HistoryPlan } from "../../commands/history.js";
+import type { DeployRecord, DeployStore } from "../deploys/store.js";
+import { formatDuration } from "../fleet/duration.js";
+import { shortDigest } from "../names.js";
+import { ephemeral, type Reply } from "./message.js";
+import { formatTime } from "./table.js";
+
+/** The outcome of a whole deploy, from its hosts' states. */
+export function deployOutcome(record: DeployRecord): string {
+  const states = record.meta.hosts.map((h) => record.hosts[h]?.state ?? "queued");
+  const failed = states.filter((s) => s === "failed").length;
+  if (states.some((s) => s !== "succeeded" && s !== "failed")) return ":arrows_counterclockwise: in progress";
+  if (failed === 0) return ":white_check_mark: succeeded";
+  if (failed === states.length) return ":x: failed";
+  return `:warning: failed on ${failed} of ${states.length} hosts`;
+}
+
+export function renderHistoryLine(record: DeployRecord): string {
+  const { meta } = record;
+  const statuses = meta.hosts.map((h) => record.hosts[h]).filter((s) => s !== undefined);
+  const digests = [...new Set(statuses.map((s) => s.digest).filter((d): d is string => Boolean(d)))];
+  const starts = statuses.map((s) => s.startedAt).filter((t): t is number => t !== undefined);
+  const ends = statuses.map((s) => s.finishedAt).filter((t): t is number => t !== undefined);
+  const took =
+    ends.length === statuses.length && ends.length > 0
+      ? ` in ${formatDuration(Math.max(...ends) - Math.min(meta.createdAt, ...starts))}`
+      : "";
+  const digest = digests.length > 0 ? ` (${digests.map((d) => `\`${shortDigest(d)}\``).join(", ")})` : "";
+  return `• ${formatTime(meta.createdAt)} — <@${meta.requestedBy}> deployed *${meta.tag}*${digest} to ${meta.hosts.join(", ")} — ${deployOutcome(record)}${took} · \`${meta.id}\``;
+}
+
+export function renderHistory(plan: HistoryPlan, records: readonly DeployRecord[]): string {
+  if (records.length === 0) return `No deploys of *${plan.project}* to *${plan.env}* on record.`;
+  return [
+    records.length === 1
+      ? `*Last deploy of ${plan.project} to ${plan.env}*:`
+      : `*Last ${records.length} deploys of ${plan.project} to ${plan.env}*, newest first:`,
+    ...records.map(renderHistoryLine),
+  ].join("\n");
+}
+
+export class HistoryService {
+  constructor(private readonly store: DeployStore) {}
+
+  async history(plan: HistoryPlan): Promise<Reply> {
+    const records = await this.store.history(plan.project, plan.env, plan.count);
+    return ephemeral(renderHistory(plan, records));
+  }
+}

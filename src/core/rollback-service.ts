@@ -1,0 +1,62 @@
+import type { RollbackPlan } from "../../commands/rollback.js";
+import type { DeployRecord, DeployStore } from "../deploys/store.js";
+import { shortDigest } from "../names.js";
+import type { DeployRequest, HostTarget } from "./deploy-service.js";
+
+const HISTORY_DEPTH = 200;
+
+/**
+ * The version to go back to on one host: the newest succeeded deploy on that host runs now; the
+ * target is the next older succeeded deploy there with a different digest (a redeploy of the
+ * same image is not a version to go back to). `records` are newest first, as history gives them.
+ */
+export function previousOnHost(
+  records: readonly DeployRecord[],
+  host: string,
+): { current?: HostTarget; previous?: HostTarget } {
+  const succeeded = records.flatMap((r) => {
+    const s = r.hosts[host];
+    if (s?.state !== "succeeded" || !s.digest || s.replicas === 0) return [];
+    return [
+      {
+        host,
+        tag: r.meta.tag,
+        digest: s.digest,
+        ...(s.configRevision !== undefined ? { configRevision: s.configRevision } : {}),
+      },
+    ];
+  });
+  const [current] = succeeded;
+  return { current, previous: succeeded.find((t) => t.digest !== current?.digest) };
+}
+
+/** The deploy request a rollback plan stands for, or why there is nothing to go back to. */
+export async function rollbackRequest(
+  plan: RollbackPlan,
+  store: DeployStore,
+): Promise<DeployRequest | string> {
+  const records = await store.history(plan.project, plan.env, HISTORY_DEPTH);
+  const targets: HostTarget[] = [];
+  for (const host of plan.hosts) {
+    const { current, previous } = previousOnHost(records, host);
+    if (!previous) {
+      return current
+        ? `Nothing to roll back to on *${host}*: no earlier successful deploy of *${plan.project}* in *${plan.env}* ran another image than the current \`${shortDigest(current.digest ?? "")}\` (${current.tag}). Nothing was done.`
+        : `Nothing to roll back to on *${host}*: no successful deploy of *${plan.project}* in *${plan.env}* is on record there. Nothing was done.`;
+    }
+    targets.push(previous);
+  }
+  const versions = [...new Set(targets.map((t) => `${t.tag} (${shortDigest(t.digest ?? "")})`))];
+  const tags = [...new Set(targets.map((t) => t.tag))];
+  return {
+    project: plan.project,
+    env: plan.env,
+    image: plan.image,
+    tag: tags.length === 1 ? (tags[0] as string) : "previous",
+    targets,
+    requestedBy: plan.requestedBy,
+    channel: plan.channel,
+    dryRun: plan.dryRun,
+    via: `rollback to ${versions.join(", ")}`,
+  };
+}

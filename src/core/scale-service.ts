@@ -1,0 +1,47 @@
+import type { ScalePlan } from "../../commands/scale.js";
+import type { RunningByHost } from "../docker/running.js";
+import { shortDigest } from "../names.js";
+import type { DeployRequest } from "./deploy-service.js";
+
+/**
+ * Scaling redeploys the image running now with a replica count per host: every replica on a
+ * host is replaced at once, so all of them run the same image. The environment must run one
+ * image (read from the containers' labels); a host given 0 replicas retires its containers.
+ */
+export function scaleRequest(
+  plan: ScalePlan,
+  envHosts: readonly string[],
+  running: RunningByHost,
+): DeployRequest | string {
+  const what = `*${plan.project}* in *${plan.env}*`;
+  const images = new Map<string, string>();
+  for (const host of envHosts) {
+    const containers = running[host] ?? [];
+    if (!Array.isArray(containers)) {
+      if (plan.hosts.includes(host)) {
+        return `Cannot scale: cannot read what runs on *${host}* (${containers.error}). Nothing was done.`;
+      }
+      continue;
+    }
+    for (const c of containers) images.set(c.digest, c.version);
+  }
+  if (images.size === 0)
+    return `Cannot scale: nothing of ${what} is running; deploy it first. Nothing was done.`;
+  if (images.size > 1) {
+    const list = [...images.entries()].map(([d, tag]) => `\`${shortDigest(d)}\` (${tag})`).join(", ");
+    return `Cannot scale: ${what} runs several images (${list}); deploy one version first. Nothing was done.`;
+  }
+  const [[digest, tag]] = [...images.entries()] as [[string, string]];
+  const counts = plan.hosts.map((h) => `${h}: ${plan.perHost[h] ?? 0}`).join(", ");
+  return {
+    project: plan.project,
+    env: plan.env,
+    image: plan.image,
+    tag,
+    targets: plan.hosts.map((host) => ({ host, tag, digest, replicas: plan.perHost[host] ?? 0 })),
+    requestedBy: plan.requestedBy,
+    channel: plan.channel,
+    dryRun: plan.dryRun,
+    via: `scale to ${plan.replicas} (${counts})`,
+  };
+}

@@ -1,0 +1,120 @@
+import type { HostsPlan } from "../../commands/hosts.js";
+import type { StatusPlan } from "../../commands/status.js";
+import type { ContainerView, FleetReader, HostSnapshot } from "../docker/snapshot.js";
+import { connectionKind } from "../fleet/connection.js";
+import type { Fleet } from "../fleet/schema.js";
+import { shortDigest } from "../names.js";
+import { ephemeral, type Reply } from "./message.js";
+import { codeTable, formatAge } from "./table.js";
+
+export type ReadDeps = { fleet: Fleet; read: FleetReader; timeoutMs: number; now?: () => number };
+
+const NONE = "—";
+
+/** Per host × project × env: the running containers, or the newest one if none runs. */
+export function currentContainers(all: readonly ContainerView[]): ContainerView[] {
+  const groups = new Map<string, ContainerView[]>();
+  for (const c of all) {
+    const key = `${c.project}\u0000${c.env}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  const out: ContainerView[] = [];
+  for (const group of groups.values()) {
+    const running = group.filter((c) => c.state === "running");
+    const newest = [...group].sort((a, b) => b.created - a.created)[0];
+    out.push(...(running.length > 0 ? running : newest ? [newest] : []));
+  }
+  return out.sort((a, b) => a.project.localeCompare(b.project) || a.env.localeCompare(b.env));
+}
+
+export function renderStatus(plan: StatusPlan, snapshots: readonly HostSnapshot[], now: number): string {
+  const rows: string[][] = [];
+  const empty: string[] = [];
+  const unreachable: string[] = [];
+  for (const snap of snapshots) {
+    if (!snap.reachable) {
+      rows.push([snap.host, NONE, NONE, NONE, "unreachable", NONE, NONE, NONE]);
+      unreachable.push(`${snap.host}: ${snap.reason}`);
+      continue;
+    }
+    const shown = currentContainers(snap.managed.filter((c) => plan.env === undefined || c.env === plan.env));
+    if (shown.length === 0) empty.push(snap.host);
+    for (const c of shown) {
+      rows.push([
+        snap.host,
+        c.project,
+        c.env,
+        `${c.version || "?"} (${c.digest ? shortDigest(c.digest) : "?"})`,
+        c.state,
+        c.health ?? NONE,
+        c.state === "running" && c.startedAt ? formatAge(now - c.startedAt) : NONE,
+        c.configRevision ?? NONE,
+      ]);
+    }
+  }
+  const scope = [plan.project, plan.env].filter(Boolean).join(" in ");
+  const lines = [`*Status*${scope ? ` of ${scope}` : ""}, read live from ${plan.hosts.join(", ")}`];
+  if (rows.length > 0) {
+    lines.push(codeTable(["HOST", "PROJECT", "ENV", "VERSION", "STATE", "HEALTH", "UPTIME", "CONFIG"], rows));
+  }
+  if (empty.length > 0) lines.push(`Nothing${scope ? ` of ${scope}` : " managed"} on ${empty.join(", ")}.`);
+  if (unreachable.length > 0) lines.push(`:warning: Unreachable: ${unreachable.join("; ")}`);
+  return lines.join("\n");
+}
+
+export function renderHosts(fleet: Fleet, snapshots: readonly HostSnapshot[]): string {
+  const projectsOn = new Map<string, string[]>();
+  const rows = snapshots.map((snap) => {
+    const spec = fleet.hosts[snap.host];
+    const kind = spec ? connectionKind(spec) : NONE;
+    const connection = kind === "plain TCP" ? "plain TCP (INSECURE)" : kind;
+    if (!snap.reachable) return [snap.host, `no (${snap.reason})`, NONE, NONE, connection, NONE];
+    const projects = [...new Set(snap.managed.map((c) => c.project))].sort();
+    if (projects.length > 0) projectsOn.set(snap.host, projects);
+    return [
+      snap.host,
+      "yes",
+      snap.dockerVersion,
+      `${snap.running}/${snap.total}`,
+      connection,
+      String(projects.length),
+    ];
+  });
+  const lines = [
+    "*Hosts*",
+    codeTable(["HOST", "REACHABLE", "DOCKER", "RUNNING/TOTAL", "CONNECTION", "PROJECTS"], rows),
+  ];
+  // Listed below the table: a host may carry many projects, which would make a row unreadably wide.
+  for (const [host, projects] of projectsOn) lines.push(`• *${host}*: ${projects.join(", ")}`);
+  const insecure = snapshots
+    .map((s) => s.host)
+    .filter((h) => {
+      const spec = fleet.hosts[h];
+      return spec !== undefined && connectionKind(spec) === "plain TCP";
+    });
+  if (insecure.length > 0) {
+    lines.push(
+      `:warning: ${insecure.join(", ")}: Docker API over plain TCP without TLS — anyone who can reach that port controls the host. Add \`tls:\` to the host in the fleet file.`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** /status and /hosts: live reads from the hosts, in parallel, each within the timeout. */
+export class StatusService {
+  constructor(private readonly deps: ReadDeps) {}
+
+  async status(plan: StatusPlan): Promise<Reply> {
+    const snapshots = await this.deps.read(plan.hosts, {
+      timeoutMs: this.deps.timeoutMs,
+      inspect: true,
+      ...(plan.project ? { project: plan.project } : {}),
+    });
+    return ephemeral(renderStatus(plan, snapshots, (this.deps.now ?? Date.now)()));
+  }
+
+  async hosts(plan: HostsPlan): Promise<Reply> {
+    const snapshots = await this.deps.read(plan.hosts, { timeoutMs: this.deps.timeoutMs });
+    return ephemeral(renderHosts(this.deps.fleet, snapshots));
+  }
+}

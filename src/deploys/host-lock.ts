@@ -1,0 +1,73 @@
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+
+const TTL_MS = 15_000;
+const RENEW_MS = 5_000;
+
+// Renew or release only while the lock is still ours: another worker may hold it by now.
+const RENEW = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
+
+export type HeldLock = { release: () => Promise<void> };
+
+/**
+ * One deploy per project+env+host at a time. The lock has a short expiry that the holder renews
+ * while it works, so a worker that dies frees it within seconds and no lock is ever stuck.
+ */
+export class HostLocks {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = "dockops",
+    private readonly ttlMs = TTL_MS,
+  ) {}
+
+  key(project: string, env: string, host: string): string {
+    return `${this.prefix}:host-lock:${project}:${env}:${host}`;
+  }
+
+  /** Who holds the lock now (the holder's label), or undefined. */
+  async holder(project: string, env: string, host: string): Promise<string | undefined> {
+    const raw = await this.redis.get(this.key(project, env, host));
+    return raw?.split(" ")[1];
+  }
+
+  async tryAcquire(project: string, env: string, host: string, label: string): Promise<HeldLock | undefined> {
+    const key = this.key(project, env, host);
+    const token = `${randomBytes(8).toString("hex")} ${label}`;
+    const ok = await this.redis.set(key, token, "PX", this.ttlMs, "NX");
+    if (ok !== "OK") return undefined;
+    const timer = setInterval(
+      () => void this.redis.eval(RENEW, 1, key, token, this.ttlMs).catch(() => {}),
+      Math.min(RENEW_MS, this.ttlMs / 3),
+    );
+    timer.unref();
+    return {
+      release: async () => {
+        clearInterval(timer);
+        await this.redis.eval(RELEASE, 1, key, token).catch(() => {});
+      },
+    };
+  }
+
+  /** Waits (polling) up to `waitMs` for the lock; undefined when someone else kept it that long. */
+  async acquire(
+    project: string,
+    env: string,
+    host: string,
+    label: string,
+    opts: { waitMs: number; pollMs?: number; onWait?: (holder: string | undefined) => Promise<void> },
+  ): Promise<HeldLock | undefined> {
+    const deadline = Date.now() + opts.waitMs;
+    let told = false;
+    for (;;) {
+      const lock = await this.tryAcquire(project, env, host, label);
+      if (lock) return lock;
+      if (Date.now() >= deadline) return undefined;
+      if (!told && opts.onWait) {
+        told = true;
+        await opts.onWait(await this.holder(project, env, host));
+      }
+      await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+    }
+  }
+}

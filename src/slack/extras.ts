@@ -1,0 +1,99 @@
+import type { App } from "@slack/bolt";
+import type { Logger } from "pino";
+import { latestDeploys, renderHome } from "../core/home.js";
+import type { Ops } from "../core/ops.js";
+import type { DeployStore } from "../deploys/store.js";
+import { errorMessage } from "../errors.js";
+import type { Fleet } from "../fleet/schema.js";
+import type { RegistryClient } from "../registry/client.js";
+import type { EmptyCommandHandler } from "./app.js";
+import { DEPLOY_MODAL, deployModal, modalToCommand, type ProjectTags } from "./deploy-modal.js";
+import { fallbackText, toBlocks } from "./render.js";
+
+export type ExtrasDeps = { fleet: Fleet; registry: RegistryClient; store: DeployStore; log: Logger };
+
+/** Slack only: the /deploy modal and the App Home tab. Returns the hooks for empty commands. */
+export function registerSlackExtras(
+  app: App,
+  ops: Ops,
+  deps: ExtrasDeps,
+): { onEmpty: Record<string, EmptyCommandHandler> } {
+  const { fleet, registry, store, log } = deps;
+
+  const openDeployModal: EmptyCommandHandler = async ({ triggerId, channel }) => {
+    // The trigger expires 3 s after the command: a slow registry falls back to a free-text tag.
+    const tags: ProjectTags = {};
+    await Promise.all(
+      Object.entries(fleet.projects).map(async ([name, p]) => {
+        tags[name] = await withTimeout(registry.listTags(p.image), 1_500).catch((err) => {
+          log.warn({ project: name, err: errorMessage(err) }, "cannot list tags for the deploy modal");
+          return undefined;
+        });
+      }),
+    );
+    await app.client.views.open({ trigger_id: triggerId, view: deployModal(fleet, tags, channel) });
+  };
+
+  app.view(DEPLOY_MODAL, async ({ ack, body, view }) => {
+    const parsed = modalToCommand(view.state.values as Parameters<typeof modalToCommand>[0]);
+    if (!parsed.ok)
+      return void (await ack({ response_action: "errors", errors: { [parsed.block]: parsed.message } }));
+    const channel =
+      (JSON.parse(view.private_metadata || "{}") as { channel?: string }).channel ?? body.user.id;
+    const result = ops.plan({ command: "deploy", text: parsed.text, user: body.user.id, channel });
+    if (!result.ok) {
+      const why = (result.message.split("\n")[0] ?? "").slice(0, 150);
+      return void (await ack({ response_action: "errors", errors: { [blockFor(why)]: why } }));
+    }
+    await ack();
+    try {
+      const reply = await ops.execute(result.plan);
+      if (reply) {
+        await app.client.chat.postEphemeral({
+          channel,
+          user: body.user.id,
+          text: fallbackText(reply.message),
+          blocks: toBlocks(reply.message),
+        });
+      }
+    } catch (err) {
+      log.error({ err: errorMessage(err) }, "deploy from the modal failed");
+    }
+  });
+
+  app.event("app_home_opened", async ({ event }) => {
+    if (event.tab !== "home") return;
+    try {
+      const home = renderHome(fleet, await latestDeploys(store, fleet));
+      await app.client.views.publish({ user_id: event.user, view: { type: "home", blocks: toBlocks(home) } });
+    } catch (err) {
+      log.warn({ err: errorMessage(err) }, "cannot publish the App Home");
+    }
+  });
+
+  return { onEmpty: { deploy: openDeployModal } };
+}
+
+/** Shows a usage message under the picker it is about. */
+function blockFor(message: string): string {
+  if (/\bhost\b/.test(message)) return "host";
+  if (/\benvironment\b/.test(message)) return "env";
+  if (/\btag\b/.test(message)) return "tag";
+  return "project";
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,64 @@
+import type { Server } from "node:http";
+import type { Logger } from "pino";
+import type { Directory } from "../core/directory.js";
+import type { Chat } from "../core/message.js";
+import type { Ops } from "../core/ops.js";
+import type { AppEnv } from "../env.js";
+import {
+  createSlackApp,
+  type EmptyCommandHandler,
+  registerActions,
+  registerCommands,
+  startSlackApp,
+} from "./app.js";
+import { SlackChat } from "./slack-chat.js";
+import { SlackDirectory } from "./slack-directory.js";
+
+export type SlackBot = { chat: Chat; port?: number; close: () => Promise<void> };
+
+export type SlackBotOptions = {
+  env: AppEnv;
+  log: Logger;
+  health: () => Promise<void>;
+  /** Builds the core once the adapter's Chat exists. */
+  core: (chat: Chat, directory: Directory) => Ops;
+  /** Slack-only extras (modals, App Home); returns handlers for commands sent with no text. */
+  extras?: (
+    app: ReturnType<typeof createSlackApp>,
+    ops: Ops,
+  ) => { onEmpty: Record<string, EmptyCommandHandler> };
+};
+
+export function hasSlackCredentials(env: AppEnv): boolean {
+  return Boolean(env.SLACK_BOT_TOKEN && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN));
+}
+
+/** The Slack adapter: Bolt app, its Chat, listeners; HTTP mode serves /healthz and /metrics too. */
+export async function startSlackBot(opts: SlackBotOptions): Promise<SlackBot> {
+  const { env, log } = opts;
+  const app = createSlackApp({
+    signingSecret: env.SLACK_SIGNING_SECRET ?? "",
+    botToken: env.SLACK_BOT_TOKEN ?? "",
+    appToken: env.SLACK_APP_TOKEN,
+    apiUrl: env.SLACK_API_URL,
+    port: env.PORT,
+    log,
+    health: opts.health,
+  });
+  const chat = new SlackChat(app.client);
+  const ops = opts.core(chat, new SlackDirectory(app.client));
+  const extras = opts.extras?.(app, ops);
+  registerCommands(app, ops, log, extras?.onEmpty);
+  registerActions(app, ops, log);
+  const server: Server | undefined = await startSlackApp(app);
+  const address = server?.address();
+  const port = address && typeof address === "object" ? address.port : undefined;
+  log.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN) }, "bot started");
+  return {
+    chat,
+    port,
+    close: async () => {
+      await app.stop();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import type { Duplex } from "node:stream";
+import type Docker from "dockerode";
+import { onHost } from "../../src/docker/errors.js";
+import { projectFilter } from "../../src/docker/labels.js";
+import { frames } from "../../src/docker/logs.js";
+import { DeployFailedError } from "../../src/errors.js";
+import type { ExecJob, ExecResult } from "../../src/jobs/schemas.js";
+
+export type ExecLimits = { timeoutMs: number; maxOutputBytes: number };
+
+export const EXEC_LIMITS: ExecLimits = { timeoutMs: 60_000, maxOutputBytes: 16_384 };
+
+/**
+ * Runs one argv in the project's running container. Docker gets `Cmd` as an array, so no shell
+ * ever parses it. Output beyond the cap is dropped; past the timeout we stop reading and report.
+ */
+export async function runExec(docker: Docker, job: ExecJob, limits: ExecLimits): Promise<ExecResult> {
+  const started = Date.now();
+  const call = <T>(fn: () => Promise<T>) => onHost(job.host, fn);
+  const running = await call(() =>
+    docker.listContainers({ filters: { ...projectFilter(job.project, job.env), status: ["running"] } }),
+  );
+  const target = running.sort((a, b) => b.Created - a.Created)[0];
+  if (!target) {
+    throw new DeployFailedError(
+      `${job.project} runs no container in ${job.env} on ${job.host}; nothing to exec in`,
+    );
+  }
+  const container = docker.getContainer(target.Id);
+  const exec = await call(() =>
+    container.exec({ Cmd: job.argv, AttachStdout: true, AttachStderr: true, AttachStdin: false, Tty: false }),
+  );
+  const stream = (await call(() => exec.start({ hijack: true, stdin: false }))) as Duplex;
+
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  const timedOut = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => {
+      stream.destroy();
+      resolve(true);
+    }, limits.timeoutMs);
+    stream.on("data", (chunk: Buffer) => {
+      // Keep a little past the cap so frame headers do not cut the last line short.
+      if (size < limits.maxOutputBytes + 64) chunks.push(chunk);
+      size += chunk.length;
+    });
+    const done = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    stream.on("end", done);
+    stream.on("close", done);
+    stream.on("error", done);
+  });
+  let output = frames(Buffer.concat(chunks))
+    .map((f) => f.text)
+    .join("");
+  if (output.length > limits.maxOutputBytes || size > limits.maxOutputBytes + 64) {
+    output = output.slice(0, limits.maxOutputBytes);
+    truncated = true;
+  }
+  const info = timedOut ? undefined : await call(() => exec.inspect());
+  return {
+    container: (target.Names[0] ?? target.Id).replace(/^\//, ""),
+    exitCode: info?.ExitCode ?? null,
+    output,
+    truncated,
+    timedOut,
+    durationMs: Date.now() - started,
+  };
+}

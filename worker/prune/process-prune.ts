@@ -1,0 +1,28 @@
+import { type Job, UnrecoverableError } from "bullmq";
+import type { Logger } from "pino";
+import type { DockerHosts } from "../../src/docker/connect.js";
+import { onHost } from "../../src/docker/errors.js";
+import { type PruneResult, pruneJobSchema } from "../../src/jobs/schemas.js";
+
+export type PruneDeps = { hosts: DockerHosts; log: Logger };
+
+/**
+ * Docker's own dangling-image prune: images without a tag that no container (running or kept
+ * for rollback) uses. Images a deploy pulled by digest count as untagged, so old ones go too.
+ */
+export async function processPrune(job: Job, deps: PruneDeps): Promise<PruneResult> {
+  const parsed = pruneJobSchema.safeParse(job.data);
+  if (!parsed.success) throw new UnrecoverableError(`invalid prune job: ${parsed.error.issues[0]?.message}`);
+  const { host, requestedBy } = parsed.data;
+  const docker = deps.hosts.get(host);
+  await job.log(`pruning dangling images on ${host}`);
+  const res = await onHost(host, () => docker.pruneImages({ filters: { dangling: ["true"] } }));
+  const result: PruneResult = {
+    host,
+    deleted: (res.ImagesDeleted ?? []).filter((d) => d.Deleted).length,
+    spaceReclaimed: res.SpaceReclaimed ?? 0,
+  };
+  await job.log(`removed ${result.deleted} images and layers, reclaimed ${result.spaceReclaimed} bytes`);
+  deps.log.info({ requestedBy, ...result }, "pruned dangling images");
+  return result;
+}

@@ -17,6 +17,8 @@ export type DeployPlan = {
   requestedBy: string;
   channel: string;
   dryRun: boolean;
+  /** The exact image to run; an approval request pins the digest its tag resolved to. */
+  digest?: string;
   /** Set when the environment has `approval`: the deploy waits for an approver. */
   approval?: ApprovalRule;
 };

@@ -1,3 +1,4 @@
+import { type AuditPlan, auditHelp, planAudit } from "./audit.js";
 import { type ConfigPlan, configHelp, planConfig } from "./config.js";
 import type { CommandContext } from "./context.js";
 import { type DeployPlan, deployHelp, planDeploy } from "./deploy.js";
@@ -47,7 +48,8 @@ export type Plan =
   | ScalePlan
   | ExecPlan
   | LockPlan
-  | UnlockPlan;
+  | UnlockPlan
+  | AuditPlan;
 
 type CommandModule = HelpEntry & { plan: (text: string, ctx: CommandContext) => Result<Plan> };
 
@@ -78,6 +80,7 @@ export const COMMANDS: readonly CommandModule[] = [
   { ...execHelp, plan: planExec },
   { ...lockHelp, plan: planLock },
   { ...unlockHelp, plan: planUnlock },
+  { ...auditHelp, plan: planAudit },
 ];
 
 export const SLASH_COMMANDS: readonly string[] = [...COMMANDS.map((c) => c.name), opsHelp.name];

@@ -4,8 +4,10 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { createProcessors } from "../worker/processors.js";
 import { startWorker } from "../worker/start-worker.js";
+import { JobAudit } from "./audit/job-audit.js";
 import { ConfigCipher, parseEncryptionKey } from "./config/cipher.js";
 import { DeployWatcher } from "./core/deploy-watcher.js";
+import type { Directory } from "./core/directory.js";
 import type { Chat } from "./core/message.js";
 import type { Ops } from "./core/ops.js";
 import { DeployStore } from "./deploys/store.js";
@@ -45,6 +47,8 @@ export type RuntimeOptions = {
   /** Tests shorten the no-healthcheck grace period. */
   graceMs?: number;
   prefix?: string;
+  /** Tests check pending approvals for expiry more often than the default 15 s. */
+  approvalSweepMs?: number;
 };
 
 /** Wires the pieces for the roles this process plays; `close` stops them in reverse order. */
@@ -98,8 +102,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const queue = new JobQueue(redis("producer"), prefix);
     closers.push(() => queue.close());
     trackQueueDepth(() => queue.queue.getJobCounts("waiting", "active", "delayed", "failed"));
-    const core = (chat: Chat) =>
-      createBotCore({
+    let built: ReturnType<typeof createBotCore> | undefined;
+    const core = (chat: Chat, directory?: Directory) => {
+      built = createBotCore({
         fleet,
         redis: redis("client"),
         prefix,
@@ -110,7 +115,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         cipher,
         hosts,
         registry,
-      }).ops;
+        directory,
+        approvalSweepMs: opts.approvalSweepMs,
+      });
+      closers.push(built.close);
+      return built.ops;
+    };
     let chat: Chat;
     const adapter = opts.adapter ?? (hasSlackCredentials(env) ? "slack" : "shell");
     if (adapter === "slack") {
@@ -134,6 +144,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const events: QueueEvents = createQueueEvents(redis("worker"), prefix);
     closers.push(() => events.close());
     new DeployWatcher(events, store, chat, log).start();
+    if (built) new JobAudit(events, queue.queue, built.audit.record, log).start();
   }
 
   if (!servesHttp) {

@@ -6,6 +6,7 @@ import type { DeployMeta, DeployStore } from "../deploys/store.js";
 import { errorMessage, QueueUnavailableError } from "../errors.js";
 import type { JobQueue } from "../queue/queues.js";
 import { type Chat, ephemeral, type MessageRef, type Reply } from "./message.js";
+import type { ExecuteContext } from "./ops.js";
 import { renderDeploy } from "./render-deploy.js";
 
 export type DeployServiceDeps = {
@@ -42,22 +43,33 @@ export type DeployRequest = {
   dryRun: boolean;
   /** Why, when not a plain deploy: "rollback to v1 (…)". */
   via?: string;
+  /** Set when an approver approved it; the message then says so. */
+  approvedBy?: string;
+  /** The approval request's message, which the deploy takes over in place of a new one. */
+  message?: MessageRef;
 };
 
 /** Turns a deploy request into a record, a channel message and one job per host. */
 export class DeployService {
   constructor(private readonly deps: DeployServiceDeps) {}
 
-  start(plan: DeployPlan): Promise<Reply | undefined> {
+  start(plan: DeployPlan, ctx: ExecuteContext = {}): Promise<Reply | undefined> {
     return this.run({
       project: plan.project,
       env: plan.env,
       image: plan.image,
       tag: plan.tag,
-      targets: plan.hosts.map((host) => ({ host, tag: plan.tag })),
+      // An approved deploy runs the digest its approval request pinned and showed.
+      targets: plan.hosts.map((host) => ({
+        host,
+        tag: plan.tag,
+        ...(plan.digest ? { digest: plan.digest } : {}),
+      })),
       requestedBy: plan.requestedBy,
       channel: plan.channel,
       dryRun: plan.dryRun,
+      ...(ctx.approvedBy ? { approvedBy: ctx.approvedBy } : {}),
+      ...(ctx.message ? { message: ctx.message } : {}),
     });
   }
 
@@ -91,6 +103,7 @@ export class DeployService {
       createdAt: Date.now(),
       ...(revisions.length === 1 ? { configRevision: revisions[0] } : {}),
       ...(req.via ? { via: req.via } : {}),
+      ...(req.approvedBy ? { approvedBy: req.approvedBy } : {}),
     };
     try {
       await store.create(meta);
@@ -100,10 +113,12 @@ export class DeployService {
     }
     // The channel message is how people follow a deploy, but Slack failing to show it is no
     // reason not to deploy: the requester hears about it and /history has the outcome.
-    let ref: MessageRef | undefined;
+    let ref: MessageRef | undefined = req.message;
     let notice: Reply | undefined;
     try {
-      ref = await chat.post(req.channel, renderDeploy({ meta, hosts: {} }));
+      const first = renderDeploy({ meta, hosts: {} });
+      if (req.message) await chat.update(req.message, first);
+      else ref = await chat.post(req.channel, first);
     } catch (err) {
       log.warn(
         { err: errorMessage(err), deployId: meta.id, channel: req.channel },

@@ -3,6 +3,8 @@ import type { ApprovalRule } from "../../commands/approval.js";
 import type { CommandContext } from "../../commands/context.js";
 import { type Plan, planCommand, SLASH_COMMANDS } from "../../commands/index.js";
 import type { Result } from "../../commands/result.js";
+import type { Audit } from "../audit/event.js";
+import { maskCommandText } from "../audit/mask-command.js";
 import type { Fleet } from "../fleet/schema.js";
 import { commandsTotal } from "../metrics.js";
 import { ephemeral, type MessageRef, type Reply } from "./message.js";
@@ -12,7 +14,13 @@ export type CommandRequest = { command: string; text: string; user: string; chan
 /** Who pressed a button, on which message, with the button's value. */
 export type ActionRequest = { action: string; value: string; user: string; message?: MessageRef };
 
-type Handler<P> = (plan: P) => Promise<Reply | undefined>;
+/**
+ * How a plan came to run: `approvedBy` when an approver pressed Approve, and the approval
+ * message, which a handler may update in place instead of posting a new one.
+ */
+export type ExecuteContext = { approvedBy?: string; message?: MessageRef };
+
+type Handler<P> = (plan: P, ctx: ExecuteContext) => Promise<Reply | undefined>;
 
 /** One handler per plan kind; the type makes a new kind without a handler a compile error. */
 export type PlanHandlers = { [K in Plan["kind"]]: Handler<Extract<Plan, { kind: K }>> };
@@ -28,6 +36,22 @@ export type GatedPlan = Extract<Plan, { env: string }> & { approval: ApprovalRul
  * feature replaces it with one that posts an approval request.
  */
 export type ApprovalGate = (plan: GatedPlan) => Promise<Reply | undefined>;
+
+/** Cross-cutting checks around every plan; both optional so the core runs without them. */
+export type OpsHooks = {
+  /** Why the plan's requester may not run it (roles, channels), or undefined to allow. */
+  authorize?: (plan: Exclude<Plan, { kind: "help" }>) => Promise<string | undefined>;
+  audit?: Audit;
+};
+
+/** The project and environment a plan is about, for the audit trail. */
+function scopeOf(plan: Plan): { project?: string; env?: string } {
+  const p = plan as { project?: unknown; env?: unknown };
+  return {
+    ...(typeof p.project === "string" ? { project: p.project } : {}),
+    ...(typeof p.env === "string" ? { env: p.env } : {}),
+  };
+}
 
 export const refuseApproval: ApprovalGate = async (plan) =>
   ephemeral(
@@ -45,6 +69,7 @@ export class Ops {
     private readonly log: Logger,
     private readonly actions: Record<string, ActionHandler> = {},
     private readonly gate: ApprovalGate = refuseApproval,
+    private readonly hooks: OpsHooks = {},
   ) {}
 
   plan(req: CommandRequest): Result<Plan> {
@@ -60,6 +85,14 @@ export class Ops {
       },
       "command",
     );
+    this.hooks.audit?.({
+      type: "command",
+      action: result.ok ? "planned" : "usage",
+      user: req.user,
+      channel: req.channel,
+      text: `/${req.command} ${maskCommandText(req.text)}`.trim(),
+      ...(result.ok ? scopeOf(result.plan) : {}),
+    });
     const outcome = !result.ok ? "usage" : result.plan.kind === "help" ? "help" : "accepted";
     // Typos must not grow the label set: unknown names count as "unknown".
     const name = req.command.replace(/^\//, "").toLowerCase();
@@ -71,13 +104,28 @@ export class Ops {
    * Runs a plan; returns a reply for the requester alone, if there is one. A plan that needs
    * approval goes to the gate unless `approvedBy` says an approver already approved it.
    */
-  async execute(plan: Plan, opts: { approvedBy?: string } = {}): Promise<Reply | undefined> {
+  async execute(plan: Plan, opts: ExecuteContext = {}): Promise<Reply | undefined> {
     if (plan.kind === "help") return ephemeral(plan.text);
+    // An approved plan was checked when it was requested; the approver's word stands.
+    const denied = opts.approvedBy ? undefined : await this.hooks.authorize?.(plan);
+    if (denied) {
+      const who = plan as { requestedBy?: string; channel?: string };
+      this.log.warn({ kind: plan.kind, user: who.requestedBy, reason: denied }, "command denied");
+      this.hooks.audit?.({
+        type: "denied",
+        action: plan.kind,
+        user: who.requestedBy,
+        channel: who.channel,
+        ...scopeOf(plan),
+        detail: denied,
+      });
+      return ephemeral(`:no_entry: ${denied}`);
+    }
     if ("approval" in plan && plan.approval && !opts.approvedBy && !("dryRun" in plan && plan.dryRun)) {
       return this.gate(plan as GatedPlan);
     }
     const handler = this.handlers[plan.kind] as Handler<Plan>;
-    return handler(plan);
+    return handler(plan, opts);
   }
 
   async handle(req: CommandRequest): Promise<Reply | undefined> {

@@ -47,6 +47,7 @@ export function renderDeploy({ meta, hosts }: DeployRecord): Message {
     headline = `:x: Deploy of *${what}* to ${where} failed; the previous version keeps serving. Requested by <@${meta.requestedBy}>`;
   else
     headline = `:warning: Deploy of *${what}* to ${where} partly failed (${failed} of ${states.length} hosts); failed hosts keep the previous version. Requested by <@${meta.requestedBy}>`;
+  if (meta.approvedBy) headline += `, approved by <@${meta.approvedBy}>`;
   const lines = meta.hosts.map((h) => hostLine(h, hosts[h] ?? { state: "queued" }));
   if (meta.via) lines.unshift(`_${meta.via}_`);
   const progress = !done ? "running" : failed === 0 ? "succeeded" : "failed";

@@ -10,6 +10,8 @@ const metaSchema = z.object({
   requestedBy: z.string(),
   channel: z.string(),
   createdAt: z.number(),
+  /** Set when the deploy ran after an approval; the deploy message then replaces the request. */
+  approvedBy: z.string().optional(),
   message: z.object({ channel: z.string(), ts: z.string() }).optional(),
   /** The stored config revision the deploy runs with (0: fleet file defaults only). */
   configRevision: z.number().int().min(0).optional(),

@@ -42,6 +42,15 @@ const environment = z.strictObject({
   channel: z.string().min(1).optional(),
   hosts: z.array(z.string()).min(1, "an environment needs at least one host"),
   approval: approval.optional(),
+  /** Command (plan kind) → roles allowed to run it here; commands not listed stay open. */
+  allow: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]*$/, "name a command, e.g. deploy"), z.array(z.string()))
+    .optional(),
+  /** Slack channel IDs this environment's commands may come from; unset = any channel. */
+  channels: z
+    .array(z.string().min(1))
+    .min(1, "list at least one channel ID, or leave channels out")
+    .optional(),
 });
 
 const port = z
@@ -115,6 +124,15 @@ export const fleetSchema = z
     environments: z.record(name("environment"), environment),
     projects: z.record(name("project"), project),
     secrets: secrets.optional(),
+    /** Named lists of Slack user IDs (U…, W…) and user-group IDs (S…), used by `allow`. */
+    roles: z
+      .record(
+        name("role"),
+        z.array(
+          z.string().regex(/^[UWS][A-Z0-9]{1,20}$/, "write a Slack user ID (U…) or user-group ID (S…)"),
+        ),
+      )
+      .optional(),
   })
   .superRefine((fleet, ctx) => {
     const hostNames = Object.keys(fleet.hosts);
@@ -128,6 +146,19 @@ export const fleetSchema = z
           });
         }
       });
+    }
+    for (const [envName, env] of Object.entries(fleet.environments)) {
+      for (const [command, roles] of Object.entries(env.allow ?? {})) {
+        roles.forEach((role, i) => {
+          if (!fleet.roles || !(role in fleet.roles)) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["environments", envName, "allow", command, i],
+              message: `unknown role "${role}"; the roles section defines ${Object.keys(fleet.roles ?? {}).join(", ") || "none"}`,
+            });
+          }
+        });
+      }
     }
     if ((fleet.registry.username ?? "") !== "" && (fleet.registry.password ?? "") === "") {
       ctx.addIssue({

@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import type { Logger } from "pino";
+import type { Directory } from "../core/directory.js";
 import type { Chat } from "../core/message.js";
 import type { Ops } from "../core/ops.js";
 import type { AppEnv } from "../env.js";
@@ -11,6 +12,7 @@ import {
   startSlackApp,
 } from "./app.js";
 import { SlackChat } from "./slack-chat.js";
+import { SlackDirectory } from "./slack-directory.js";
 
 export type SlackBot = { chat: Chat; port?: number; close: () => Promise<void> };
 
@@ -19,7 +21,7 @@ export type SlackBotOptions = {
   log: Logger;
   health: () => Promise<void>;
   /** Builds the core once the adapter's Chat exists. */
-  core: (chat: Chat) => Ops;
+  core: (chat: Chat, directory: Directory) => Ops;
   /** Slack-only extras (modals, App Home); returns handlers for commands sent with no text. */
   extras?: (
     app: ReturnType<typeof createSlackApp>,
@@ -44,7 +46,7 @@ export async function startSlackBot(opts: SlackBotOptions): Promise<SlackBot> {
     health: opts.health,
   });
   const chat = new SlackChat(app.client);
-  const ops = opts.core(chat);
+  const ops = opts.core(chat, new SlackDirectory(app.client));
   const extras = opts.extras?.(app, ops);
   registerCommands(app, ops, log, extras?.onEmpty);
   registerActions(app, ops, log);

@@ -1,23 +1,31 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { deployApproval } from "../approvals/deploy-approval.js";
+import { ApprovalService } from "../approvals/service.js";
+import { ApprovalStore } from "../approvals/store.js";
+import { AuditLog } from "../audit/audit-log.js";
+import { renderAudit } from "../audit/render-audit.js";
 import type { ConfigCipher } from "../config/cipher.js";
 import { ConfigStore } from "../config/config-store.js";
 import { secretsFor } from "../config/secrets-for.js";
+import { denial } from "../core/access.js";
 import { approversMayChangeConfig } from "../core/config-gate.js";
 import { ConfigService } from "../core/config-service.js";
 import { DeployService } from "../core/deploy-service.js";
+import { type Directory, NO_GROUPS } from "../core/directory.js";
 import { HistoryService } from "../core/history-service.js";
 import { ImagesService } from "../core/images-service.js";
 import { JobsService } from "../core/jobs-service.js";
 import { LogsService } from "../core/logs-service.js";
 import { type Chat, ephemeral } from "../core/message.js";
-import { type ActionRequest, Ops, refuseApproval } from "../core/ops.js";
+import { type ActionRequest, type ApprovalGate, Ops, refuseApproval } from "../core/ops.js";
 import { PruneService } from "../core/prune-service.js";
 import { StatusService } from "../core/status-service.js";
 import type { DeployStore } from "../deploys/store.js";
 import type { DockerHosts } from "../docker/connect.js";
 import { projectLogs } from "../docker/project-logs.js";
 import { fleetReader } from "../docker/snapshot.js";
+import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
 import type { JobQueue } from "../queue/queues.js";
 import type { RegistryClient } from "../registry/client.js";
@@ -39,6 +47,10 @@ export type BotCoreDeps = {
   registry: RegistryClient;
   /** How long a live read waits for one host before showing it as unreachable. */
   readTimeoutMs?: number;
+  /** Slack user-group membership, for approvers and roles that name a group (S…). */
+  directory?: Directory;
+  /** How often pending approval requests are checked for expiry (default 15 s). */
+  approvalSweepMs?: number;
 };
 
 export const READ_TIMEOUT_MS = 5_000;
@@ -47,8 +59,10 @@ export const READ_TIMEOUT_MS = 5_000;
  * Builds the services behind every command and button, adapter-free: the Slack app and the
  * shell both drive the `Ops` this returns. Each plan kind and button maps to one service call.
  */
-export function createBotCore(deps: BotCoreDeps): { ops: Ops } {
+export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; close: () => Promise<void> } {
   const { fleet, store, queue, chat, log } = deps;
+  const directory = deps.directory ?? NO_GROUPS;
+  const audit = new AuditLog(deps.redis, deps.prefix, log.child({ component: "audit" }));
   const timeoutMs = deps.readTimeoutMs ?? READ_TIMEOUT_MS;
   const read = fleetReader(deps.hosts);
   const configStore = new ConfigStore(deps.redis, deps.prefix);
@@ -92,10 +106,30 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops } {
     const result = ops.plan({ command: "deploy", text: req.value, user: req.user, channel });
     return result.ok ? ops.execute(result.plan) : ephemeral(result.message);
   };
+  const approvals = new ApprovalService({
+    store: new ApprovalStore(deps.redis, deps.prefix),
+    chat,
+    directory,
+    audit: audit.record,
+    log,
+    kinds: {
+      deploy: deployApproval({
+        resolveDigest: (image, tag) => deps.registry.resolveDigest(image, tag),
+        store,
+        configRevision,
+      }),
+    },
+    execute: (plan, ctx) => ops.execute(plan, ctx),
+  });
+  // Config plans carry the values being set (secrets too), which an approval request would store
+  // and show; until config has approval hooks that mask them, prod config keeps its own rule.
+  const gate: ApprovalGate = (plan) =>
+    plan.kind === "config" ? refuseApproval(plan) : approvals.request(plan);
   const ops: Ops = new Ops(
     fleet,
     {
-      deploy: (plan) => deploys.start(plan),
+      deploy: (plan, ctx) => deploys.start(plan, ctx),
+      audit: async (plan) => ephemeral(renderAudit(await audit.latest(plan), plan).text),
       config: runConfig,
       status: (plan) => status.status(plan),
       hosts: (plan) => status.hosts(plan),
@@ -109,8 +143,22 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops } {
       ...change.handlers(deploys),
     },
     log,
-    { "config-redeploy": redeploy },
-    approversMayChangeConfig(runConfig, refuseApproval),
+    { "config-redeploy": redeploy, approval: approvals.act },
+    approversMayChangeConfig(runConfig, gate),
+    {
+      audit: audit.record,
+      authorize: async (plan) => {
+        try {
+          return await denial(fleet, directory, plan);
+        } catch (err) {
+          return `could not check your roles (${errorMessage(err)})`;
+        }
+      },
+    },
   );
-  return { ops };
+  const sweep = setInterval(() => {
+    approvals.sweep().catch((err) => log.warn({ err: errorMessage(err) }, "approval sweep failed"));
+  }, deps.approvalSweepMs ?? 15_000);
+  sweep.unref();
+  return { ops, audit, close: async () => clearInterval(sweep) };
 }

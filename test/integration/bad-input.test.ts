@@ -49,14 +49,42 @@ describe("bad input changes nothing", () => {
     expect(await storedWork()).toEqual([]);
   });
 
-  it("an environment that needs approval refuses to deploy and enqueues nothing", async () => {
-    const res = await h.command("/deploy", `${project} prod`);
+  it("an environment that needs approval posts a request and enqueues nothing", async () => {
+    const before = h.slack.calls.length;
+    const res = await h.command("/deploy", `${project} prod`, { channel: "CPROD" });
     expect(res.status).toBe(200);
     await h.slack.waitFor(() => h.slack.responses.find((r) => r.id === res.responseId), 5_000, "the reply");
     const reply = h.slack.responses.find((r) => r.id === res.responseId);
-    expect(String(reply?.body.text)).toMatch(/prod\* needs approval/);
-    expect(h.slack.calls.filter((c) => c.method === "chat.postMessage")).toEqual([]);
+    expect(String(reply?.body.text)).toMatch(/^Approval requested from <@ULEAD>, <@UOPS>/);
+    const posts = h.slack.calls.slice(before).filter((c) => c.method === "chat.postMessage");
+    expect(posts.map((p) => h.slack.messageText(String(p.args.__ts)))).toEqual([
+      expect.stringMatching(/^:lock: \*Approval needed:\* <@UDEV> asked to deploy/),
+    ]);
     expect(await storedWork()).toEqual([]);
+  });
+
+  it("a deploy to an approval environment with a tag the registry lacks asks nobody", async () => {
+    const before = h.slack.calls.length;
+    const res = await h.command("/deploy", `${project}:nope prod`, { channel: "CPROD" });
+    await h.slack.waitFor(() => h.slack.responses.find((r) => r.id === res.responseId), 5_000, "the reply");
+    const reply = h.slack.responses.find((r) => r.id === res.responseId);
+    expect(String(reply?.body.text)).toMatch(
+      /Could not prepare the approval request: .*is not in the registry/,
+    );
+    expect(h.slack.calls.slice(before).filter((c) => c.method === "chat.postMessage")).toEqual([]);
+    expect(await storedWork()).toEqual([]);
+  });
+
+  it.each([
+    ["unknown word", "nosuch", /no project or environment `nosuch`/],
+    ["count out of range", "500", /between 1 and 100/],
+    ["unknown option", "--all", /unknown option `--all`/],
+  ])("/audit with %s gets a usage message", async (_name, text, expected) => {
+    const res = await h.command("/audit", text);
+    const body = JSON.parse(res.text) as { text: string; response_type: string };
+    expect(body.response_type).toBe("ephemeral");
+    expect(body.text).toMatch(expected);
+    expect(body.text).toContain("Usage: `/audit");
   });
 
   it.each([

@@ -284,6 +284,7 @@ describe("/config end to end", () => {
       expect(h.logs.join("")).not.toContain(secret);
     }
     // ... and the jobs carried no config values either.
+    // Job hashes only: a job's `:logs` list matches the same pattern.
     const jobKeys = (await redis.keys(`${h.prefix}:dockops-jobs:deploy-*`)).filter(
       (k) => !k.endsWith(":logs"),
     );

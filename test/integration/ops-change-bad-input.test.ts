@@ -58,15 +58,15 @@ describe("bad input to the change commands changes nothing", () => {
     expect(await storedWork(h)).toEqual({ jobs: [], deploys: [], waiting: 0 });
   });
 
-  it("rollback with no earlier version, and exec or rollback in an environment that needs approval, do nothing", async () => {
+  it("rollback with no earlier version does nothing; exec or rollback in an environment that needs approval only ask", async () => {
     for (const [command, text, expected] of [
       [
         "/rollback",
         `${project} beta serverA`,
         /Nothing to roll back to on \*serverA\*: no successful deploy/,
       ],
-      ["/exec", `${project} prod serverB -- nginx -s reload`, /prod\* needs approval/],
-      ["/rollback", `${project} prod`, /prod\* needs approval/],
+      ["/exec", `${project} prod serverB -- nginx -s reload`, /^Approval requested from <@ULEAD>/],
+      ["/rollback", `${project} prod`, /^Approval requested from <@ULEAD>/],
     ] as const) {
       const res = await h.command(command, text);
       const reply = await h.slack.waitFor(
@@ -76,7 +76,11 @@ describe("bad input to the change commands changes nothing", () => {
       );
       expect(String(reply.body.text)).toMatch(expected);
     }
-    expect(h.slack.calls.filter((c) => c.method === "chat.postMessage")).toEqual([]);
+    const posts = h.slack.calls.filter((c) => c.method === "chat.postMessage");
+    expect(posts.map((c) => h.slack.messageText(String(c.args.__ts))?.split(" asked to ")[0])).toEqual([
+      ":lock: *Approval needed:* <@UDEV>",
+      ":lock: *Approval needed:* <@UDEV>",
+    ]);
     expect(await storedWork(h)).toEqual({ jobs: [], deploys: [], waiting: 0 });
   });
 });

@@ -56,7 +56,7 @@ describe("promote", () => {
 
   it("into an environment that needs approval, asks for it instead of deploying", async () => {
     const reply = await replyTo(h, "/promote", `${promoted} beta prod`);
-    expect(reply.text).toMatch(/prod\* needs approval/);
+    expect(reply.text).toMatch(/^Approval requested from <@ULEAD>, <@UOPS>/);
   });
 });
 

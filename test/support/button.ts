@@ -7,6 +7,8 @@ export type ButtonPress = {
   channel: string;
   messageTs: string;
   responseUrl: string;
+  /** Whether the button sits on an ephemeral message (default) or on a channel message. */
+  ephemeral?: boolean;
 };
 
 /** The form body Slack POSTs when someone presses a button (a `block_actions` payload). */
@@ -20,7 +22,7 @@ export function buttonPressBody(press: ButtonPress): string {
       type: "message",
       message_ts: press.messageTs,
       channel_id: press.channel,
-      is_ephemeral: true,
+      is_ephemeral: press.ephemeral ?? true,
     },
     trigger_id: `${Date.now()}.${randomBytes(4).toString("hex")}`,
     team: { id: "T1", domain: "test" },

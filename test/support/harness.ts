@@ -7,6 +7,7 @@ import { loadEnv } from "../../src/env.js";
 import { type Fleet, type FleetInput, fleetSchema } from "../../src/fleet/schema.js";
 import { createLogger } from "../../src/log.js";
 import { type Role, type Runtime, startRuntime } from "../../src/runtime.js";
+import { buttonPressBody } from "./button.js";
 import { dockerFor, removeProject } from "./docker.js";
 import { type FleetEnv, need, readFleetEnv } from "./fleet-env.js";
 import { uniqueName } from "./names.js";
@@ -74,6 +75,12 @@ export type Harness = {
     text: string,
     opts?: { user?: string; channel?: string },
   ) => Promise<{ status: number; text: string; responseId: string }>;
+  /** Presses a button on a message, as a signed block_actions interaction; returns the ack. */
+  press: (
+    actionId: string,
+    value: string,
+    opts: { user: string; messageTs: string; channel?: string },
+  ) => Promise<{ status: number; responseId: string }>;
   /** Sends a signed interaction (button press, view_submission) as Slack posts it. */
   interact: (payload: Record<string, unknown>) => Promise<{ status: number; text: string }>;
   /** Sends a signed Events API callback (e.g. app_home_opened). */
@@ -93,19 +100,26 @@ export async function startHarness(
     hosts?: FleetInput["hosts"];
     environments?: FleetInput["environments"];
     configEncryptionKey?: string;
+    /** Changes the fleet file before it is parsed (e.g. add `roles`, `allow`, a short `expires`). */
+    fleet?: (input: FleetInput) => FleetInput;
+    /** Slack user groups the stand-in knows. */
+    userGroups?: Record<string, string[]>;
+    approvalSweepMs?: number;
   } = {},
 ): Promise<Harness> {
   const fleetEnv = { ...readFleetEnv(), ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}) };
   const shared = testFleetInput(fleetEnv, projects);
-  const input: FleetInput = {
+  const merged: FleetInput = {
     ...shared,
     hosts: { ...shared.hosts, ...opts.hosts },
     environments: { ...shared.environments, ...opts.environments },
   };
+  const input = opts.fleet ? opts.fleet(merged) : merged;
   const fleet = fleetSchema.parse(input);
   const fleetFile = join(mkdtempSync(join(tmpdir(), "dockops-fleet-")), "fleet.yml");
   writeFileSync(fleetFile, JSON.stringify(input, null, 2));
   const slack = new SlackStandIn();
+  Object.assign(slack.userGroups, opts.userGroups ?? {});
   await slack.start();
   const logs: string[] = [];
   const sink = new Writable({
@@ -131,6 +145,7 @@ export async function startHarness(
     log: createLogger("debug", sink),
     graceMs: opts.graceMs ?? 1_000,
     prefix,
+    approvalSweepMs: opts.approvalSweepMs,
   });
   const docker = Object.fromEntries(
     HOSTS.map((h) => [h, dockerFor(h, fleet.hosts[h] as Fleet["hosts"][string])]),
@@ -163,6 +178,20 @@ export async function startHarness(
       });
       const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
       return { status: res.status, text: await res.text(), responseId };
+    },
+    press: async (actionId, value, o) => {
+      const responseId = `r${++responses}`;
+      const body = buttonPressBody({
+        action: actionId,
+        ephemeral: false,
+        value,
+        user: o.user,
+        channel: o.channel ?? "CPROD",
+        messageTs: o.messageTs,
+        responseUrl: slack.responseUrl(responseId),
+      });
+      const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
+      return { status: res.status, responseId };
     },
     interact: async (payload) => {
       const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();

@@ -13,6 +13,8 @@ export type Upload = { fileId: string; body: string; at: number };
 export class SlackStandIn {
   readonly calls: ApiCall[] = [];
   readonly responses: ResponseUrlCall[] = [];
+  /** Slack user groups (S…) and their members, answered by `usergroups.users.list`. */
+  readonly userGroups: Record<string, string[]> = {};
   readonly uploads: Upload[] = [];
   private files = 0;
   private server?: Server;
@@ -141,6 +143,10 @@ export class SlackStandIn {
         reply = { ok: true, channel: args.channel, ts };
       }
       if (method === "chat.update") reply = { ok: true, channel: args.channel, ts: args.ts };
+      if (method === "usergroups.users.list") {
+        const members = this.userGroups[String(args.usergroup)];
+        reply = members ? { ok: true, users: members } : { ok: false, error: "no_such_subteam" };
+      }
       if (method === "files.getUploadURLExternal") {
         const fileId = `F${++this.files}`;
         reply = { ok: true, file_id: fileId, upload_url: `${this.url}/upload/${fileId}` };

@@ -1,0 +1,42 @@
+import type { Queue, QueueEvents } from "bullmq";
+import type { Logger } from "pino";
+import { errorMessage } from "../errors.js";
+import type { Audit } from "./event.js";
+
+/**
+ * Job start, finish and failure from BullMQ's events, for any job kind: the job's own data
+ * (names only, by the job contract) says who asked and for which project, env and host.
+ */
+export class JobAudit {
+  constructor(
+    private readonly events: QueueEvents,
+    private readonly queue: Queue,
+    private readonly audit: Audit,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.events.on("active", ({ jobId }) => void this.record(jobId, "started"));
+    this.events.on("completed", ({ jobId }) => void this.record(jobId, "finished"));
+    this.events.on("failed", ({ jobId, failedReason }) => void this.record(jobId, "failed", failedReason));
+  }
+
+  private async record(jobId: string, action: string, detail?: string): Promise<void> {
+    try {
+      const job = await this.queue.getJob(jobId);
+      const data = (job?.data ?? {}) as Record<string, unknown>;
+      const str = (k: string) => (typeof data[k] === "string" ? { [k]: data[k] as string } : {});
+      this.audit({
+        type: "job",
+        action,
+        ...(typeof data.requestedBy === "string" ? { user: data.requestedBy } : {}),
+        ...str("project"),
+        ...str("env"),
+        text: `${job?.name ?? "job"} ${typeof data.host === "string" ? `on ${data.host} ` : ""}(${jobId})`,
+        ...(detail ? { detail: detail.slice(0, 300) } : {}),
+      });
+    } catch (err) {
+      this.log.warn({ jobId, err: errorMessage(err) }, "could not audit a job event");
+    }
+  }
+}

@@ -1,11 +1,20 @@
+import {
+  type AlertsPlan,
+  alertsHelp,
+  planAlerts,
+  planSilence,
+  type SilencePlan,
+  silenceHelp,
+} from "./alerts.js";
 import type { CommandContext } from "./context.js";
 import { type DeployPlan, deployHelp, planDeploy } from "./deploy.js";
 import { type HelpEntry, type HelpPlan, renderHelp } from "./help.js";
+import { LIFECYCLE_HELP, type LifecyclePlan, planLifecycle } from "./lifecycle.js";
 import { planned, type Result, usage } from "./result.js";
 import { closest, truncateWord } from "./suggest.js";
 import { MAX_COMMAND_LENGTH, tokenize } from "./tokenize.js";
 
-export type Plan = DeployPlan | HelpPlan;
+export type Plan = DeployPlan | HelpPlan | LifecyclePlan | SilencePlan | AlertsPlan;
 
 type CommandModule = HelpEntry & { plan: (text: string, ctx: CommandContext) => Result<Plan> };
 
@@ -17,7 +26,14 @@ const opsHelp: HelpEntry = {
 };
 
 /** Every chat command the bot registers; the Slack manifest and help text are read from this list. */
-export const COMMANDS: readonly CommandModule[] = [{ ...deployHelp, plan: planDeploy }];
+export const COMMANDS: readonly CommandModule[] = [
+  { ...deployHelp, plan: planDeploy },
+  { ...LIFECYCLE_HELP.restart, plan: planLifecycle("restart") },
+  { ...LIFECYCLE_HELP.stop, plan: planLifecycle("stop") },
+  { ...LIFECYCLE_HELP.start, plan: planLifecycle("start") },
+  { ...silenceHelp, plan: planSilence },
+  { ...alertsHelp, plan: planAlerts },
+];
 
 export const SLASH_COMMANDS: readonly string[] = [...COMMANDS.map((c) => c.name), opsHelp.name];
 

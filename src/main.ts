@@ -4,11 +4,17 @@ import { loadFleet } from "./fleet/load.js";
 import { createLogger } from "./log.js";
 import { type Role, startRuntime } from "./runtime.js";
 
-const ROLES: Record<string, Role[]> = { all: ["bot", "worker"], bot: ["bot"], worker: ["worker"] };
+const ROLES: Record<string, Role[]> = {
+  all: ["bot", "worker", "monitor"],
+  bot: ["bot"],
+  worker: ["worker"],
+  monitor: ["monitor"],
+};
 
 async function main(): Promise<void> {
   const roles = ROLES[process.argv[2] ?? "all"];
-  if (!roles) throw new OpsError("config_invalid", `unknown role ${process.argv[2]}; use all, bot or worker`);
+  if (!roles)
+    throw new OpsError("config_invalid", `unknown role ${process.argv[2]}; use all, bot, worker or monitor`);
   const env = loadEnv();
   const log = createLogger(env.LOG_LEVEL);
   const { fleet, file, unsetVariables } = loadFleet(env.FLEET_FILE);

@@ -1,16 +1,22 @@
 import type { Server } from "node:http";
 import type { App } from "@slack/bolt";
+import { WebClient } from "@slack/web-api";
 import type { QueueEvents, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { createProcessors } from "../worker/processors.js";
 import { startWorker } from "../worker/start-worker.js";
 import { DeployWatcher } from "./core/deploy-watcher.js";
+import { StopIntents } from "./deploys/stop-intent.js";
+import { StoppedMarks } from "./deploys/stopped.js";
 import { DeployStore } from "./deploys/store.js";
 import { DockerHosts } from "./docker/connect.js";
 import type { AppEnv } from "./env.js";
 import { ConfigError } from "./errors.js";
 import type { Fleet } from "./fleet/schema.js";
+import { AlertStore } from "./monitor/alert-store.js";
+import type { SecretsFor } from "./monitor/container-watch.js";
+import { Monitor, type MonitorOptions } from "./monitor/monitor.js";
 import { createRedis } from "./queue/connection.js";
 import { createQueueEvents, JobQueue } from "./queue/queues.js";
 import { RegistryClient } from "./registry/client.js";
@@ -18,7 +24,7 @@ import { createSlackApp, registerActions, registerCommands, startSlackApp } from
 import { SlackChat } from "./slack/slack-chat.js";
 import { createBotCore } from "./wiring/bot-core.js";
 
-export type Role = "bot" | "worker";
+export type Role = "bot" | "worker" | "monitor";
 
 export type Runtime = { port?: number; close: () => Promise<void> };
 
@@ -30,6 +36,10 @@ export type RuntimeOptions = {
   /** Tests shorten the no-healthcheck grace period. */
   graceMs?: number;
   prefix?: string;
+  /** Tests shorten the monitor's intervals. */
+  monitor?: Partial<MonitorOptions>;
+  /** Secret values of a project+env, masked in alert log lines (the config store wires it). */
+  secretsFor?: SecretsFor;
 };
 
 /** Wires the pieces for the roles this process plays; `close` stops them in reverse order. */
@@ -100,6 +110,29 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     port = address && typeof address === "object" ? address.port : undefined;
     closers.push(() => app.stop());
     log.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN) }, "bot started");
+  }
+
+  if (opts.roles.includes("monitor")) {
+    if (!env.SLACK_BOT_TOKEN) throw new ConfigError("the monitor needs SLACK_BOT_TOKEN to post alerts");
+    const client = new WebClient(
+      env.SLACK_BOT_TOKEN,
+      env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {},
+    );
+    const general = redis("client");
+    const monitor = new Monitor({
+      fleet,
+      hosts: new DockerHosts(fleet.hosts),
+      deploys: store,
+      alerts: new AlertStore(general, prefix),
+      intents: new StopIntents(general, prefix),
+      stopped: new StoppedMarks(general, prefix),
+      chat: new SlackChat(client),
+      log: log.child({ component: "monitor" }),
+      secretsFor: opts.secretsFor ?? (async () => []),
+      options: opts.monitor,
+    });
+    monitor.start();
+    closers.push(async () => monitor.stop());
   }
 
   return {

@@ -1,12 +1,14 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { StopIntents } from "../src/deploys/stop-intent.js";
+import { StoppedMarks } from "../src/deploys/stopped.js";
 import type { DeployStore } from "../src/deploys/store.js";
 import type { DockerHosts } from "../src/docker/connect.js";
 import type { Fleet } from "../src/fleet/schema.js";
 import { JOB_NAMES } from "../src/jobs/schemas.js";
 import type { RegistryClient } from "../src/registry/client.js";
 import { processDeploy } from "./deploy/process-deploy.js";
+import { processLifecycle } from "./lifecycle/process-lifecycle.js";
 import type { Processors } from "./start-worker.js";
 
 export type WorkerDeps = {
@@ -33,5 +35,7 @@ export function createProcessors(deps: WorkerDeps): Processors {
   };
   return {
     [JOB_NAMES.deploy]: (job) => processDeploy(job, deployDeps),
+    [JOB_NAMES.lifecycle]: (job) =>
+      processLifecycle(job, { ...deployDeps, stopped: new StoppedMarks(deps.redis, deps.prefix) }),
   };
 }

@@ -19,7 +19,7 @@ export type PlanHandlers = { [K in Plan["kind"]]: Handler<Extract<Plan, { kind: 
 export type ActionHandler = (req: ActionRequest) => Promise<Reply | undefined>;
 
 /** A plan whose environment needs approval, before anyone approved it. */
-export type GatedPlan = Exclude<Plan, { kind: "help" }> & { approval: ApprovalRule };
+export type GatedPlan = Extract<Plan, { approval?: ApprovalRule }> & { approval: ApprovalRule };
 
 /**
  * Decides what happens to a plan that needs approval. The default refuses; the approvals

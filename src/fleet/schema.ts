@@ -94,12 +94,24 @@ const registry = z.strictObject({
   insecure: z.boolean().default(false),
 });
 
+const alerts = z.strictObject({
+  /** Where alerts go; without it, each alert goes to its environment's channel. */
+  channel: z.string().min(1).optional(),
+  restartLoop: z
+    .strictObject({
+      count: z.number().int().min(2).max(100).default(3),
+      window: duration.default(5 * 60_000),
+    })
+    .default({ count: 3, window: 5 * 60_000 }),
+});
+
 export const fleetSchema = z
   .strictObject({
     registry,
     hosts: z.record(name("host"), host),
     environments: z.record(name("environment"), environment),
     projects: z.record(name("project"), project),
+    alerts: alerts.optional(),
   })
   .superRefine((fleet, ctx) => {
     const hostNames = Object.keys(fleet.hosts);

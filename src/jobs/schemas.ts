@@ -30,9 +30,32 @@ export const deployResultSchema = z.strictObject({
 });
 export type DeployResult = z.infer<typeof deployResultSchema>;
 
-export const JOB_NAMES = { deploy: "deploy" } as const;
+export const JOB_NAMES = { deploy: "deploy", lifecycle: "lifecycle" } as const;
 
 /** BullMQ ids may not contain ":"; one id per deploy and host drops a duplicate request. */
 export function deployJobId(deployId: string, host: string): string {
   return `deploy-${deployId}-${host}`;
+}
+
+/** Restart, stop or start the current container of a project+env on one host. */
+export const lifecycleJobSchema = z.strictObject({
+  requestId: z.string().regex(/^[a-z0-9]{6,32}$/),
+  action: z.enum(["restart", "stop", "start"]),
+  project: z.string().regex(NAME_PATTERN),
+  env: z.string().regex(NAME_PATTERN),
+  host: z.string().regex(NAME_PATTERN),
+  requestedBy: z.string().min(1).max(64),
+});
+export type LifecycleJob = z.infer<typeof lifecycleJobSchema>;
+
+export const lifecycleResultSchema = z.strictObject({
+  host: z.string(),
+  containerName: z.string(),
+  state: z.string(),
+  startedAt: z.string().optional(),
+});
+export type LifecycleResult = z.infer<typeof lifecycleResultSchema>;
+
+export function lifecycleJobId(requestId: string, host: string): string {
+  return `lifecycle-${requestId}-${host}`;
 }

@@ -1,6 +1,14 @@
 import { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
-import { type DeployJob, deployJobId, deployJobSchema, JOB_NAMES } from "../jobs/schemas.js";
+import {
+  type DeployJob,
+  deployJobId,
+  deployJobSchema,
+  JOB_NAMES,
+  type LifecycleJob,
+  lifecycleJobId,
+  lifecycleJobSchema,
+} from "../jobs/schemas.js";
 
 export const QUEUE_NAME = "dockops-jobs";
 
@@ -32,6 +40,19 @@ export class JobQueue {
         opts: { jobId: deployJobId(data.deployId, data.host) },
       })),
     );
+  }
+
+  /** One job per host; returns their ids. A restart is not retried: a second try could restart twice. */
+  async enqueueLifecycle(jobs: LifecycleJob[]): Promise<string[]> {
+    const parsed = jobs.map((j) => lifecycleJobSchema.parse(j));
+    const added = await this.queue.addBulk(
+      parsed.map((data) => ({
+        name: JOB_NAMES.lifecycle,
+        data,
+        opts: { jobId: lifecycleJobId(data.requestId, data.host), attempts: 1 },
+      })),
+    );
+    return added.map((j) => j.id ?? "");
   }
 
   close(): Promise<void> {

@@ -1,10 +1,15 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { DeployService } from "../core/deploy-service.js";
+import { LifecycleService } from "../core/lifecycle-service.js";
 import type { Chat } from "../core/message.js";
 import { Ops } from "../core/ops.js";
 import type { DeployStore } from "../deploys/store.js";
+import { DockerHosts } from "../docker/connect.js";
 import type { Fleet } from "../fleet/schema.js";
+import { AlertCommands } from "../monitor/alert-commands.js";
+import { AlertStore } from "../monitor/alert-store.js";
+import type { SecretsFor } from "../monitor/container-watch.js";
 import type { JobQueue } from "../queue/queues.js";
 
 export type BotCoreDeps = {
@@ -16,6 +21,10 @@ export type BotCoreDeps = {
   queue: JobQueue;
   chat: Chat;
   log: Logger;
+  /** Docker clients, for read-only calls from the bot (Show logs). */
+  hosts?: DockerHosts;
+  /** Secret values of a project+env, masked in logs shown in chat. */
+  secretsFor?: SecretsFor;
 };
 
 /**
@@ -25,6 +34,24 @@ export type BotCoreDeps = {
 export function createBotCore(deps: BotCoreDeps): { ops: Ops } {
   const { fleet, store, queue, chat, log } = deps;
   const deploys = new DeployService({ store, queue, chat, log });
-  const ops = new Ops(fleet, { deploy: (plan) => deploys.start(plan) }, log, {});
+  const lifecycle = new LifecycleService({ queue, chat, log });
+  const hosts = deps.hosts ?? new DockerHosts(fleet.hosts);
+  const alerts = new AlertCommands({
+    alerts: new AlertStore(deps.redis, deps.prefix),
+    docker: (host) => hosts.get(host),
+    secretsFor: deps.secretsFor ?? (async () => []),
+    handle: (req) => ops.handle(req),
+  });
+  const ops: Ops = new Ops(
+    fleet,
+    {
+      deploy: (plan) => deploys.start(plan),
+      lifecycle: (plan) => lifecycle.start(plan),
+      silence: (plan) => alerts.silence(plan),
+      alerts: (plan) => alerts.list(plan),
+    },
+    log,
+    { alert: (req) => alerts.act(req) },
+  );
   return { ops };
 }

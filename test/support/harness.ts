@@ -3,11 +3,12 @@ import type Docker from "dockerode";
 import { loadEnv } from "../../src/env.js";
 import { type Fleet, type FleetInput, fleetSchema } from "../../src/fleet/schema.js";
 import { createLogger } from "../../src/log.js";
+import type { MonitorOptions } from "../../src/monitor/monitor.js";
 import { type Role, type Runtime, startRuntime } from "../../src/runtime.js";
 import { dockerFor, removeProject } from "./docker.js";
 import { type FleetEnv, need, readFleetEnv } from "./fleet-env.js";
 import { uniqueName } from "./names.js";
-import { sendSigned, slashCommandBody } from "./signed-request.js";
+import { blockActionsBody, sendSigned, slashCommandBody } from "./signed-request.js";
 import { SlackStandIn } from "./slack-standin.js";
 
 export const SIGNING_SECRET = "test-signing-secret-0123456789";
@@ -62,16 +63,33 @@ export type Harness = {
     text: string,
     opts?: { user?: string; channel?: string },
   ) => Promise<{ status: number; text: string; responseId: string }>;
+  /** Presses a button of a posted message with a signed `block_actions` request. */
+  press: (
+    action: string,
+    value: string,
+    message: { channel: string; ts: string },
+    opts?: { user?: string },
+  ) => Promise<{ status: number; responseId: string }>;
+  /** Starts one more runtime (e.g. a second monitor) on the same prefix and Slack stand-in. */
+  spawn: (roles: Role[]) => Promise<Runtime>;
   close: () => Promise<void>;
 };
 
 /** The real bot and a real worker in this process, on the shared fleet, with a private queue. */
 export async function startHarness(
   projects: Record<string, ProjectInput>,
-  opts: { roles?: Role[]; graceMs?: number } = {},
+  opts: {
+    roles?: Role[];
+    graceMs?: number;
+    monitor?: Partial<MonitorOptions>;
+    alerts?: FleetInput["alerts"];
+  } = {},
 ): Promise<Harness> {
   const fleetEnv = readFleetEnv();
-  const fleet = fleetSchema.parse(testFleetInput(fleetEnv, projects));
+  const fleet = fleetSchema.parse({
+    ...testFleetInput(fleetEnv, projects),
+    ...(opts.alerts ? { alerts: opts.alerts } : {}),
+  });
   const slack = new SlackStandIn();
   await slack.start();
   const logs: string[] = [];
@@ -90,14 +108,17 @@ export async function startHarness(
     LOG_LEVEL: "debug",
   });
   const prefix = uniqueName("q");
+  const log = createLogger("debug", sink);
   const runtime: Runtime = await startRuntime({
     env,
     fleet,
     roles: opts.roles ?? ["bot", "worker"],
-    log: createLogger("debug", sink),
+    log,
     graceMs: opts.graceMs ?? 1_000,
     prefix,
+    monitor: opts.monitor,
   });
+  const extra: Runtime[] = [];
   const docker = Object.fromEntries(
     HOSTS.map((h) => [h, dockerFor(h, fleet.hosts[h] as Fleet["hosts"][string])]),
   ) as Record<HostName, Docker>;
@@ -129,7 +150,33 @@ export async function startHarness(
       const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
       return { status: res.status, text: await res.text(), responseId };
     },
+    press: async (action, value, message, o = {}) => {
+      const responseId = `r${++responses}`;
+      const body = blockActionsBody({
+        action,
+        value,
+        user: o.user ?? "UDEV",
+        channel: message.channel,
+        messageTs: message.ts,
+        responseUrl: slack.responseUrl(responseId),
+      });
+      const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
+      return { status: res.status, responseId };
+    },
+    spawn: async (roles) => {
+      const more = await startRuntime({
+        env: { ...env, PORT: 0 },
+        fleet,
+        roles,
+        log,
+        prefix,
+        monitor: opts.monitor,
+      });
+      extra.push(more);
+      return more;
+    },
     close: async () => {
+      for (const more of extra) await more.close();
       await runtime.close();
       await Promise.all(
         Object.keys(projects).flatMap((p) => HOSTS.map((h) => removeProject(docker[h], p).catch(() => {}))),

@@ -36,12 +36,15 @@ export async function processLifecycle(job: Job, deps: LifecycleDeps): Promise<L
   const all = await call(() => docker.listContainers({ all: true, filters: projectFilter(project, env) }));
   const running = all.filter((c) => c.State === "running");
   const newest = [...all].sort((a, b) => b.Created - a.Created)[0];
-  const targets = action === "start" ? (newest ? [newest] : []) : running;
+  // Restart of a project whose container is down (an alert's Restart button) starts the newest one.
+  const revive = newest ? [newest] : [];
+  const targets =
+    action === "start" ? revive : action === "restart" && running.length === 0 ? revive : running;
   if (targets.length === 0) {
     throw new UnrecoverableError(
       action === "start"
         ? `no container of ${project} in ${env} on ${host}; deploy it first`
-        : `no running container of ${project} in ${env} on ${host}${newest ? "; use /start" : ""}`,
+        : `no ${action === "stop" ? "running " : ""}container of ${project} in ${env} on ${host}`,
     );
   }
   const seconds = Math.ceil(spec.stopTimeout / 1000);

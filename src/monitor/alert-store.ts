@@ -46,6 +46,8 @@ export type AlertRecord = { meta: AlertMeta; items: AlertItem[] };
 export type Silence = { project: string; env: string; until: number; by: string };
 
 const RETENTION_SECONDS = 30 * 24 * 3600;
+/** How long a recovery is remembered to reject stale observations of the condition. */
+const RESOLVED_MEMORY_MS = 10 * 60_000;
 
 /**
  * Alerts in Redis. `cond:<key>` holds the id of the alert a condition is open in; it is created
@@ -72,8 +74,18 @@ export class AlertStore {
     return `${this.prefix}:silences`;
   }
 
-  /** True when this caller opened the condition (it was not open). */
-  async claim(key: string, alertId: string): Promise<boolean> {
+  private resolvedKey(key: string): string {
+    return `${this.prefix}:alert-resolved:${key}`;
+  }
+
+  /**
+   * True when this caller opened the condition (it was not open). An observation older than the
+   * condition's last recovery is stale (a reconcile that listed containers just before it healed)
+   * and opens nothing.
+   */
+  async claim(key: string, alertId: string, observedAt: number): Promise<boolean> {
+    const resolvedAt = Number((await this.redis.get(this.resolvedKey(key))) ?? 0);
+    if (observedAt <= resolvedAt) return false;
     return (await this.redis.set(this.cond(key), alertId, "NX")) === "OK";
   }
 
@@ -89,6 +101,7 @@ export class AlertStore {
   async close(key: string): Promise<string | undefined> {
     const id = await this.redis.get(this.cond(key));
     if (!id) return undefined;
+    await this.redis.set(this.resolvedKey(key), String(Date.now()), "PX", RESOLVED_MEMORY_MS);
     return (await this.redis.del(this.cond(key))) === 1 ? id : undefined;
   }
 

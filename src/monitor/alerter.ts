@@ -60,7 +60,7 @@ export class Alerter {
     const claimed: NewAlert[] = [];
     for (const alert of alerts) {
       if (alert.project && alert.env && (await this.store.silenced(alert.project, alert.env))) continue;
-      if (await this.store.claim(alert.key, id)) claimed.push(alert);
+      if (await this.store.claim(alert.key, id, alert.eventAt)) claimed.push(alert);
       else if (alert.kind === "restart-loop") await this.escalate(alert);
     }
     if (claimed.length === 0) return;

@@ -106,6 +106,45 @@ function reply(responseId: string): Promise<string> {
   );
 }
 
+describe("bad input to the new commands changes nothing", () => {
+  it.each([
+    ["/restart", "nosuch beta", /no project `nosuch`/],
+    ["/stop", `${killed} beta serverC`, /not in environment `beta`/],
+    ["/start", `${killed}`, /name a project and an environment/],
+    ["/restart", `${killed} beta; docker rm -f x`, /too many words|no environment/],
+    ["/silence", `${killed} beta forever`, /not a duration/],
+    ["/silence", `${killed} beta 30d`, /at most/],
+    ["/alerts", "--all", /takes no arguments/],
+  ])("%s %s", async (command, text, message) => {
+    const before = h.slack.calls.length;
+    const res = await h.command(command, text);
+    const body = JSON.parse(res.text) as { text: string; response_type: string };
+    expect(body.response_type).toBe("ephemeral");
+    expect(body.text).toMatch(message);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.slack.calls.slice(before).filter((c) => c.method === "chat.postMessage")).toEqual([]);
+    const { Redis } = await import("ioredis");
+    const redis = new Redis(h.fleetEnv.REDIS_URL as string);
+    const keys = [
+      ...(await redis.keys(`${h.prefix}:dockops-jobs:lifecycle-*`)),
+      ...(await redis.keys(`${h.prefix}:silences`)),
+      ...(await redis.keys(`${h.prefix}:stopped:*`)),
+    ];
+    redis.disconnect();
+    expect(keys).toEqual([]);
+  });
+
+  it("/stop in an environment that needs approval is refused and nothing stops", async () => {
+    const res = await h.command("/stop", `${killed} prod`, { channel: "CPROD" });
+    const reply = await h.slack.waitFor(
+      () => h.slack.responses.find((r) => r.id === res.responseId),
+      5_000,
+      "reply",
+    );
+    expect(String(reply.body.text)).toMatch(/prod\* needs approval/);
+  });
+});
+
 describe("monitor alerts", () => {
   it("docker kill → one alert with exit code and log lines; Restart restarts it and the alert resolves", async () => {
     await deploy(`${killed} beta serverA`);

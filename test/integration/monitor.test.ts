@@ -18,6 +18,7 @@ const sick = uniqueName("sic");
 const loop = uniqueName("lop");
 const drift = uniqueName("drf");
 const lat = uniqueName("lat");
+const flood = uniqueName("fld");
 let h: Harness;
 let driftPort: number;
 /** Event-to-Slack latencies of every alert posted from a Docker event in this file. */
@@ -32,6 +33,7 @@ beforeAll(async () => {
       [loop]: { image: "web", tag: "crash" },
       [drift]: { image: "web", tag: "v1", ports: [`${driftPort}:80`], verify: "1s" },
       [lat]: { image: "plain", tag: "v1" },
+      [flood]: { image: "plain", tag: "v1" },
     },
     {
       roles: ["bot", "worker", "monitor"],
@@ -279,6 +281,22 @@ describe("monitor alerts", () => {
     // Deliberate stops are not alerts, and a stopped project is not reported missing.
     await new Promise((r) => setTimeout(r, 1_500));
     expect(alertPosts(h, drift)).toHaveLength(1);
+  });
+
+  it("a flood of failures on one host and environment is one message", async () => {
+    const image = await pullTestImage(h, h.docker.serverB, "plain:v1");
+    const containers = await Promise.all(
+      [1, 2, 3].map(() => runManaged(h.docker.serverB, image, { project: flood, env: "beta" })),
+    );
+    await Promise.all(containers.map((c) => c.kill()));
+    const call = await h.slack.waitFor(() => alertPosts(h, flood)[0], 10_000, "the grouped alert");
+    const text = h.slack.messageText(String(call.args.__ts)) ?? "";
+    expect(text.split("\n")[0]).toBe(":rotating_light: 3 alerts in *beta* on *serverB* (3 open):");
+    expect(text.match(/exited unexpectedly with code 137/g)).toHaveLength(3);
+    await expectStillOne(flood);
+    await Promise.all(containers.map((c) => c.start()));
+    const resolved = await waitResolved(String(call.args.__ts));
+    expect(resolved.split("\n")[0]).toMatch(/^:white_check_mark: Resolved after .+: 3 alerts in \*beta\* on \*serverB\*:$/);
   });
 
   it("measures alert latency over a series of kills", async () => {

@@ -296,7 +296,9 @@ describe("monitor alerts", () => {
     await expectStillOne(flood);
     await Promise.all(containers.map((c) => c.start()));
     const resolved = await waitResolved(String(call.args.__ts));
-    expect(resolved.split("\n")[0]).toMatch(/^:white_check_mark: Resolved after .+: 3 alerts in \*beta\* on \*serverB\*:$/);
+    expect(resolved.split("\n")[0]).toMatch(
+      /^:white_check_mark: Resolved after .+: 3 alerts in \*beta\* on \*serverB\*:$/,
+    );
   });
 
   it("measures alert latency over a series of kills", async () => {

@@ -37,7 +37,7 @@ beforeAll(async () => {
     },
     {
       roles: ["bot", "worker", "monitor"],
-      monitor: { pingMs: 500, reconcileMs: 1_000, batchMs: 200, stableMs: 1_500 },
+      monitor: { pingMs: 500, reconcileMs: 1_000, batchMs: 200, stableMs: 4_000 },
       alerts: { restartLoop: { count: 3, window: "2m" } },
     },
   );

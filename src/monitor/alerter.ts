@@ -15,8 +15,20 @@ export type AlerterOptions = { batchMs: number };
  * becomes one message; each is claimed in Redis first, so a condition another monitor (or an
  * earlier alert) already holds open is never posted again.
  */
+type Batch = {
+  host: string;
+  env?: string;
+  alerts: Map<string, NewAlert>;
+  /** Events seen but still being looked at (inspect, logs): the batch waits for them. */
+  pending: number;
+  due: boolean;
+};
+
+/** However slow the looking-at is, a batch is posted at most this long after its window. */
+const MAX_WAIT_MS = 3_000;
+
 export class Alerter {
-  private readonly batches = new Map<string, Map<string, NewAlert>>();
+  private readonly batches = new Map<string, Batch>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
@@ -34,25 +46,61 @@ export class Alerter {
     return Object.values(this.fleet.environments).find((e) => e.hosts.includes(host) && e.channel)?.channel;
   }
 
+  /**
+   * Called when an event arrives, before the (slow) look at the container: the batch window starts
+   * at the event, and the batch is not posted until every event in it was looked at.
+   */
+  reserve(host: string, env?: string): () => void {
+    const batch = this.batchFor(host, env);
+    batch.pending++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      batch.pending--;
+      this.maybeFlush(batch);
+    };
+  }
+
   raise(alert: NewAlert): void {
     if (this.closed) return;
-    const group = `${alert.host}|${alert.env ?? ""}`;
-    let batch = this.batches.get(group);
-    if (!batch) {
-      batch = new Map();
-      this.batches.set(group, batch);
+    const batch = this.batchFor(alert.host, alert.env);
+    const waiting = batch.alerts.get(alert.key);
+    // A later sighting of a condition still waiting in the batch wins (a restart loop's count grows).
+    if (waiting?.kind !== "restart-loop" || alert.kind === "restart-loop") batch.alerts.set(alert.key, alert);
+    this.maybeFlush(batch);
+  }
+
+  private batchFor(host: string, env?: string): Batch {
+    const group = `${host}|${env ?? ""}`;
+    const existing = this.batches.get(group);
+    if (existing) return existing;
+    const batch: Batch = { host, env, alerts: new Map(), pending: 0, due: false };
+    this.batches.set(group, batch);
+    const later = (ms: number, force: boolean) => {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        this.batches.delete(group);
-        void this.flush(alert.host, alert.env, [...(batch as Map<string, NewAlert>).values()]).catch((err) =>
-          this.log.error({ err: errorMessage(err), host: alert.host }, "alert not posted"),
-        );
-      }, this.opts.batchMs);
+        batch.due = true;
+        if (force) batch.pending = 0;
+        this.maybeFlush(batch);
+      }, ms);
       this.timers.add(timer);
-    }
-    const pending = batch.get(alert.key);
-    // A later sighting of a condition still waiting in the batch wins (a restart loop's count grows).
-    if (pending?.kind !== "restart-loop" || alert.kind === "restart-loop") batch.set(alert.key, alert);
+    };
+    later(this.opts.batchMs, false);
+    later(this.opts.batchMs + MAX_WAIT_MS, true);
+    return batch;
+  }
+
+  private maybeFlush(batch: Batch): void {
+    if (!batch.due || batch.pending > 0) return;
+    const group = `${batch.host}|${batch.env ?? ""}`;
+    if (this.batches.get(group) === batch) this.batches.delete(group);
+    const alerts = [...batch.alerts.values()];
+    batch.alerts.clear();
+    if (alerts.length === 0 || this.closed) return;
+    void this.flush(batch.host, batch.env, alerts).catch((err) =>
+      this.log.error({ err: errorMessage(err), host: batch.host }, "alert not posted"),
+    );
   }
 
   private async flush(host: string, env: string | undefined, alerts: NewAlert[]): Promise<void> {

@@ -59,6 +59,20 @@ export class ContainerWatch {
   }
 
   async died(docker: Docker, ref: ContainerRef, eventAt: number, exitCode?: string): Promise<void> {
+    const release = this.alerter.reserve(ref.host, ref.env);
+    try {
+      await this.lookAtExit(docker, ref, eventAt, exitCode);
+    } finally {
+      release();
+    }
+  }
+
+  private async lookAtExit(
+    docker: Docker,
+    ref: ContainerRef,
+    eventAt: number,
+    exitCode?: string,
+  ): Promise<void> {
     if (await this.expectedStop(ref)) return;
     const { count, window } = this.opts.restartLoop;
     const key = `${ref.host}:${ref.id}`;
@@ -91,6 +105,15 @@ export class ContainerWatch {
   async healthChanged(docker: Docker, ref: ContainerRef, status: string, eventAt: number): Promise<void> {
     if (status === "healthy") return this.alerter.resolve(unhealthyKey(ref.host, ref.id), eventAt);
     if (status !== "unhealthy") return;
+    const release = this.alerter.reserve(ref.host, ref.env);
+    try {
+      await this.lookAtHealth(docker, ref, eventAt);
+    } finally {
+      release();
+    }
+  }
+
+  private async lookAtHealth(docker: Docker, ref: ContainerRef, eventAt: number): Promise<void> {
     const info = await docker
       .getContainer(ref.id)
       .inspect()

@@ -9,6 +9,7 @@ import { JOB_NAMES } from "../src/jobs/schemas.js";
 import type { RegistryClient } from "../src/registry/client.js";
 import { processDeploy } from "./deploy/process-deploy.js";
 import { processLifecycle } from "./lifecycle/process-lifecycle.js";
+import { processTailLogs } from "./logs/process-tail.js";
 import type { Processors } from "./start-worker.js";
 
 export type WorkerDeps = {
@@ -37,5 +38,10 @@ export function createProcessors(deps: WorkerDeps): Processors {
     [JOB_NAMES.deploy]: (job) => processDeploy(job, deployDeps),
     [JOB_NAMES.lifecycle]: (job) =>
       processLifecycle(job, { ...deployDeps, stopped: new StoppedMarks(deps.redis, deps.prefix) }),
+    [JOB_NAMES.tailLogs]: (job) =>
+      processTailLogs(job, {
+        ...deps,
+        secretsFor: async (project, env) => (await deployDeps.environmentFor(project, env)).secrets,
+      }),
   };
 }

@@ -4,6 +4,7 @@ import { newDeployId } from "../deploys/id.js";
 import { errorMessage, QueueUnavailableError } from "../errors.js";
 import type { LifecycleResult } from "../jobs/schemas.js";
 import type { JobQueue } from "../queue/queues.js";
+import { waitForJob } from "../queue/wait-job.js";
 import { type Chat, ephemeral, type Message, type MessageRef, type Reply } from "./message.js";
 
 export type LifecycleServiceDeps = {
@@ -76,7 +77,7 @@ export class LifecycleService {
     return undefined;
   }
 
-  /** Polls the jobs (a few at most, each short) and updates the message when all are final. */
+  /** Waits for the jobs (a few at most, each short) and updates the message when all are final. */
   private async follow(
     plan: LifecyclePlan,
     ids: string[],
@@ -84,23 +85,18 @@ export class LifecycleService {
     ref: MessageRef,
   ): Promise<void> {
     const { queue, chat } = this.deps;
-    const deadline = Date.now() + (this.deps.timeoutMs ?? 120_000);
-    while (Object.values(outcomes).some((o) => o.state === "waiting") && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, this.deps.pollMs ?? 250));
-      for (const [i, host] of plan.hosts.entries()) {
-        if (outcomes[host]?.state !== "waiting") continue;
-        const job = await queue.queue.getJob(ids[i] ?? "");
-        if (!job) continue;
-        const state = await job.getState();
-        if (state === "completed")
-          outcomes[host] = { state: "done", result: job.returnvalue as LifecycleResult };
-        if (state === "failed") outcomes[host] = { state: "failed", error: job.failedReason };
-      }
-    }
-    for (const host of plan.hosts) {
-      if (outcomes[host]?.state === "waiting")
-        outcomes[host] = { state: "failed", error: "no worker finished the job in time" };
-    }
+    await Promise.all(
+      plan.hosts.map(async (host, i) => {
+        const outcome = await waitForJob<LifecycleResult>(
+          queue.queue,
+          ids[i] ?? "",
+          this.deps.timeoutMs ?? 120_000,
+        );
+        outcomes[host] = outcome.ok
+          ? { state: "done", result: outcome.value }
+          : { state: "failed", error: outcome.error };
+      }),
+    );
     await chat.update(ref, renderLifecycle(plan, outcomes));
   }
 }

@@ -30,7 +30,7 @@ export const deployResultSchema = z.strictObject({
 });
 export type DeployResult = z.infer<typeof deployResultSchema>;
 
-export const JOB_NAMES = { deploy: "deploy", lifecycle: "lifecycle" } as const;
+export const JOB_NAMES = { deploy: "deploy", lifecycle: "lifecycle", tailLogs: "tail-logs" } as const;
 
 /** BullMQ ids may not contain ":"; one id per deploy and host drops a duplicate request. */
 export function deployJobId(deployId: string, host: string): string {
@@ -59,3 +59,22 @@ export type LifecycleResult = z.infer<typeof lifecycleResultSchema>;
 export function lifecycleJobId(requestId: string, host: string): string {
   return `lifecycle-${requestId}-${host}`;
 }
+
+/** The last log lines of a project's container on one host (the worker masks secret values). */
+export const tailLogsJobSchema = z.strictObject({
+  requestId: z.string().regex(/^[a-z0-9]{6,32}$/),
+  project: z.string().regex(NAME_PATTERN),
+  env: z.string().regex(NAME_PATTERN),
+  host: z.string().regex(NAME_PATTERN),
+  /** Prefer this container (the one an alert is about); else the newest of the project. */
+  containerId: z
+    .string()
+    .regex(/^[a-f0-9]{12,64}$/)
+    .optional(),
+  lines: z.number().int().min(1).max(500),
+  requestedBy: z.string().min(1).max(64),
+});
+export type TailLogsJob = z.infer<typeof tailLogsJobSchema>;
+
+export const tailLogsResultSchema = z.strictObject({ containerName: z.string(), lines: z.array(z.string()) });
+export type TailLogsResult = z.infer<typeof tailLogsResultSchema>;

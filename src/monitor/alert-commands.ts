@@ -1,21 +1,19 @@
-import type Docker from "dockerode";
 import type { AlertsPlan, SilencePlan } from "../../commands/alerts.js";
 import { ephemeral, type Reply } from "../core/message.js";
 import type { ActionRequest, CommandRequest } from "../core/ops.js";
-import { onHost } from "../docker/errors.js";
-import { projectFilter } from "../docker/labels.js";
-import { tailLogs } from "../docker/logs.js";
+import { newDeployId } from "../deploys/id.js";
 import { errorMessage } from "../errors.js";
 import { formatDuration } from "../fleet/duration.js";
-import { maskSecrets } from "../secrets/mask.js";
+import type { TailLogsResult } from "../jobs/schemas.js";
+import type { JobQueue } from "../queue/queues.js";
+import { waitForJob } from "../queue/wait-job.js";
 import type { AlertItem, AlertStore } from "./alert-store.js";
-import type { SecretsFor } from "./container-watch.js";
 
 export type AlertCommandsDeps = {
   alerts: AlertStore;
-  /** Docker client of a host, for Show logs; the bot reads logs directly, it changes nothing. */
-  docker: (host: string) => Docker;
-  secretsFor: SecretsFor;
+  /** Show logs runs as a job: the worker holds the Docker connections and masks the secrets. */
+  queue: JobQueue;
+  logsTimeoutMs?: number;
   /** Runs a chat command through the core, so buttons obey the same rules as typed commands. */
   handle: (req: CommandRequest) => Promise<Reply | undefined>;
 };
@@ -86,7 +84,7 @@ export class AlertCommands {
       const texts = replies.filter((r): r is Reply => r !== undefined).map((r) => r.message.text);
       return texts.length > 0 ? ephemeral(texts.join("\n")) : undefined;
     }
-    if (button === "logs") return this.logs(targets);
+    if (button === "logs") return this.logs(targets, req.user);
     if (button === "silence") {
       for (const t of uniqueBy(targets, (t) => `${t.project}:${t.env}`)) {
         await this.deps.alerts.silence(t.project, t.env, SILENCE_BUTTON_MS, req.user);
@@ -99,31 +97,33 @@ export class AlertCommands {
     return ephemeral("That button is no longer supported; run the command again.");
   }
 
-  private async logs(targets: Target[]): Promise<Reply> {
-    const parts: string[] = [];
-    for (const t of targets) {
-      try {
-        const docker = this.deps.docker(t.host);
-        const list = await onHost(t.host, () =>
-          docker.listContainers({ all: true, filters: projectFilter(t.project, t.env) }),
-        );
-        const current =
-          list.find((c) => c.Id === t.containerId) ?? list.sort((a, b) => b.Created - a.Created)[0];
-        if (!current) {
-          parts.push(`*${t.project}* (${t.env}) on *${t.host}*: no container`);
-          continue;
+  private async logs(targets: Target[], user: string): Promise<Reply> {
+    const parts = await Promise.all(
+      targets.map(async (t) => {
+        const where = `*${t.project}* (${t.env}) on *${t.host}*`;
+        try {
+          const id = await this.deps.queue.enqueueTailLogs({
+            requestId: newDeployId(),
+            project: t.project,
+            env: t.env,
+            host: t.host,
+            ...(t.containerId ? { containerId: t.containerId } : {}),
+            lines: LOG_LINES,
+            requestedBy: user,
+          });
+          const outcome = await waitForJob<TailLogsResult>(
+            this.deps.queue.queue,
+            id,
+            this.deps.logsTimeoutMs ?? 20_000,
+          );
+          if (!outcome.ok) return `${where}: ${outcome.error}`;
+          const lines = outcome.value.lines.map((l) => l.replaceAll("`", "'"));
+          return `${where}, \`${outcome.value.containerName}\`, last ${lines.length} lines:\n\`\`\`\n${lines.join("\n") || "(no output)"}\n\`\`\``;
+        } catch (err) {
+          return `${where}: ${errorMessage(err)}`;
         }
-        const secrets = await this.deps.secretsFor(t.project, t.env);
-        const lines = (await tailLogs(docker.getContainer(current.Id), LOG_LINES)).map((l) =>
-          maskSecrets(l, secrets).replaceAll("`", "'"),
-        );
-        parts.push(
-          `*${t.project}* (${t.env}) on *${t.host}*, last ${lines.length} lines:\n\`\`\`\n${lines.join("\n") || "(no output)"}\n\`\`\``,
-        );
-      } catch (err) {
-        parts.push(`*${t.project}* (${t.env}) on *${t.host}*: ${errorMessage(err)}`);
-      }
-    }
+      }),
+    );
     return ephemeral(parts.join("\n"));
   }
 }

@@ -73,17 +73,21 @@ export class ContainerWatch {
     eventAt: number,
     exitCode?: string,
   ): Promise<void> {
-    if (await this.expectedStop(ref)) return;
+    const container = docker.getContainer(ref.id);
+    // Everything needed is read at once: the latency budget is the slowest call, not their sum.
+    const [expected, info, secrets, lines] = await Promise.all([
+      this.expectedStop(ref),
+      container.inspect().catch(() => undefined),
+      this.secretsFor(ref.project, ref.env).catch(() => [] as string[]),
+      tailLogs(container, this.opts.logLines).catch(() => [] as string[]),
+    ]);
+    if (expected) return;
     const { count, window } = this.opts.restartLoop;
     const key = `${ref.host}:${ref.id}`;
     const times = [...(this.dies.get(key) ?? []), eventAt].filter((t) => eventAt - t < window);
     this.dies.set(key, times);
-    const container = docker.getContainer(ref.id);
-    const info = await container.inspect().catch(() => undefined);
     const code = exitCode ?? String(info?.State.ExitCode ?? "?");
     const oom = info?.State.OOMKilled ? "OOM-killed" : "not OOM-killed";
-    const secrets = await this.secretsFor(ref.project, ref.env).catch(() => []);
-    const lines = await tailLogs(container, this.opts.logLines).catch(() => []);
     const output = lines.map((l) => maskSecrets(l, secrets));
     const loop = times.length >= count;
     this.alerter.raise({

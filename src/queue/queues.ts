@@ -8,6 +8,8 @@ import {
   type LifecycleJob,
   lifecycleJobId,
   lifecycleJobSchema,
+  type TailLogsJob,
+  tailLogsJobSchema,
 } from "../jobs/schemas.js";
 
 export const QUEUE_NAME = "dockops-jobs";
@@ -53,6 +55,18 @@ export class JobQueue {
       })),
     );
     return added.map((j) => j.id ?? "");
+  }
+
+  /** A read-only job: one attempt, and its result (log lines) is not kept long. */
+  async enqueueTailLogs(job: TailLogsJob): Promise<string> {
+    const data = tailLogsJobSchema.parse(job);
+    const added = await this.queue.add(JOB_NAMES.tailLogs, data, {
+      jobId: `tail-${data.requestId}-${data.host}`,
+      attempts: 1,
+      removeOnComplete: { age: 600 },
+      removeOnFail: { age: 3600 },
+    });
+    return added.id ?? "";
   }
 
   close(): Promise<void> {

@@ -5,11 +5,9 @@ import { LifecycleService } from "../core/lifecycle-service.js";
 import type { Chat } from "../core/message.js";
 import { Ops } from "../core/ops.js";
 import type { DeployStore } from "../deploys/store.js";
-import { DockerHosts } from "../docker/connect.js";
 import type { Fleet } from "../fleet/schema.js";
 import { AlertCommands } from "../monitor/alert-commands.js";
 import { AlertStore } from "../monitor/alert-store.js";
-import type { SecretsFor } from "../monitor/container-watch.js";
 import type { JobQueue } from "../queue/queues.js";
 
 export type BotCoreDeps = {
@@ -21,10 +19,6 @@ export type BotCoreDeps = {
   queue: JobQueue;
   chat: Chat;
   log: Logger;
-  /** Docker clients, for read-only calls from the bot (Show logs). */
-  hosts?: DockerHosts;
-  /** Secret values of a project+env, masked in logs shown in chat. */
-  secretsFor?: SecretsFor;
 };
 
 /**
@@ -35,11 +29,9 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops } {
   const { fleet, store, queue, chat, log } = deps;
   const deploys = new DeployService({ store, queue, chat, log });
   const lifecycle = new LifecycleService({ queue, chat, log });
-  const hosts = deps.hosts ?? new DockerHosts(fleet.hosts);
   const alerts = new AlertCommands({
     alerts: new AlertStore(deps.redis, deps.prefix),
-    docker: (host) => hosts.get(host),
-    secretsFor: deps.secretsFor ?? (async () => []),
+    queue,
     handle: (req) => ops.handle(req),
   });
   const ops: Ops = new Ops(

@@ -303,7 +303,7 @@ describe("monitor alerts", () => {
 
   it("measures alert latency over a series of kills", async () => {
     const image = await pullTestImage(h, h.docker.serverB, "plain:v1");
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 15; i++) {
       const c = await runManaged(h.docker.serverB, image, { project: lat, env: "beta" });
       const before = alertPosts(h, lat).length;
       await c.kill();
@@ -312,7 +312,7 @@ describe("monitor alerts", () => {
       latencies.push(call.at - (stored?.items[0]?.eventAt ?? call.at));
       await c.remove({ force: true });
     }
-    expect(alertPosts(h, lat)).toHaveLength(8);
+    expect(alertPosts(h, lat)).toHaveLength(15);
   });
 });
 

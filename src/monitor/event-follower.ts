@@ -55,9 +55,13 @@ export class EventFollower {
     void this.loop();
   }
 
-  /** Drops the current connection (e.g. the host stopped answering pings); the loop reconnects. */
+  /**
+   * Drops the current connection (the host stopped answering pings), or cuts a backoff wait short
+   * (it answers again); either way the loop connects again at once.
+   */
   reconnect(): void {
     this.abort?.abort();
+    this.wake?.();
   }
 
   stop(): void {

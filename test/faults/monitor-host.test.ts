@@ -15,7 +15,10 @@ beforeAll(async () => {
   // No monitor yet: the first test kills a container while nobody is watching.
   h = await startHarness(
     { [project]: { image: "web", tag: "v1", ports: [`${await freePort()}:80`], verify: "1s" } },
-    { roles: ["bot", "worker"], monitor: { pingMs: 500, pingFailures: 2, reconcileMs: 1_000, batchMs: 200 } },
+    {
+      roles: ["bot", "worker"],
+      monitor: { pingMs: 250, pingTimeoutMs: 1_000, pingFailures: 2, reconcileMs: 1_000, batchMs: 200 },
+    },
   );
 });
 afterAll(async () => {

@@ -22,10 +22,14 @@ type Batch = {
   /** Events seen but still being looked at (inspect, logs): the batch waits for them. */
   pending: number;
   due: boolean;
+  createdAt: number;
+  quiet?: NodeJS.Timeout;
 };
 
 /** However slow the looking-at is, a batch is posted at most this long after its window. */
 const MAX_WAIT_MS = 3_000;
+/** Events keep a batch open while they arrive less than `batchMs` apart, up to this many windows. */
+const MAX_WINDOWS = 4;
 
 export class Alerter {
   private readonly batches = new Map<string, Batch>();
@@ -52,6 +56,7 @@ export class Alerter {
    */
   reserve(host: string, env?: string): () => void {
     const batch = this.batchFor(host, env);
+    this.keepOpen(batch);
     batch.pending++;
     let released = false;
     return () => {
@@ -75,20 +80,40 @@ export class Alerter {
     const group = `${host}|${env ?? ""}`;
     const existing = this.batches.get(group);
     if (existing) return existing;
-    const batch: Batch = { host, env, alerts: new Map(), pending: 0, due: false };
+    const batch: Batch = { host, env, alerts: new Map(), pending: 0, due: false, createdAt: Date.now() };
     this.batches.set(group, batch);
-    const later = (ms: number, force: boolean) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
+    this.keepOpen(batch);
+    const force = setTimeout(
+      () => {
+        this.timers.delete(force);
         batch.due = true;
-        if (force) batch.pending = 0;
+        batch.pending = 0;
         this.maybeFlush(batch);
-      }, ms);
-      this.timers.add(timer);
-    };
-    later(this.opts.batchMs, false);
-    later(this.opts.batchMs + MAX_WAIT_MS, true);
+      },
+      this.opts.batchMs * MAX_WINDOWS + MAX_WAIT_MS,
+    );
+    this.timers.add(force);
     return batch;
+  }
+
+  /** (Re)starts the batch's quiet period: a flood's events arrive close together, not at once. */
+  private keepOpen(batch: Batch): void {
+    if (batch.due) return;
+    if (batch.quiet) {
+      clearTimeout(batch.quiet);
+      this.timers.delete(batch.quiet);
+    }
+    const left = batch.createdAt + this.opts.batchMs * MAX_WINDOWS - Date.now();
+    const quiet = setTimeout(
+      () => {
+        this.timers.delete(quiet);
+        batch.due = true;
+        this.maybeFlush(batch);
+      },
+      Math.max(0, Math.min(this.opts.batchMs, left)),
+    );
+    batch.quiet = quiet;
+    this.timers.add(quiet);
   }
 
   private maybeFlush(batch: Batch): void {
@@ -169,6 +194,12 @@ export class Alerter {
     const after = await this.rerender(id);
     if (after?.items.every((i) => i.resolvedAt)) await this.store.markClosed(id);
     this.log.info({ alertId: id, key }, "alert resolved");
+  }
+
+  /** Open conditions about containers on `host` (to close those whose container is gone). */
+  async openContainerItems(host: string): Promise<AlertItem[]> {
+    const records = await this.store.openAlerts();
+    return records.flatMap((r) => r.items.filter((i) => !i.resolvedAt && i.host === host && i.containerId));
   }
 
   async isOpen(key: string): Promise<boolean> {

@@ -63,6 +63,17 @@ export async function reconcileHost(
     }
   }
 
+  // A container removed while nobody listened: its exit or health alert has nothing left to watch.
+  const ids = new Set(all.map((c) => c.Id));
+  for (const item of await alerter.openContainerItems(host)) {
+    if (
+      (item.kind === "exited" || item.kind === "restart-loop" || item.kind === "unhealthy") &&
+      !ids.has(item.containerId ?? "")
+    ) {
+      await alerter.resolve(item.key);
+    }
+  }
+
   for (const [envName, env] of Object.entries(fleet.environments)) {
     if (!env.hosts.includes(host)) continue;
     for (const [project, spec] of Object.entries(fleet.projects)) {

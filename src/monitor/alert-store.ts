@@ -89,6 +89,18 @@ export class AlertStore {
     return (await this.redis.set(this.cond(key), alertId, "NX")) === "OK";
   }
 
+  /**
+   * Whether `monitorId` leads alert batches for `group` (host+env) now: the first monitor to see
+   * an event there posts the group; the others hold back, so no two monitors split one flood.
+   */
+  async lead(group: string, monitorId: string, ttlMs: number): Promise<boolean> {
+    const key = `${this.prefix}:alert-batch:${group}`;
+    if ((await this.redis.set(key, monitorId, "PX", ttlMs, "NX")) === "OK") return true;
+    if ((await this.redis.get(key)) !== monitorId) return false;
+    await this.redis.pexpire(key, ttlMs);
+    return true;
+  }
+
   async release(key: string): Promise<void> {
     await this.redis.del(this.cond(key));
   }

@@ -24,6 +24,8 @@ type Batch = {
   due: boolean;
   createdAt: number;
   quiet?: NodeJS.Timeout;
+  /** Whether this monitor leads the batch; a follower waits, then posts only what is left. */
+  lead: Promise<boolean>;
 };
 
 /** However slow the looking-at is, a batch is posted at most this long after its window. */
@@ -32,6 +34,7 @@ const MAX_WAIT_MS = 3_000;
 const MAX_WINDOWS = 4;
 
 export class Alerter {
+  private readonly monitorId = newDeployId();
   private readonly batches = new Map<string, Batch>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
@@ -80,7 +83,17 @@ export class Alerter {
     const group = `${host}|${env ?? ""}`;
     const existing = this.batches.get(group);
     if (existing) return existing;
-    const batch: Batch = { host, env, alerts: new Map(), pending: 0, due: false, createdAt: Date.now() };
+    const span = this.opts.batchMs * MAX_WINDOWS + MAX_WAIT_MS;
+    const lead = this.store.lead(group, this.monitorId, span).catch(() => true);
+    const batch: Batch = {
+      host,
+      env,
+      alerts: new Map(),
+      pending: 0,
+      due: false,
+      createdAt: Date.now(),
+      lead,
+    };
     this.batches.set(group, batch);
     this.keepOpen(batch);
     const force = setTimeout(
@@ -123,12 +136,22 @@ export class Alerter {
     const alerts = [...batch.alerts.values()];
     batch.alerts.clear();
     if (alerts.length === 0 || this.closed) return;
-    void this.flush(batch.host, batch.env, alerts).catch((err) =>
+    void this.flush(batch.host, batch.env, alerts, batch.lead).catch((err) =>
       this.log.error({ err: errorMessage(err), host: batch.host }, "alert not posted"),
     );
   }
 
-  private async flush(host: string, env: string | undefined, alerts: NewAlert[]): Promise<void> {
+  private async flush(
+    host: string,
+    env: string | undefined,
+    alerts: NewAlert[],
+    lead: Promise<boolean>,
+  ): Promise<void> {
+    if (!(await lead)) {
+      // Another monitor leads this host+env: give it time to post, then post only what it missed.
+      await new Promise((r) => setTimeout(r, this.opts.batchMs * MAX_WINDOWS + 500));
+      if (this.closed) return;
+    }
     const id = newDeployId();
     const claimed: NewAlert[] = [];
     for (const alert of alerts) {

@@ -1,3 +1,11 @@
+import {
+  type AlertsPlan,
+  alertsHelp,
+  planAlerts,
+  planSilence,
+  type SilencePlan,
+  silenceHelp,
+} from "./alerts.js";
 import { type AuditPlan, auditHelp, planAudit } from "./audit.js";
 import { type ConfigPlan, configHelp, planConfig } from "./config.js";
 import type { CommandContext } from "./context.js";
@@ -19,6 +27,7 @@ import {
   planJob,
   planJobs,
 } from "./jobs.js";
+import { LIFECYCLE_HELP, type LifecyclePlan, planLifecycle } from "./lifecycle.js";
 import { type LockPlan, lockHelp, planLock, planUnlock, type UnlockPlan, unlockHelp } from "./lock.js";
 import { type LogsPlan, logsHelp, planLogs } from "./logs.js";
 import { type PromotePlan, planPromote, promoteHelp } from "./promote.js";
@@ -49,7 +58,10 @@ export type Plan =
   | ExecPlan
   | LockPlan
   | UnlockPlan
-  | AuditPlan;
+  | AuditPlan
+  | LifecyclePlan
+  | SilencePlan
+  | AlertsPlan;
 
 type CommandModule = HelpEntry & { plan: (text: string, ctx: CommandContext) => Result<Plan> };
 
@@ -81,6 +93,11 @@ export const COMMANDS: readonly CommandModule[] = [
   { ...lockHelp, plan: planLock },
   { ...unlockHelp, plan: planUnlock },
   { ...auditHelp, plan: planAudit },
+  { ...LIFECYCLE_HELP.restart, plan: planLifecycle("restart") },
+  { ...LIFECYCLE_HELP.stop, plan: planLifecycle("stop") },
+  { ...LIFECYCLE_HELP.start, plan: planLifecycle("start") },
+  { ...silenceHelp, plan: planSilence },
+  { ...alertsHelp, plan: planAlerts },
 ];
 
 export const SLASH_COMMANDS: readonly string[] = [...COMMANDS.map((c) => c.name), opsHelp.name];

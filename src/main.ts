@@ -8,9 +8,14 @@ import { type Role, startRuntime } from "./runtime.js";
 import { ShellSession } from "./shell/shell-session.js";
 import { hasSlackCredentials } from "./slack/start-slack.js";
 
-const ROLES: Record<string, Role[]> = { all: ["bot", "worker"], bot: ["bot"], worker: ["worker"] };
+const ROLES: Record<string, Role[]> = {
+  all: ["bot", "worker", "monitor"],
+  bot: ["bot"],
+  worker: ["worker"],
+  monitor: ["monitor"],
+};
 
-const USAGE = `usage: dockops [all|bot|worker] [--shell] [--user U123] [--once "/deploy a1 beta"]
+const USAGE = `usage: dockops [all|bot|worker|monitor] [--shell] [--user U123] [--once "/deploy a1 beta"]
   no Slack credentials (or --shell): an interactive prompt taking the same commands as Slack
   --once CMD   run one command, wait for the deploy it starts, print, exit (1 = failed, 2 = not understood)
   --user ID    who you are in the shell (default ULOCAL), e.g. an approver's ID`;
@@ -27,7 +32,8 @@ async function main(): Promise<void> {
   });
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
   const roles = ROLES[positionals[0] ?? "all"];
-  if (!roles) throw new OpsError("config_invalid", `unknown role ${positionals[0]}; use all, bot or worker`);
+  if (!roles)
+    throw new OpsError("config_invalid", `unknown role ${positionals[0]}; use all, bot, worker or monitor`);
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(values.user)) {
     throw new ConfigError(
       `--user takes a Slack-style user ID such as U0LEAD, not "${values.user.slice(0, 64)}"`,

@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { WebClient } from "@slack/web-api";
 import type { QueueEvents, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -6,26 +7,34 @@ import { createProcessors } from "../worker/processors.js";
 import { startWorker } from "../worker/start-worker.js";
 import { JobAudit } from "./audit/job-audit.js";
 import { ConfigCipher, parseEncryptionKey } from "./config/cipher.js";
+import { ConfigStore } from "./config/config-store.js";
+import { secretsFor } from "./config/secrets-for.js";
 import { DeployWatcher } from "./core/deploy-watcher.js";
 import type { Directory } from "./core/directory.js";
 import type { Chat } from "./core/message.js";
 import type { Ops } from "./core/ops.js";
+import { StopIntents } from "./deploys/stop-intent.js";
+import { StoppedMarks } from "./deploys/stopped.js";
 import { DeployStore } from "./deploys/store.js";
 import { DockerHosts } from "./docker/connect.js";
 import type { AppEnv } from "./env.js";
-import { errorMessage } from "./errors.js";
+import { ConfigError, errorMessage } from "./errors.js";
 import type { Fleet } from "./fleet/schema.js";
 import { serverPort, startOpsServer } from "./http/ops-server.js";
 import { timedProcessors, trackQueueDepth } from "./metrics.js";
+import { AlertStore } from "./monitor/alert-store.js";
+import type { SecretsFor } from "./monitor/container-watch.js";
+import { Monitor, type MonitorOptions } from "./monitor/monitor.js";
 import { createRedis } from "./queue/connection.js";
 import { createQueueEvents, JobQueue } from "./queue/queues.js";
 import { RegistryClient } from "./registry/client.js";
 import { ShellChat } from "./shell/shell-chat.js";
 import { registerSlackExtras } from "./slack/extras.js";
+import { SlackChat } from "./slack/slack-chat.js";
 import { hasSlackCredentials, startSlackBot } from "./slack/start-slack.js";
 import { createBotCore } from "./wiring/bot-core.js";
 
-export type Role = "bot" | "worker";
+export type Role = "bot" | "worker" | "monitor";
 
 /** Which adapter the bot role talks through; by default Slack when its credentials are set. */
 export type Adapter = "slack" | "shell";
@@ -49,6 +58,10 @@ export type RuntimeOptions = {
   prefix?: string;
   /** Tests check pending approvals for expiry more often than the default 15 s. */
   approvalSweepMs?: number;
+  /** Tests shorten the monitor's intervals. */
+  monitor?: Partial<MonitorOptions>;
+  /** Secret values of a project+env, masked in alert log lines (the config store wires it). */
+  secretsFor?: SecretsFor;
 };
 
 /** Wires the pieces for the roles this process plays; `close` stops them in reverse order. */
@@ -98,6 +111,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   }
 
   let servesHttp = false;
+  let botChat: Chat | undefined;
   if (opts.roles.includes("bot")) {
     const queue = new JobQueue(redis("producer"), prefix);
     closers.push(() => queue.close());
@@ -141,10 +155,38 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       runtime.shell = { ops: core(shellChat), chat: shellChat };
       chat = shellChat;
     }
+    botChat = chat;
     const events: QueueEvents = createQueueEvents(redis("worker"), prefix);
     closers.push(() => events.close());
     new DeployWatcher(events, store, chat, log).start();
     if (built) new JobAudit(events, queue.queue, built.audit.record, log).start();
+  }
+
+  if (opts.roles.includes("monitor")) {
+    // Alerts go through the bot's own chat when it runs here (Slack or the shell); a monitor on
+    // its own posts to Slack directly.
+    let alertChat: Chat | undefined = botChat;
+    if (!alertChat) {
+      if (!env.SLACK_BOT_TOKEN) throw new ConfigError("the monitor needs SLACK_BOT_TOKEN to post alerts");
+      alertChat = new SlackChat(
+        new WebClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+      );
+    }
+    const general = redis("client");
+    const monitor = new Monitor({
+      fleet,
+      hosts: new DockerHosts(fleet.hosts),
+      deploys: store,
+      alerts: new AlertStore(general, prefix),
+      intents: new StopIntents(general, prefix),
+      stopped: new StoppedMarks(general, prefix),
+      chat: alertChat,
+      log: log.child({ component: "monitor" }),
+      secretsFor: opts.secretsFor ?? secretsFor(fleet, new ConfigStore(general, prefix), cipher),
+      options: opts.monitor,
+    });
+    monitor.start();
+    closers.push(async () => monitor.stop());
   }
 
   if (!servesHttp) {

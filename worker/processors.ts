@@ -6,6 +6,7 @@ import { ConfigStore } from "../src/config/config-store.js";
 import { effectiveEnvironment } from "../src/config/effective-env.js";
 import { HostLocks } from "../src/deploys/host-lock.js";
 import { StopIntents } from "../src/deploys/stop-intent.js";
+import { StoppedMarks } from "../src/deploys/stopped.js";
 import type { DeployStore } from "../src/deploys/store.js";
 import type { DockerHosts } from "../src/docker/connect.js";
 import type { Fleet } from "../src/fleet/schema.js";
@@ -14,6 +15,8 @@ import type { RegistryClient } from "../src/registry/client.js";
 import { DEFAULT_SECRET_PATTERNS } from "../src/secrets/patterns.js";
 import { processDeploy } from "./deploy/process-deploy.js";
 import { processExec } from "./exec/process-exec.js";
+import { processLifecycle } from "./lifecycle/process-lifecycle.js";
+import { processTailLogs } from "./logs/process-tail.js";
 import { processPrune } from "./prune/process-prune.js";
 import type { Processors } from "./start-worker.js";
 
@@ -63,5 +66,12 @@ export function createProcessors(deps: WorkerDeps): Processors {
     [JOB_NAMES.deploy]: (job) => processDeploy(job, deployDeps),
     [JOB_NAMES.prune]: (job) => processPrune(job, deps),
     [JOB_NAMES.exec]: (job) => processExec(job, deps),
+    [JOB_NAMES.lifecycle]: (job) =>
+      processLifecycle(job, { ...deployDeps, stopped: new StoppedMarks(deps.redis, deps.prefix) }),
+    [JOB_NAMES.tailLogs]: (job) =>
+      processTailLogs(job, {
+        ...deps,
+        secretsFor: async (project, env) => (await deployDeps.environmentFor(project, env)).secrets,
+      }),
   };
 }

@@ -29,7 +29,7 @@ export type ActionHandler = (req: ActionRequest) => Promise<Reply | undefined>;
 
 /** A plan whose environment needs approval, before anyone approved it. */
 /** Only plans aimed at an environment can need approval (host-wide and read-only plans have none). */
-export type GatedPlan = Extract<Plan, { env: string }> & { approval: ApprovalRule };
+export type GatedPlan = Extract<Plan, { env: string; approval?: ApprovalRule }> & { approval: ApprovalRule };
 
 /**
  * Decides what happens to a plan that needs approval. The default refuses; the approvals

@@ -117,6 +117,17 @@ const secrets = z.strictObject({
     .default(DEFAULT_SECRET_PATTERNS),
 });
 
+const alerts = z.strictObject({
+  /** Where alerts go; without it, each alert goes to its environment's channel. */
+  channel: z.string().min(1).optional(),
+  restartLoop: z
+    .strictObject({
+      count: z.number().int().min(2).max(100).default(3),
+      window: duration.default(5 * 60_000),
+    })
+    .default({ count: 3, window: 5 * 60_000 }),
+});
+
 export const fleetSchema = z
   .strictObject({
     registry,
@@ -133,6 +144,7 @@ export const fleetSchema = z
         ),
       )
       .optional(),
+    alerts: alerts.optional(),
   })
   .superRefine((fleet, ctx) => {
     const hostNames = Object.keys(fleet.hosts);

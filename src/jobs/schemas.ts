@@ -75,7 +75,13 @@ export const execResultSchema = z.strictObject({
 });
 export type ExecResult = z.infer<typeof execResultSchema>;
 
-export const JOB_NAMES = { deploy: "deploy", prune: "prune", exec: "exec" } as const;
+export const JOB_NAMES = {
+  deploy: "deploy",
+  prune: "prune",
+  exec: "exec",
+  lifecycle: "lifecycle",
+  tailLogs: "tail-logs",
+} as const;
 
 /** BullMQ ids may not contain ":"; one id per deploy and host drops a duplicate request. */
 export function deployJobId(deployId: string, host: string): string {
@@ -85,3 +91,44 @@ export function deployJobId(deployId: string, host: string): string {
 export function execJobId(execId: string): string {
   return `exec-${execId}`;
 }
+/** Restart, stop or start the current container of a project+env on one host. */
+export const lifecycleJobSchema = z.strictObject({
+  requestId: z.string().regex(/^[a-z0-9]{6,32}$/),
+  action: z.enum(["restart", "stop", "start"]),
+  project: z.string().regex(NAME_PATTERN),
+  env: z.string().regex(NAME_PATTERN),
+  host: z.string().regex(NAME_PATTERN),
+  requestedBy: z.string().min(1).max(64),
+});
+export type LifecycleJob = z.infer<typeof lifecycleJobSchema>;
+
+export const lifecycleResultSchema = z.strictObject({
+  host: z.string(),
+  containerName: z.string(),
+  state: z.string(),
+  startedAt: z.string().optional(),
+});
+export type LifecycleResult = z.infer<typeof lifecycleResultSchema>;
+
+export function lifecycleJobId(requestId: string, host: string): string {
+  return `lifecycle-${requestId}-${host}`;
+}
+
+/** The last log lines of a project's container on one host (the worker masks secret values). */
+export const tailLogsJobSchema = z.strictObject({
+  requestId: z.string().regex(/^[a-z0-9]{6,32}$/),
+  project: z.string().regex(NAME_PATTERN),
+  env: z.string().regex(NAME_PATTERN),
+  host: z.string().regex(NAME_PATTERN),
+  /** Prefer this container (the one an alert is about); else the newest of the project. */
+  containerId: z
+    .string()
+    .regex(/^[a-f0-9]{12,64}$/)
+    .optional(),
+  lines: z.number().int().min(1).max(500),
+  requestedBy: z.string().min(1).max(64),
+});
+export type TailLogsJob = z.infer<typeof tailLogsJobSchema>;
+
+export const tailLogsResultSchema = z.strictObject({ containerName: z.string(), lines: z.array(z.string()) });
+export type TailLogsResult = z.infer<typeof tailLogsResultSchema>;

@@ -8,9 +8,14 @@ import {
   execJobId,
   execJobSchema,
   JOB_NAMES,
+  type LifecycleJob,
+  lifecycleJobId,
+  lifecycleJobSchema,
   type PruneJob,
   pruneJobId,
   pruneJobSchema,
+  type TailLogsJob,
+  tailLogsJobSchema,
 } from "../jobs/schemas.js";
 
 export const QUEUE_NAME = "dockops-jobs";
@@ -59,6 +64,31 @@ export class JobQueue {
     const jobId = execJobId(data.execId);
     await this.queue.add(JOB_NAMES.exec, data, { jobId, attempts: 1 });
     return jobId;
+  }
+
+  /** One job per host; returns their ids. A restart is not retried: a second try could restart twice. */
+  async enqueueLifecycle(jobs: LifecycleJob[]): Promise<string[]> {
+    const parsed = jobs.map((j) => lifecycleJobSchema.parse(j));
+    const added = await this.queue.addBulk(
+      parsed.map((data) => ({
+        name: JOB_NAMES.lifecycle,
+        data,
+        opts: { jobId: lifecycleJobId(data.requestId, data.host), attempts: 1 },
+      })),
+    );
+    return added.map((j) => j.id ?? "");
+  }
+
+  /** A read-only job: one attempt, and its result (log lines) is not kept long. */
+  async enqueueTailLogs(job: TailLogsJob): Promise<string> {
+    const data = tailLogsJobSchema.parse(job);
+    const added = await this.queue.add(JOB_NAMES.tailLogs, data, {
+      jobId: `tail-${data.requestId}-${data.host}`,
+      attempts: 1,
+      removeOnComplete: { age: 600 },
+      removeOnFail: { age: 3600 },
+    });
+    return added.id ?? "";
   }
 
   close(): Promise<void> {

@@ -16,6 +16,7 @@ import { type Directory, NO_GROUPS } from "../core/directory.js";
 import { HistoryService } from "../core/history-service.js";
 import { ImagesService } from "../core/images-service.js";
 import { JobsService } from "../core/jobs-service.js";
+import { LifecycleService } from "../core/lifecycle-service.js";
 import { LogsService } from "../core/logs-service.js";
 import { type Chat, ephemeral } from "../core/message.js";
 import { type ActionRequest, type ApprovalGate, Ops, refuseApproval } from "../core/ops.js";
@@ -27,6 +28,8 @@ import { projectLogs } from "../docker/project-logs.js";
 import { fleetReader } from "../docker/snapshot.js";
 import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
+import { AlertCommands } from "../monitor/alert-commands.js";
+import { AlertStore } from "../monitor/alert-store.js";
 import type { JobQueue } from "../queue/queues.js";
 import type { RegistryClient } from "../registry/client.js";
 import { createChangeServices } from "./change-handlers.js";
@@ -99,6 +102,12 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
   const images = new ImagesService({ registry: deps.registry, read, timeoutMs });
   const jobs = new JobsService({ queue, store, chat, log });
   const prune = new PruneService({ queue, log });
+  const lifecycle = new LifecycleService({ queue, chat, log });
+  const alerts = new AlertCommands({
+    alerts: new AlertStore(deps.redis, deps.prefix),
+    queue,
+    handle: (req) => ops.handle(req),
+  });
   // The button under a config change: the same as typing `/deploy <project> <env>` there.
   const redeploy = async (req: ActionRequest) => {
     const env = req.value.split(" ")[1] ?? "";
@@ -141,9 +150,12 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
       cancel: (plan) => jobs.cancel(plan),
       prune: (plan) => prune.prune(plan),
       ...change.handlers(deploys),
+      lifecycle: (plan) => lifecycle.start(plan),
+      silence: (plan) => alerts.silence(plan),
+      alerts: (plan) => alerts.list(plan),
     },
     log,
-    { "config-redeploy": redeploy, approval: approvals.act },
+    { "config-redeploy": redeploy, approval: approvals.act, alert: (req) => alerts.act(req) },
     approversMayChangeConfig(runConfig, gate),
     {
       audit: audit.record,

@@ -6,13 +6,14 @@ import type Docker from "dockerode";
 import { loadEnv } from "../../src/env.js";
 import { type Fleet, type FleetInput, fleetSchema } from "../../src/fleet/schema.js";
 import { createLogger } from "../../src/log.js";
+import type { MonitorOptions } from "../../src/monitor/monitor.js";
 import { type Role, type Runtime, startRuntime } from "../../src/runtime.js";
 import { buttonPressBody } from "./button.js";
 import { dockerFor, removeProject } from "./docker.js";
 import { type FleetEnv, need, readFleetEnv } from "./fleet-env.js";
 import { uniqueName } from "./names.js";
 import { recordOutput } from "./secret-scan.js";
-import { sendSigned, slashCommandBody } from "./signed-request.js";
+import { blockActionsBody, sendSigned, slashCommandBody } from "./signed-request.js";
 import { SlackStandIn } from "./slack-standin.js";
 
 export const SIGNING_SECRET = "test-signing-secret-0123456789";
@@ -85,6 +86,15 @@ export type Harness = {
   interact: (payload: Record<string, unknown>) => Promise<{ status: number; text: string }>;
   /** Sends a signed Events API callback (e.g. app_home_opened). */
   event: (event: Record<string, unknown>) => Promise<{ status: number; text: string }>;
+  /** The same press, addressed by message ref (what alert tests hold). */
+  pressOn: (
+    action: string,
+    value: string,
+    message: { channel: string; ts: string },
+    opts?: { user?: string },
+  ) => Promise<{ status: number; responseId: string }>;
+  /** Starts one more runtime (e.g. a second monitor) on the same prefix and Slack stand-in. */
+  spawn: (roles: Role[]) => Promise<Runtime>;
   close: () => Promise<void>;
 };
 
@@ -105,6 +115,8 @@ export async function startHarness(
     /** Slack user groups the stand-in knows. */
     userGroups?: Record<string, string[]>;
     approvalSweepMs?: number;
+    monitor?: Partial<MonitorOptions>;
+    alerts?: FleetInput["alerts"];
   } = {},
 ): Promise<Harness> {
   const fleetEnv = { ...readFleetEnv(), ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}) };
@@ -113,6 +125,7 @@ export async function startHarness(
     ...shared,
     hosts: { ...shared.hosts, ...opts.hosts },
     environments: { ...shared.environments, ...opts.environments },
+    ...(opts.alerts ? { alerts: opts.alerts } : {}),
   };
   const input = opts.fleet ? opts.fleet(merged) : merged;
   const fleet = fleetSchema.parse(input);
@@ -138,15 +151,18 @@ export async function startHarness(
     CONFIG_ENCRYPTION_KEY: opts.configEncryptionKey,
   });
   const prefix = uniqueName("q");
+  const log = createLogger("debug", sink);
   const runtime: Runtime = await startRuntime({
     env,
     fleet,
     roles: opts.roles ?? ["bot", "worker"],
-    log: createLogger("debug", sink),
+    log,
     graceMs: opts.graceMs ?? 1_000,
     prefix,
     approvalSweepMs: opts.approvalSweepMs,
+    monitor: opts.monitor,
   });
+  const extra: Runtime[] = [];
   const docker = Object.fromEntries(
     HOSTS.map((h) => [h, dockerFor(h, fleet.hosts[h] as Fleet["hosts"][string])]),
   ) as Record<HostName, Docker>;
@@ -193,6 +209,19 @@ export async function startHarness(
       const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
       return { status: res.status, responseId };
     },
+    pressOn: async (action, value, message, o = {}) => {
+      const responseId = `r${++responses}`;
+      const body = blockActionsBody({
+        action,
+        value,
+        user: o.user ?? "UDEV",
+        channel: message.channel,
+        messageTs: message.ts,
+        responseUrl: slack.responseUrl(responseId),
+      });
+      const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
+      return { status: res.status, responseId };
+    },
     interact: async (payload) => {
       const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
       const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
@@ -211,7 +240,20 @@ export async function startHarness(
       const res = await sendSigned(base, body, { secret: SIGNING_SECRET, contentType: "application/json" });
       return { status: res.status, text: await res.text() };
     },
+    spawn: async (roles) => {
+      const more = await startRuntime({
+        env: { ...env, PORT: 0 },
+        fleet,
+        roles,
+        log,
+        prefix,
+        monitor: opts.monitor,
+      });
+      extra.push(more);
+      return more;
+    },
     close: async () => {
+      for (const more of extra) await more.close();
       await runtime.close();
       recordOutput(`${prefix}-slack`, slack.allText().join("\n"));
       recordOutput(`${prefix}-log`, logs.join(""));

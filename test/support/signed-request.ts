@@ -50,3 +50,44 @@ export async function sendSigned(baseUrl: string, body: string, opts: SendOption
   if (signature !== null) headers["x-slack-signature"] = signature;
   return fetch(`${baseUrl}/slack/events`, { method: "POST", headers, body });
 }
+
+export type ButtonPress = {
+  action: string;
+  value: string;
+  user: string;
+  channel: string;
+  messageTs: string;
+  responseUrl: string;
+};
+
+/** A `block_actions` interaction as Slack sends it when someone presses a button: `payload=<json>`. */
+export function blockActionsBody(press: ButtonPress): string {
+  const payload = {
+    type: "block_actions",
+    user: { id: press.user, username: press.user.toLowerCase(), team_id: "T1" },
+    api_app_id: "A1",
+    token: "deprecated-verification-token",
+    container: {
+      type: "message",
+      message_ts: press.messageTs,
+      channel_id: press.channel,
+      is_ephemeral: false,
+    },
+    trigger_id: `${Date.now()}.${randomBytes(4).toString("hex")}`,
+    team: { id: "T1", domain: "test" },
+    channel: { id: press.channel, name: "ops" },
+    message: { type: "message", ts: press.messageTs, text: "", user: "UBOT" },
+    response_url: press.responseUrl,
+    actions: [
+      {
+        type: "button",
+        action_id: press.action,
+        block_id: "actions",
+        text: { type: "plain_text", text: press.action },
+        value: press.value,
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}

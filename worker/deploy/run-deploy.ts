@@ -106,8 +106,10 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     // The new container cannot bind the ports while the old one holds them.
     for (const id of running) toRestore.add(id);
     await ctx.step("stopping the previous container", { digest, previous: [...toRestore] });
-    for (const id of running)
+    for (const id of running) {
+      await ctx.intendStop(id, `replaced by deploy ${job.deployId}`);
       await call(() => docker.getContainer(id).stop({ t: Math.ceil(spec.stopTimeout / 1000) }));
+    }
   }
 
   const fail = async (reason: string): Promise<never> => {

@@ -1,0 +1,151 @@
+import type { AlertsPlan, SilencePlan } from "../../commands/alerts.js";
+import { ephemeral, type Reply } from "../core/message.js";
+import type { ActionRequest, CommandRequest } from "../core/ops.js";
+import { newDeployId } from "../deploys/id.js";
+import { errorMessage } from "../errors.js";
+import { formatDuration } from "../fleet/duration.js";
+import type { TailLogsResult } from "../jobs/schemas.js";
+import type { JobQueue } from "../queue/queues.js";
+import { waitForJobResult } from "../queue/wait-result.js";
+import type { AlertItem, AlertStore } from "./alert-store.js";
+
+export type AlertCommandsDeps = {
+  alerts: AlertStore;
+  /** Show logs runs as a job: the worker holds the Docker connections and masks the secrets. */
+  queue: JobQueue;
+  logsTimeoutMs?: number;
+  /** Runs a chat command through the core, so buttons obey the same rules as typed commands. */
+  handle: (req: CommandRequest) => Promise<Reply | undefined>;
+};
+
+const SILENCE_BUTTON_MS = 3_600_000;
+const LOG_LINES = 30;
+
+/** `/alerts`, `/silence` and the buttons on alert messages. */
+export class AlertCommands {
+  constructor(private readonly deps: AlertCommandsDeps) {}
+
+  async list(_plan: AlertsPlan, now = Date.now()): Promise<Reply> {
+    const [open, silences] = await Promise.all([
+      this.deps.alerts.openAlerts(),
+      this.deps.alerts.silences(now),
+    ]);
+    const lines = ["*Open alerts*"];
+    for (const record of open) {
+      for (const item of record.items.filter((i) => !i.resolvedAt)) {
+        const where = item.project ? `*${item.project}* (${item.env}) on *${item.host}*` : `*${item.host}*`;
+        lines.push(`• ${where}: ${item.detail} — open for ${formatDuration(now - item.eventAt)}`);
+      }
+    }
+    if (lines.length === 1) lines.push("none");
+    lines.push("*Silences*");
+    for (const s of silences) {
+      lines.push(
+        `• *${s.project}* (${s.env}) until <!date^${Math.floor(s.until / 1000)}^{time}|${new Date(s.until).toISOString()}>, by <@${s.by}>`,
+      );
+    }
+    if (silences.length === 0) lines.push("none");
+    return ephemeral(lines.join("\n"));
+  }
+
+  async silence(plan: SilencePlan): Promise<Reply> {
+    await this.deps.alerts.silence(plan.project, plan.env, plan.durationMs, plan.requestedBy);
+    return {
+      visibility: "in_channel",
+      message: {
+        text:
+          plan.durationMs === 0
+            ? `:bell: <@${plan.requestedBy}> ended the silence of *${plan.project}* in *${plan.env}*.`
+            : `:no_bell: <@${plan.requestedBy}> silenced new alerts about *${plan.project}* in *${plan.env}* for ${formatDuration(plan.durationMs)}.`,
+      },
+    };
+  }
+
+  /** Buttons carry the alert id; the action id after "alert:" says which button. */
+  async act(req: ActionRequest): Promise<Reply | undefined> {
+    const record = await this.deps.alerts.get(req.value);
+    if (!record) return ephemeral("That alert is no longer stored; check `/alerts`.");
+    const targets = uniqueTargets(record.items);
+    if (targets.length === 0)
+      return ephemeral("This alert is about a host, not a project; there is nothing to act on.");
+    const channel = req.message?.channel ?? record.meta.channel;
+    const button = req.action.split(":")[1];
+    if (button === "restart" || button === "rollback") {
+      const replies = await Promise.all(
+        targets.map((t) =>
+          this.deps.handle({
+            command: button,
+            text: `${t.project} ${t.env} ${t.host}`,
+            user: req.user,
+            channel,
+          }),
+        ),
+      );
+      const texts = replies.filter((r): r is Reply => r !== undefined).map((r) => r.message.text);
+      return texts.length > 0 ? ephemeral(texts.join("\n")) : undefined;
+    }
+    if (button === "logs") return this.logs(targets, req.user);
+    if (button === "silence") {
+      for (const t of uniqueBy(targets, (t) => `${t.project}:${t.env}`)) {
+        await this.deps.alerts.silence(t.project, t.env, SILENCE_BUTTON_MS, req.user);
+      }
+      const names = uniqueBy(targets, (t) => `${t.project}:${t.env}`).map((t) => `*${t.project}* (${t.env})`);
+      return ephemeral(
+        `:no_bell: Silenced new alerts about ${names.join(", ")} for 1h. \`/silence <project> <env> 0\` ends it.`,
+      );
+    }
+    return ephemeral("That button is no longer supported; run the command again.");
+  }
+
+  private async logs(targets: Target[], user: string): Promise<Reply> {
+    const parts = await Promise.all(
+      targets.map(async (t) => {
+        const where = `*${t.project}* (${t.env}) on *${t.host}*`;
+        try {
+          const id = await this.deps.queue.enqueueTailLogs({
+            requestId: newDeployId(),
+            project: t.project,
+            env: t.env,
+            host: t.host,
+            ...(t.containerId ? { containerId: t.containerId } : {}),
+            lines: LOG_LINES,
+            requestedBy: user,
+          });
+          const outcome = await waitForJobResult<TailLogsResult>(
+            this.deps.queue.queue,
+            id,
+            this.deps.logsTimeoutMs ?? 20_000,
+          );
+          if (!outcome.ok) return `${where}: ${outcome.error}`;
+          const lines = outcome.value.lines.map((l) => l.replaceAll("`", "'"));
+          return `${where}, \`${outcome.value.containerName}\`, last ${lines.length} lines:\n\`\`\`\n${lines.join("\n") || "(no output)"}\n\`\`\``;
+        } catch (err) {
+          return `${where}: ${errorMessage(err)}`;
+        }
+      }),
+    );
+    return ephemeral(parts.join("\n"));
+  }
+}
+
+type Target = { project: string; env: string; host: string; containerId?: string };
+
+function uniqueBy<T>(items: T[], key: (t: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) if (!seen.has(key(item))) seen.set(key(item), item);
+  return [...seen.values()];
+}
+
+function uniqueTargets(items: AlertItem[]): Target[] {
+  const open = items.filter((i) => !i.resolvedAt);
+  const withProject = (open.length > 0 ? open : items).filter((i) => i.project && i.env);
+  return uniqueBy(
+    withProject.map((i) => ({
+      project: i.project as string,
+      env: i.env as string,
+      host: i.host,
+      containerId: i.containerId,
+    })),
+    (t) => `${t.project}:${t.env}:${t.host}`,
+  );
+}

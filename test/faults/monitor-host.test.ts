@@ -1,0 +1,79 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alertPosts } from "../support/alerts.js";
+import { managedContainers } from "../support/docker.js";
+import { type Harness, startHarness } from "../support/harness.js";
+import { freePort, uniqueName } from "../support/names.js";
+
+const run = promisify(execFile);
+const hostScript = new URL("../fleet/host.sh", import.meta.url).pathname;
+const project = uniqueName("away");
+let h: Harness;
+
+beforeAll(async () => {
+  // No monitor yet: the first test kills a container while nobody is watching.
+  h = await startHarness(
+    { [project]: { image: "web", tag: "v1", ports: [`${await freePort()}:80`], verify: "1s" } },
+    {
+      roles: ["bot", "worker"],
+      monitor: { pingMs: 250, pingTimeoutMs: 1_000, pingFailures: 2, reconcileMs: 1_000, batchMs: 200 },
+    },
+  );
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+async function expectOnlyOne(about: string): Promise<void> {
+  await new Promise((r) => setTimeout(r, 2_000));
+  expect(alertPosts(h, about)).toHaveLength(1);
+}
+
+describe("monitor faults", () => {
+  it("a container killed while no monitor ran is reported once when monitors start", async () => {
+    const before = h.slack.calls.length;
+    await h.command("/deploy", `${project} beta serverA`);
+    const post = await h.slack.waitFor(
+      () => h.slack.calls.slice(before).find((c) => c.method === "chat.postMessage"),
+      10_000,
+      "the deploy message",
+    );
+    await h.slack.waitFor(
+      () => h.slack.messageText(String(post.args.__ts))?.startsWith(":white_check_mark: Deployed"),
+      60_000,
+      "the deploy",
+    );
+    const [c] = await managedContainers(h.docker.serverA, project);
+    await h.docker.serverA.getContainer(c?.Id ?? "").kill();
+    await h.spawn(["monitor"]);
+    await h.spawn(["monitor"]);
+    const call = await h.slack.waitFor(() => alertPosts(h, project)[0], 20_000, "the reconciled alert");
+    expect(h.slack.messageText(String(call.args.__ts))).toMatch(/exited unexpectedly with code 137/);
+    await expectOnlyOne(project);
+  });
+
+  it("a host whose daemon stops → one unreachable alert, updated when it is back", async () => {
+    const from = h.slack.calls.length;
+    try {
+      await run("bash", [hostScript, "stop", "c"]);
+      const call = await h.slack.waitFor(() => alertPosts(h, "serverC")[0], 20_000, "the host alert");
+      expect(call.args.channel).toBe("CPROD");
+      expect(h.slack.messageText(String(call.args.__ts))).toMatch(/\*serverC\*: Docker host is unreachable/);
+    } finally {
+      await run("bash", [hostScript, "start", "c"]);
+    }
+    const call = alertPosts(h, "serverC")[0];
+    const ts = String(call?.args.__ts);
+    const text = await h.slack.waitFor(
+      () => {
+        const t = h.slack.messageText(ts);
+        return t?.includes("Resolved after") ? t : undefined;
+      },
+      20_000,
+      "the host to be back",
+    );
+    expect(text).toMatch(/Resolved after .*\*serverC\*/);
+    expect(alertPosts(h, "serverC").filter((c) => h.slack.calls.indexOf(c) >= from)).toHaveLength(1);
+  });
+});

@@ -136,14 +136,19 @@ describe("bad input to the new commands changes nothing", () => {
     expect(keys).toEqual([]);
   });
 
-  it("/stop in an environment that needs approval is refused and nothing stops", async () => {
+  it("/stop in an environment that needs approval waits for an approver and stops nothing", async () => {
     const res = await h.command("/stop", `${killed} prod`, { channel: "CPROD" });
     const reply = await h.slack.waitFor(
       () => h.slack.responses.find((r) => r.id === res.responseId),
       5_000,
       "reply",
     );
-    expect(String(reply.body.text)).toMatch(/prod\* needs approval/);
+    expect(String(reply.body.text)).toMatch(/Approval requested from <@ULEAD>, <@UOPS>/);
+    const { Redis } = await import("ioredis");
+    const redis = new Redis(h.fleetEnv.REDIS_URL as string);
+    const jobs = await redis.keys(`${h.prefix}:dockops-jobs:lifecycle-*`);
+    redis.disconnect();
+    expect(jobs).toEqual([]);
   });
 });
 

@@ -13,6 +13,10 @@ export type KindHooks<P> = {
   describe?: (plan: P, pinned: Pinned) => Promise<Shown>;
   /** Why the plan that was shown no longer holds (the request is then void), or undefined. */
   revalidate?: (plan: P, pinned: Pinned) => Promise<string | undefined>;
+  /** Turns values that must not rest in Redis in the clear (secrets) into what may be stored. */
+  seal?: (plan: P) => Promise<P>;
+  /** The reverse of `seal`, when the approved plan is about to run. */
+  unseal?: (plan: P) => Promise<P>;
 };
 
 export type ApprovalKinds = {

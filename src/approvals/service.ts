@@ -55,6 +55,12 @@ export class ApprovalService {
       return ephemeral(`:x: Could not prepare the approval request: ${errorMessage(err)}. Nothing was done.`);
     }
     const shown = hooks.describe ? await hooks.describe(plan, pinned) : describeFields(plan);
+    try {
+      // Described from the clear plan, stored sealed: secrets never rest in Redis in the clear.
+      if (hooks.seal) plan = await hooks.seal(plan);
+    } catch (err) {
+      return ephemeral(`:x: Could not prepare the approval request: ${errorMessage(err)}. Nothing was done.`);
+    }
     const createdAt = this.now();
     const request: ApprovalRequest = {
       id: ApprovalStore.newId(),
@@ -103,16 +109,19 @@ export class ApprovalService {
     if (verb === "reject") return this.outcome(request, { decision: "rejected", by: req.user });
     if (this.now() >= request.expiresAt) return this.outcome(request, { decision: "expired", by: "" });
     let reason: string | undefined;
+    let plan = request.plan as GatedPlan;
     try {
-      const hooks = this.hooks(request.plan.kind as GatedPlan["kind"]);
-      reason = await hooks.revalidate?.(request.plan as GatedPlan, request.pinned);
+      const hooks = this.hooks(plan.kind);
+      reason = await hooks.revalidate?.(plan, request.pinned);
+      // Unsealed before the decision, so a plan that cannot be read is never marked approved.
+      if (!reason && hooks.unseal) plan = await hooks.unseal(plan);
     } catch (err) {
       return ephemeral(
         `:x: Could not re-check the request: ${errorMessage(err)}. Nothing changed; try again.`,
       );
     }
     if (reason) return this.outcome(request, { decision: "void", by: req.user, reason });
-    return this.outcome(request, { decision: "approved", by: req.user });
+    return this.outcome({ ...request, plan }, { decision: "approved", by: req.user });
   };
 
   /** Marks every pending request whose time is up as expired (the bot runs this periodically). */

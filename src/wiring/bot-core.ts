@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { configApproval } from "../approvals/config-approval.js";
 import { deployApproval } from "../approvals/deploy-approval.js";
 import { ApprovalService } from "../approvals/service.js";
 import { ApprovalStore } from "../approvals/store.js";
@@ -9,7 +10,6 @@ import type { ConfigCipher } from "../config/cipher.js";
 import { ConfigStore } from "../config/config-store.js";
 import { secretsFor } from "../config/secrets-for.js";
 import { denial } from "../core/access.js";
-import { approversMayChangeConfig } from "../core/config-gate.js";
 import { ConfigService } from "../core/config-service.js";
 import { DeployService } from "../core/deploy-service.js";
 import { type Directory, NO_GROUPS } from "../core/directory.js";
@@ -19,7 +19,7 @@ import { JobsService } from "../core/jobs-service.js";
 import { LifecycleService } from "../core/lifecycle-service.js";
 import { LogsService } from "../core/logs-service.js";
 import { type Chat, ephemeral } from "../core/message.js";
-import { type ActionRequest, type ApprovalGate, Ops, refuseApproval } from "../core/ops.js";
+import { type ActionRequest, Ops } from "../core/ops.js";
 import { PruneService } from "../core/prune-service.js";
 import { StatusService } from "../core/status-service.js";
 import type { DeployStore } from "../deploys/store.js";
@@ -90,7 +90,6 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     preview: change.preview,
   });
   const config = new ConfigService({ fleet, store: configStore, cipher: deps.cipher, log });
-  const runConfig = config.run.bind(config);
   const status = new StatusService({ fleet, read, timeoutMs });
   const history = new HistoryService(store);
   const logs = new LogsService({
@@ -127,19 +126,16 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
         store,
         configRevision,
       }),
+      config: configApproval({ store: configStore, cipher: deps.cipher }),
     },
     execute: (plan, ctx) => ops.execute(plan, ctx),
   });
-  // Config plans carry the values being set (secrets too), which an approval request would store
-  // and show; until config has approval hooks that mask them, prod config keeps its own rule.
-  const gate: ApprovalGate = (plan) =>
-    plan.kind === "config" ? refuseApproval(plan) : approvals.request(plan);
   const ops: Ops = new Ops(
     fleet,
     {
       deploy: (plan, ctx) => deploys.start(plan, ctx),
       audit: async (plan) => ephemeral(renderAudit(await audit.latest(plan), plan).text),
-      config: runConfig,
+      config: (plan) => config.run(plan),
       status: (plan) => status.status(plan),
       hosts: (plan) => status.hosts(plan),
       history: (plan) => history.history(plan),
@@ -156,7 +152,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     },
     log,
     { "config-redeploy": redeploy, approval: approvals.act, alert: (req) => alerts.act(req) },
-    approversMayChangeConfig(runConfig, gate),
+    approvals.request,
     {
       audit: audit.record,
       authorize: async (plan) => {

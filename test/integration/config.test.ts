@@ -174,32 +174,44 @@ describe("/config end to end", () => {
     );
   });
 
-  it("prod config: an approver may change it, anyone else is refused and nothing is stored", async () => {
-    for (const text of [
-      `set ${project} prod DB_HOST=evil`,
-      `unset ${project} prod DB_HOST`,
-      `revert ${project} prod 0`,
-    ]) {
-      const refused = await say("/config", text, { user: "UDEV", channel: "CPROD" });
-      expect(refused.text).toMatch(/\*prod\* needs approval from <@ULEAD>, <@UOPS>/);
-      expect(await head("prod")).toBe(0);
-    }
-    const ok = await say(
+  it("prod config: anyone allowed may ask, another approver approves, and only then is it stored", async () => {
+    const before = h.slack.calls.length;
+    const asked = await say(
       "/config",
       `set ${project} prod DB_HOST=db-prod ONLY_PROD=1 DB_PASSWORD=${PROD_PASSWORD}`,
-      {
-        user: "ULEAD",
-        channel: "CPROD",
-      },
+      { user: "ULEAD", channel: "CPROD" },
     );
-    expect(ok.text).toContain(`*${project}/prod* config is now *r1*`);
-    expect(ok.text).toContain(`\`DB_PASSWORD\`=\`••••${PROD_PASSWORD.slice(-2)}\` (secret)`);
-    const refused = await say("/config", `set ${project} prod DB_HOST=evil`, {
-      user: "UDEV",
-      channel: "CPROD",
-    });
-    expect(refused.text).toMatch(/needs approval/);
+    expect(asked.text).toMatch(/^Approval requested from <@ULEAD>, <@UOPS>/);
+    expect(await head("prod")).toBe(0);
+    const post = await h.slack.waitFor(
+      () => h.slack.calls.slice(before).find((c) => c.method === "chat.postMessage"),
+      5_000,
+      "the approval request",
+    );
+    const ts = String(post.args.__ts);
+    expect(h.slack.messageText(ts)).toContain(
+      `• set \`DB_PASSWORD\` = \`••••${PROD_PASSWORD.slice(-2)}\` (secret)`,
+    );
+    const blocks = post.args.blocks as Array<{ type: string; elements?: Array<{ value: string }> }>;
+    const id = blocks.find((b) => b.type === "actions")?.elements?.[0]?.value ?? "";
+    const press = async (user: string) => {
+      const res = await h.press("approval:approve", id, { user, messageTs: ts });
+      const answer = await h.slack.waitFor(
+        () => h.slack.responses.find((r) => r.id === res.responseId),
+        10_000,
+        "the answer to the press",
+      );
+      return blocksText(answer.body);
+    };
+    // An approver's own change needs a second approver (four-eyes), like a deploy.
+    expect(await press("ULEAD")).toMatch(/Not allowed: you asked for this/);
+    expect(await press("UDEV")).toMatch(/Not allowed: only <@ULEAD>, <@UOPS>/);
+    expect(await head("prod")).toBe(0);
+    const ok = await press("UOPS");
+    expect(ok).toContain(`*${project}/prod* config is now *r1*`);
+    expect(ok).toContain(`\`DB_PASSWORD\`=\`••••${PROD_PASSWORD.slice(-2)}\` (secret)`);
     expect(await head("prod")).toBe(1);
+    expect((await redis.hgetall(`${h.prefix}:approval:${id}`)).request).not.toContain(PROD_PASSWORD);
   });
 
   it("diff between beta and prod names the keys that differ or are missing on either side", async () => {

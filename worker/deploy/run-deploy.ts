@@ -6,6 +6,7 @@ import { projectFilter } from "../../src/docker/labels.js";
 import { tailLogs } from "../../src/docker/logs.js";
 import { type PullProgress, pullImage } from "../../src/docker/pull.js";
 import { PullTracker } from "../../src/docker/pull-progress.js";
+import { stopContainer } from "../../src/docker/stop.js";
 import { DeployFailedError } from "../../src/errors.js";
 import type { ProjectSpec } from "../../src/fleet/schema.js";
 import { type DeployJob, type DeployResult, MAX_REPLICAS } from "../../src/jobs/schemas.js";
@@ -108,7 +109,7 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     await ctx.step("stopping the previous container", { digest, previous: [...toRestore] });
     for (const id of running) {
       await ctx.intendStop(id, `replaced by deploy ${job.deployId}`);
-      await call(() => docker.getContainer(id).stop({ t: Math.ceil(spec.stopTimeout / 1000) }));
+      await call(() => stopContainer(docker.getContainer(id), spec.stopTimeout));
     }
   }
 
@@ -245,7 +246,7 @@ async function retire(
 ): Promise<void> {
   try {
     const info = await container.inspect();
-    if (info.State.Running) await container.stop({ t: Math.ceil(spec.stopTimeout / 1000) });
+    if (info.State.Running) await stopContainer(container, spec.stopTimeout);
     await container.update({ RestartPolicy: { Name: "no" } });
   } catch (err) {
     log.warn({ host, err: dockerReason(err) }, "could not retire the previous container");

@@ -5,6 +5,7 @@ import type { StoppedMarks } from "../../src/deploys/stopped.js";
 import type { DockerHosts } from "../../src/docker/connect.js";
 import { dockerReason, onHost } from "../../src/docker/errors.js";
 import { projectFilter } from "../../src/docker/labels.js";
+import { restartContainer, stopContainer } from "../../src/docker/stop.js";
 import type { Fleet } from "../../src/fleet/schema.js";
 import { type LifecycleResult, lifecycleJobSchema } from "../../src/jobs/schemas.js";
 
@@ -47,14 +48,13 @@ export async function processLifecycle(job: Job, deps: LifecycleDeps): Promise<L
         : `no ${action === "stop" ? "running " : ""}container of ${project} in ${env} on ${host}`,
     );
   }
-  const seconds = Math.ceil(spec.stopTimeout / 1000);
   const reason = `${action} by ${requestedBy}`;
   try {
     for (const c of targets) {
       const container = docker.getContainer(c.Id);
       if (action !== "start") await deps.intents.mark(host, c.Id, reason);
-      if (action === "restart") await call(() => container.restart({ t: seconds }));
-      if (action === "stop") await call(() => container.stop({ t: seconds }));
+      if (action === "restart") await call(() => restartContainer(container, spec.stopTimeout));
+      if (action === "stop") await call(() => stopContainer(container, spec.stopTimeout));
       if (action === "start" && c.State !== "running") await call(() => container.start());
     }
   } catch (err) {

@@ -27,6 +27,7 @@ export function buttonPressBody(press: ButtonPress): string {
     trigger_id: `${Date.now()}.${randomBytes(4).toString("hex")}`,
     team: { id: "T1", domain: "test" },
     channel: { id: press.channel, name: "ops" },
+    message: { type: "message", ts: press.messageTs, text: "", user: "UBOT" },
     response_url: press.responseUrl,
     actions: [
       {

@@ -13,7 +13,7 @@ import { dockerFor, removeProject } from "./docker.js";
 import { type FleetEnv, need, readFleetEnv } from "./fleet-env.js";
 import { uniqueName } from "./names.js";
 import { recordOutput } from "./secret-scan.js";
-import { blockActionsBody, sendSigned, slashCommandBody } from "./signed-request.js";
+import { sendSigned, slashCommandBody } from "./signed-request.js";
 import { SlackStandIn } from "./slack-standin.js";
 
 export const SIGNING_SECRET = "test-signing-secret-0123456789";
@@ -211,7 +211,8 @@ export async function startHarness(
     },
     pressOn: async (action, value, message, o = {}) => {
       const responseId = `r${++responses}`;
-      const body = blockActionsBody({
+      const body = buttonPressBody({
+        ephemeral: false,
         action,
         value,
         user: o.user ?? "UDEV",

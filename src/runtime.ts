@@ -158,7 +158,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     botChat = chat;
     const events: QueueEvents = createQueueEvents(redis("worker"), prefix);
     closers.push(() => events.close());
-    new DeployWatcher(events, store, chat, log).start();
+    const watcher = new DeployWatcher(events, store, chat, log);
+    watcher.start();
+    watcher
+      .catchUp()
+      .catch((err) => log.warn({ err: errorMessage(err) }, "could not catch up deploy messages"));
     if (built) new JobAudit(events, queue.queue, built.audit.record, log).start();
   }
 

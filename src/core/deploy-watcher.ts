@@ -1,6 +1,6 @@
 import type { QueueEvents } from "bullmq";
 import type { Logger } from "pino";
-import type { DeployStore } from "../deploys/store.js";
+import type { DeployRecord, DeployStore } from "../deploys/store.js";
 import { errorMessage } from "../errors.js";
 import type { Chat } from "./message.js";
 import { renderDeploy } from "./render-deploy.js";
@@ -25,6 +25,22 @@ export class DeployWatcher {
     private readonly log: Logger,
     private readonly minIntervalMs = 1_000,
   ) {}
+
+  /**
+   * Deploys that finished while no bot was listening still show their last progress in Slack:
+   * on start, render the final state of recent ones that were never rendered final.
+   */
+  async catchUp(perList = 5): Promise<number> {
+    let updated = 0;
+    for (const id of await this.store.recentIds(perList)) {
+      const record = await this.store.get(id);
+      if (!record?.meta.message || !isFinished(record) || (await this.store.isRendered(id))) continue;
+      await this.refresh(id);
+      updated += 1;
+    }
+    if (updated > 0) this.log.info({ updated }, "deploy messages brought up to date after start-up");
+    return updated;
+  }
 
   start(): void {
     const onEvent = ({ jobId }: { jobId: string }) => {
@@ -55,14 +71,19 @@ export class DeployWatcher {
       const record = await this.store.get(deployId);
       if (!record?.meta.message) return;
       await this.chat.update(record.meta.message, renderDeploy(record));
-      const finished = record.meta.hosts.every((h) => {
-        const state = record.hosts[h]?.state;
-        return state === "succeeded" || state === "failed";
-      });
+      const finished = isFinished(record);
+      if (finished) await this.store.markRendered(deployId);
       const entry = this.pending.get(deployId);
       if (finished && entry && !entry.timer) this.pending.delete(deployId);
     } catch (err) {
       this.log.warn({ deployId, err: errorMessage(err) }, "could not update the deploy message");
     }
   }
+}
+
+function isFinished(record: DeployRecord): boolean {
+  return record.meta.hosts.every((h) => {
+    const state = record.hosts[h]?.state;
+    return state === "succeeded" || state === "failed";
+  });
 }

@@ -94,6 +94,27 @@ export class DeployStore {
     return { meta: metaSchema.parse(JSON.parse(fields.meta)), hosts };
   }
 
+  /** The bot showed this deploy's final state in its message (so a restarted bot need not). */
+  async markRendered(id: string): Promise<void> {
+    await this.redis.hset(this.key(id), "rendered", "final");
+  }
+
+  async isRendered(id: string): Promise<boolean> {
+    return (await this.redis.hget(this.key(id), "rendered")) === "final";
+  }
+
+  /** Ids of the latest `perList` deploys of every project and environment. */
+  async recentIds(perList: number): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", `${this.prefix}:history:*`, "COUNT", 200);
+      cursor = next;
+      for (const key of keys) ids.push(...(await this.redis.lrange(key, 0, perList - 1)));
+    } while (cursor !== "0");
+    return ids;
+  }
+
   async history(project: string, env: string, count = 20): Promise<DeployRecord[]> {
     const ids = await this.redis.lrange(`${this.prefix}:history:${project}:${env}`, 0, count - 1);
     const records = await Promise.all(ids.map((id) => this.get(id)));

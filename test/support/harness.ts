@@ -95,6 +95,8 @@ export type Harness = {
   ) => Promise<{ status: number; responseId: string }>;
   /** Starts one more runtime (e.g. a second monitor) on the same prefix and Slack stand-in. */
   spawn: (roles: Role[]) => Promise<Runtime>;
+  /** Stops the harness's own runtime (a bot that goes away), keeping the stand-in and spawned ones. */
+  stopMain: () => Promise<void>;
   close: () => Promise<void>;
 };
 
@@ -163,6 +165,7 @@ export async function startHarness(
     monitor: opts.monitor,
   });
   const extra: Runtime[] = [];
+  let mainStopped = false;
   const docker = Object.fromEntries(
     HOSTS.map((h) => [h, dockerFor(h, fleet.hosts[h] as Fleet["hosts"][string])]),
   ) as Record<HostName, Docker>;
@@ -253,9 +256,14 @@ export async function startHarness(
       extra.push(more);
       return more;
     },
+    stopMain: async () => {
+      if (mainStopped) return;
+      mainStopped = true;
+      await runtime.close();
+    },
     close: async () => {
       for (const more of extra) await more.close();
-      await runtime.close();
+      if (!mainStopped) await runtime.close();
       recordOutput(`${prefix}-slack`, slack.allText().join("\n"));
       recordOutput(`${prefix}-log`, logs.join(""));
       await Promise.all(

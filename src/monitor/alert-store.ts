@@ -187,4 +187,21 @@ export class AlertStore {
     );
     return all.filter((s) => s.until > now).sort((a, b) => a.until - b.until);
   }
+
+  /**
+   * Records one `die` of a container and returns how many fell within `windowMs`. Kept in Redis
+   * (member = the event's time, so two monitors seeing the same event count it once), so a
+   * restart loop is still recognised after a monitor restarts.
+   */
+  async recordDie(host: string, containerId: string, at: number, windowMs: number): Promise<number> {
+    const key = `${this.prefix}:dies:${host}:${containerId}`;
+    const result = await this.redis
+      .multi()
+      .zadd(key, at, String(at))
+      .zremrangebyscore(key, 0, at - windowMs)
+      .zcard(key)
+      .pexpire(key, windowMs)
+      .exec();
+    return Number(result?.[2]?.[1] ?? 1);
+  }
 }

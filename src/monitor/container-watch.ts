@@ -11,6 +11,9 @@ import type { Alerter } from "./alerter.js";
 
 export type SecretsFor = (project: string, env: string) => Promise<string[]>;
 
+/** How many times a container died within the window, this death included. */
+export type DieCounter = (host: string, containerId: string, at: number, windowMs: number) => Promise<number>;
+
 export type ContainerRef = {
   host: string;
   id: string;
@@ -37,7 +40,6 @@ const IN_PROGRESS = new Set(["queued", "running", "retrying"]);
  * unhealthy, and the recoveries that close those alerts.
  */
 export class ContainerWatch {
-  private readonly dies = new Map<string, number[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -47,6 +49,7 @@ export class ContainerWatch {
     private readonly secretsFor: SecretsFor,
     private readonly log: Logger,
     private readonly opts: ContainerWatchOptions,
+    private readonly countDies: DieCounter,
   ) {}
 
   /** A stop the bot meant (marked), or a container whose deploy is still running (it reports itself). */
@@ -83,13 +86,11 @@ export class ContainerWatch {
     ]);
     if (expected) return;
     const { count, window } = this.opts.restartLoop;
-    const key = `${ref.host}:${ref.id}`;
-    const times = [...(this.dies.get(key) ?? []), eventAt].filter((t) => eventAt - t < window);
-    this.dies.set(key, times);
+    const dies = await this.countDies(ref.host, ref.id, eventAt, window).catch(() => 1);
     const code = exitCode ?? String(info?.State.ExitCode ?? "?");
     const oom = info?.State.OOMKilled ? "OOM-killed" : "not OOM-killed";
     const output = lines.map((l) => maskSecrets(l, secrets));
-    const loop = times.length >= count;
+    const loop = dies >= count;
     this.alerter.raise({
       key: containerKey(ref.host, ref.id),
       kind: loop ? "restart-loop" : "exited",
@@ -99,7 +100,7 @@ export class ContainerWatch {
       containerId: ref.id,
       containerName: ref.name,
       detail: loop
-        ? `restart loop: \`${ref.name}\` exited ${times.length} times in ${formatDuration(window)} (last exit code ${code}, ${oom})`
+        ? `restart loop: \`${ref.name}\` exited ${dies} times in ${formatDuration(window)} (last exit code ${code}, ${oom})`
         : `container \`${ref.name}\` exited unexpectedly with code ${code} (${oom})`,
       output,
       eventAt,

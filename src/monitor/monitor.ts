@@ -70,11 +70,19 @@ export class Monitor {
     const { fleet, alerts, chat, log } = deps;
     this.alerter = new Alerter(fleet, alerts, chat, log, { batchMs: this.opts.batchMs });
     const restartLoop = fleet.alerts?.restartLoop ?? { count: 3, window: 5 * 60_000 };
-    this.watch = new ContainerWatch(deps.deploys, deps.intents, this.alerter, deps.secretsFor, log, {
-      stableMs: this.opts.stableMs,
-      logLines: this.opts.logLines,
-      restartLoop,
-    });
+    this.watch = new ContainerWatch(
+      deps.deploys,
+      deps.intents,
+      this.alerter,
+      deps.secretsFor,
+      log,
+      {
+        stableMs: this.opts.stableMs,
+        logLines: this.opts.logLines,
+        restartLoop,
+      },
+      (host, id, at, windowMs) => alerts.recordDie(host, id, at, windowMs),
+    );
   }
 
   start(): void {

@@ -39,7 +39,9 @@ export type AppEnv = z.infer<typeof schema>;
 
 /** Parses the process environment once, listing every problem. */
 export function loadEnv(env: Record<string, string | undefined> = process.env): AppEnv {
-  const result = schema.safeParse(env);
+  // `FOO=` (as compose writes `${FOO:-}`) means "not set", not "set to nothing".
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(given);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`the environment is invalid:\n${lines.join("\n")}`);

@@ -48,7 +48,7 @@ export function createProcessors(deps: WorkerDeps): Processors {
         throw new UnrecoverableError(`config revision r${revision} of ${project}/${env} does not exist`);
       }
       try {
-        return effectiveEnvironment({
+        const effective = effectiveEnvironment({
           project,
           env,
           defaults: deps.fleet.projects[project]?.env ?? {},
@@ -56,6 +56,7 @@ export function createProcessors(deps: WorkerDeps): Processors {
           patterns: deps.fleet.secrets?.patterns ?? DEFAULT_SECRET_PATTERNS,
           cipher: deps.cipher,
         });
+        return { ...effective, revision: stored?.rev ?? 0 };
       } catch (err) {
         // A missing or wrong key will not fix itself on a retry.
         throw new UnrecoverableError(err instanceof Error ? err.message : String(err));

@@ -2,12 +2,16 @@ import type { Fleet } from "../fleet/schema.js";
 import { type Directory, isListed } from "./directory.js";
 
 /** What the access rules need to know about a plan; every mutating plan has these fields. */
-export type Guarded = { kind: string; requestedBy?: string; channel?: string; env?: string };
+export type Guarded = { kind: string; requestedBy?: string; channel?: string; env?: string; action?: string };
 
-/** "config-set" and "config" both fall under `allow.config`; the exact kind wins if listed. */
-function commandKeys(kind: string): string[] {
-  const base = kind.split(/[-_.:]/)[0] ?? kind;
-  return base === kind ? [kind] : [kind, base];
+/**
+ * The `allow` keys that govern a plan, most specific first: `/stop` is a `lifecycle` plan with
+ * action `stop`, so `allow.stop` wins over `allow.lifecycle`.
+ */
+function commandKeys(plan: Guarded): string[] {
+  const base = plan.kind.split(/[-_.:]/)[0] ?? plan.kind;
+  const keys = [...(plan.action ? [plan.action] : []), plan.kind, base];
+  return [...new Set(keys)];
 }
 
 /**
@@ -22,7 +26,7 @@ export async function denial(fleet: Fleet, directory: Directory, plan: Guarded):
     const where = env.channels.map((c) => `<#${c}>`).join(", ");
     return `*${plan.env}* commands may only be run from ${where}. Nothing was done.`;
   }
-  const key = commandKeys(plan.kind).find((k) => env.allow?.[k] !== undefined);
+  const key = commandKeys(plan).find((k) => env.allow?.[k] !== undefined);
   if (key === undefined) return undefined;
   const what = key;
   const roles = env.allow?.[key] ?? [];

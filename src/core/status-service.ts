@@ -48,7 +48,7 @@ export function renderStatus(plan: StatusPlan, snapshots: readonly HostSnapshot[
         c.state,
         c.health ?? NONE,
         c.state === "running" && c.startedAt ? formatAge(now - c.startedAt) : NONE,
-        c.configRevision ?? NONE,
+        c.configRevision !== undefined ? `r${c.configRevision}` : NONE,
       ]);
     }
   }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ENV_KEY_PATTERN, NAME_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from "../names.js";
 import { DEFAULT_SECRET_PATTERNS, SECRET_PATTERN_SYNTAX } from "../secrets/patterns.js";
+import { ALLOW_KEYS } from "./allow-keys.js";
 import { parseDuration } from "./duration.js";
 
 const name = (what: string) =>
@@ -161,6 +162,13 @@ export const fleetSchema = z
     }
     for (const [envName, env] of Object.entries(fleet.environments)) {
       for (const [command, roles] of Object.entries(env.allow ?? {})) {
+        if (!ALLOW_KEYS.includes(command)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["environments", envName, "allow", command],
+            message: `"${command}" is not a command that acts on an environment; use one of ${ALLOW_KEYS.join(", ")}`,
+          });
+        }
         roles.forEach((role, i) => {
           if (!fleet.roles || !(role in fleet.roles)) {
             ctx.addIssue({

@@ -3,6 +3,7 @@ import type { Chat } from "../core/message.js";
 import { newDeployId } from "../deploys/id.js";
 import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
+import { alertsTotal } from "../metrics.js";
 import type { AlertItem, AlertStore } from "./alert-store.js";
 import { renderAlert } from "./render-alert.js";
 
@@ -178,6 +179,7 @@ export class Alerter {
       const meta = { ...draft.meta, channel: ref.channel, ts: ref.ts };
       await this.store.save(meta, claimed);
       for (const a of claimed) {
+        alertsTotal.inc({ kind: a.kind });
         this.log.info(
           { alertId: id, key: a.key, kind: a.kind, latencyMs: meta.postedAt - a.eventAt },
           "alert posted",

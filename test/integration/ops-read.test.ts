@@ -59,7 +59,7 @@ describe("reading the fleet", () => {
     const { text, visibility } = await ask(h, "/status", `${web} beta`);
     expect(visibility).toBe("ephemeral");
     expect(rowOf(text, "serverA", web)).toMatch(
-      new RegExp(`^serverA +${web} +beta +v1 \\(${shortDigest(digest)}\\) +running +healthy +\\d+s +—$`),
+      new RegExp(`^serverA +${web} +beta +v1 \\(${shortDigest(digest)}\\) +running +healthy +\\d+s +r0$`),
     );
     expect(rowOf(text, "serverB")).toBe("");
     expect(text).toContain(`Nothing of ${web} in beta on serverB.`);

@@ -313,3 +313,12 @@ describe("deploy message", () => {
     expect(renderDeploy({ meta: { ...meta, configRevision: 0 }, hosts: {} }).text).not.toContain("config r");
   });
 });
+
+describe("the process environment", () => {
+  it("treats an empty variable (as compose sets VAR:- defaults) as unset", () => {
+    expect(loadEnv({ CONFIG_ENCRYPTION_KEY: "", SLACK_APP_TOKEN: "", PORT: "" })).toMatchObject({
+      PORT: 3000,
+    });
+    expect(loadEnv({ CONFIG_ENCRYPTION_KEY: "" }).CONFIG_ENCRYPTION_KEY).toBeUndefined();
+  });
+});

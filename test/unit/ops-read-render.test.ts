@@ -91,7 +91,7 @@ describe("renderStatus", () => {
         "```",
         "HOST     PROJECT  ENV   VERSION            STATE        HEALTH   UPTIME  CONFIG",
         "serverA  a1       beta  v2 (bbbbbbbbbbbb)  running      healthy  1h02m   —",
-        "serverA  b2       beta  v7 (bbbbbbbbbbbb)  exited       —        —       4",
+        "serverA  b2       beta  v7 (bbbbbbbbbbbb)  exited       —        —       r4",
         "serverC  —        —     —                  unreachable  —        —       —",
         "```",
         "Nothing managed on serverB.",

@@ -15,6 +15,8 @@ export type SpecInput = {
   environment: Record<string, string>;
   /** 1..n when the host runs replicas; replica 1 keeps the plain name. */
   replica?: number;
+  /** The stored config revision the environment comes from, shown by /status. */
+  configRevision?: number;
 };
 
 const MS_TO_NS = 1_000_000;
@@ -73,6 +75,7 @@ export function containerSpec(input: SpecInput): Docker.ContainerCreateOptions {
       [LABEL.digest]: input.digest,
       [LABEL.deploy]: input.deployId,
       [LABEL.requestedBy]: input.requestedBy,
+      ...(input.configRevision !== undefined ? { [LABEL.configRevision]: String(input.configRevision) } : {}),
       ...(input.replica !== undefined ? { [LABEL.replica]: String(input.replica) } : {}),
     },
     ExposedPorts: exposed,

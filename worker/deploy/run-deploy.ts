@@ -94,6 +94,7 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
           spec,
           environment: ctx.environment.values,
           replica,
+          configRevision: ctx.environment.revision,
         }),
       ),
     );

@@ -209,7 +209,9 @@ describe("approvals", () => {
   });
 
   it("a request whose tag moved before approval is void and deploys nothing", async () => {
-    const tag = uniqueName("moving");
+    // One fixed tag, re-pointed each run: unique names would pile up in the shared registry
+    // (a manifest cannot be deleted by tag without deleting v1 or v2 with it).
+    const tag = "moving";
     await retag(h.fleetEnv, "web", "v1", tag);
     const ts = await requestDeploy(`${project}:${tag} prod`);
     await retag(h.fleetEnv, "web", "v2", tag);

@@ -12,7 +12,7 @@ export type ChangeApprovalDeps = ChangeReaders & {
 const HISTORY_DEPTH = 200;
 
 /** Per host, what the newest successful deploy on record put there (what runs, for dockops). */
-function currentByHistory(records: readonly DeployRecord[], hosts: readonly string[]) {
+export function currentByHistory(records: readonly DeployRecord[], hosts: readonly string[]) {
   const out: Record<string, PinnedCurrent> = {};
   for (const host of hosts) {
     const record = records.find((r) => r.hosts[host]?.state === "succeeded" && r.hosts[host]?.digest);
@@ -42,7 +42,7 @@ function title(plan: ChangePlan): string {
 }
 
 /** One line per host: the digest on record now → the pinned digest, its config revision, replicas. */
-function show(plan: ChangePlan, pinned: PinnedRun): Shown {
+export function describeChange(plan: ChangePlan, pinned: PinnedRun): Shown {
   const lines = pinned.targets.map((t) => {
     const now = pinned.current[t.host];
     const scale = plan.kind === "scale";
@@ -56,7 +56,7 @@ function show(plan: ChangePlan, pinned: PinnedRun): Shown {
   });
   if (plan.kind === "promote") {
     lines.push(
-      `• the digest ${pinned.targets[0] ? short(pinned.targets[0].digest) : "?"} is what *${plan.fromEnv}* runs now; Approve deploys exactly it`,
+      `• the digest ${pinned.targets[0] ? short(pinned.targets[0].digest) : "?"} is what *${plan.fromEnv}* ran when this was asked; Approve deploys exactly it, even if *${plan.fromEnv}* moves on`,
     );
   }
   return { title: title(plan), lines };
@@ -92,7 +92,8 @@ export function changeApproval<P extends ChangePlan>(
       };
       return { plan: { ...plan, pinned }, pinned: { configRevision: configHead } };
     },
-    describe: async (plan) => (plan.pinned ? show(plan, plan.pinned) : { title: title(plan), lines: [] }),
+    describe: async (plan) =>
+      plan.pinned ? describeChange(plan, plan.pinned) : { title: title(plan), lines: [] },
     revalidate: async (plan) => {
       const pinned = plan.pinned;
       if (!pinned) return undefined;

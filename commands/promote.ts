@@ -1,5 +1,6 @@
 import { type ApprovalRule, approvalFor } from "./approval.js";
 import type { CommandContext } from "./context.js";
+import type { PinnedRun } from "./pinned.js";
 import { planned, type Result } from "./result.js";
 import { badEnv, badProject, readWords } from "./targets.js";
 
@@ -17,6 +18,8 @@ export type PromotePlan = {
   dryRun: boolean;
   /** The target environment's rule. */
   approval?: ApprovalRule;
+  /** Set by its approval request: the run approvers saw, deployed as shown. */
+  pinned?: PinnedRun;
 };
 
 export const promoteHelp = {

@@ -1,5 +1,6 @@
 import { type ApprovalRule, approvalFor } from "./approval.js";
 import type { CommandContext } from "./context.js";
+import type { PinnedRun } from "./pinned.js";
 import { planned, type Result } from "./result.js";
 import { badEnv, badProject, pickHosts, readWords, TARGET_WORDS } from "./targets.js";
 
@@ -14,6 +15,8 @@ export type RollbackPlan = {
   channel: string;
   dryRun: boolean;
   approval?: ApprovalRule;
+  /** Set by its approval request: the run approvers saw, deployed as shown. */
+  pinned?: PinnedRun;
 };
 
 export const rollbackHelp = {

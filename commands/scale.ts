@@ -1,6 +1,7 @@
 import { MAX_REPLICAS } from "../src/jobs/schemas.js";
 import { type ApprovalRule, approvalFor } from "./approval.js";
 import type { CommandContext } from "./context.js";
+import type { PinnedRun } from "./pinned.js";
 import { planned, type Result } from "./result.js";
 import { truncateWord } from "./suggest.js";
 import { badEnv, badHost, badProject, readWords } from "./targets.js";
@@ -18,6 +19,8 @@ export type ScalePlan = {
   channel: string;
   dryRun: boolean;
   approval?: ApprovalRule;
+  /** Set by its approval request: the run approvers saw, deployed as shown. */
+  pinned?: PinnedRun;
 };
 
 export const scaleHelp = {

@@ -8,8 +8,11 @@ export type { Shown } from "./types.js";
  * its fields and approved as it was asked.
  */
 export type KindHooks<P> = {
-  /** Fixes what the approvers will see (e.g. the digest a tag resolves to now) into the plan. */
-  pin?: (plan: P) => Promise<{ plan: P; pinned: Pinned }>;
+  /**
+   * Fixes what the approvers will see (e.g. the digest a tag resolves to now) into the plan, or
+   * refuses (nothing to roll back to): the requester is answered and nobody is asked.
+   */
+  pin?: (plan: P) => Promise<{ plan: P; pinned: Pinned } | { refusal: string }>;
   describe?: (plan: P, pinned: Pinned) => Promise<Shown>;
   /** Why the plan that was shown no longer holds (the request is then void), or undefined. */
   revalidate?: (plan: P, pinned: Pinned) => Promise<string | undefined>;

@@ -50,7 +50,9 @@ export class ApprovalService {
     let plan = asked;
     let pinned = {};
     try {
-      if (hooks.pin) ({ plan, pinned } = await hooks.pin(asked));
+      const got = hooks.pin ? await hooks.pin(asked) : { plan, pinned };
+      if ("refusal" in got) return ephemeral(got.refusal);
+      ({ plan, pinned } = got);
     } catch (err) {
       return ephemeral(`:x: Could not prepare the approval request: ${errorMessage(err)}. Nothing was done.`);
     }

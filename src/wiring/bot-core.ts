@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { changeApproval } from "../approvals/change-approval.js";
 import { configApproval } from "../approvals/config-approval.js";
 import { deployApproval } from "../approvals/deploy-approval.js";
 import { ApprovalService } from "../approvals/service.js";
@@ -114,6 +115,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     const result = ops.plan({ command: "deploy", text: req.value, user: req.user, channel });
     return result.ok ? ops.execute(result.plan) : ephemeral(result.message);
   };
+  const changeReaders = { fleet, store, hosts: deps.hosts, configRevision };
   const approvals = new ApprovalService({
     store: new ApprovalStore(deps.redis, deps.prefix),
     chat,
@@ -127,6 +129,9 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
         configRevision,
       }),
       config: configApproval({ store: configStore, cipher: deps.cipher }),
+      rollback: changeApproval(changeReaders),
+      promote: changeApproval(changeReaders),
+      scale: changeApproval(changeReaders),
     },
     execute: (plan, ctx) => ops.execute(plan, ctx),
   });

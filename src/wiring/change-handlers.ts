@@ -1,18 +1,15 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { changeRequest } from "../core/change-request.js";
 import { createPreview } from "../core/deploy-preview.js";
 import type { DeployRequest, DeployService } from "../core/deploy-service.js";
 import { ExecService } from "../core/exec-service.js";
 import { LockService } from "../core/lock-service.js";
 import { ephemeral, type Reply } from "../core/message.js";
-import type { PlanHandlers } from "../core/ops.js";
-import { promoteRequest } from "../core/promote-service.js";
-import { rollbackRequest } from "../core/rollback-service.js";
-import { scaleRequest } from "../core/scale-service.js";
+import type { ExecuteContext, PlanHandlers } from "../core/ops.js";
 import { EnvLocks } from "../deploys/env-lock.js";
 import type { DeployStore } from "../deploys/store.js";
 import type { DockerHosts } from "../docker/connect.js";
-import { readRunning } from "../docker/running.js";
 import type { Fleet } from "../fleet/schema.js";
 import type { JobQueue } from "../queue/queues.js";
 import type { RegistryClient } from "../registry/client.js";
@@ -46,24 +43,27 @@ export function createChangeServices(deps: ChangeDeps): {
   const preview = createPreview({ hosts, registry: deps.registry, locks });
   const execs = new ExecService({ queue, log });
   const lockService = new LockService(locks);
-  const orRefuse = (deploys: DeployService, req: DeployRequest | string) =>
-    typeof req === "string" ? Promise.resolve(ephemeral(req)) : deploys.run(req);
+  const readers = { fleet, store, hosts };
+  // An approved change takes over its approval request's message, like an approved deploy.
+  const orRefuse = (deploys: DeployService, req: DeployRequest | string, ctx: ExecuteContext) =>
+    typeof req === "string"
+      ? Promise.resolve(ephemeral(req))
+      : deploys.run({
+          ...req,
+          ...(ctx.approvedBy ? { approvedBy: ctx.approvedBy } : {}),
+          ...(ctx.message ? { message: ctx.message } : {}),
+        });
   return {
     locks,
     preview,
     handlers: (deploys) => ({
-      rollback: async (plan) => orRefuse(deploys, await rollbackRequest(plan, store)),
-      promote: async (plan) => {
+      rollback: async (plan, ctx) => orRefuse(deploys, await changeRequest(plan, readers), ctx),
+      promote: async (plan, ctx) => {
         const refusal = plan.dryRun ? undefined : await deploys.lockRefusal(plan.project, plan.env);
         if (refusal) return refusal;
-        const running = await readRunning(hosts, plan.fromHosts, plan.project, plan.fromEnv);
-        return orRefuse(deploys, promoteRequest(plan, running));
+        return orRefuse(deploys, await changeRequest(plan, readers), ctx);
       },
-      scale: async (plan) => {
-        const envHosts = fleet.environments[plan.env]?.hosts ?? [];
-        const running = await readRunning(hosts, envHosts, plan.project, plan.env);
-        return orRefuse(deploys, scaleRequest(plan, envHosts, running));
-      },
+      scale: async (plan, ctx) => orRefuse(deploys, await changeRequest(plan, readers), ctx),
       exec: (plan) => execs.run(plan),
       lock: (plan) => lockService.lock(plan),
       unlock: (plan) => lockService.unlock(plan),

@@ -58,7 +58,7 @@ describe("bad input to the change commands changes nothing", () => {
     expect(await storedWork(h)).toEqual({ jobs: [], deploys: [], waiting: 0 });
   });
 
-  it("rollback with no earlier version does nothing; exec or rollback in an environment that needs approval only ask", async () => {
+  it("rollback with no earlier version does nothing, even where approval is needed; exec there only asks", async () => {
     for (const [command, text, expected] of [
       [
         "/rollback",
@@ -66,7 +66,8 @@ describe("bad input to the change commands changes nothing", () => {
         /Nothing to roll back to on \*serverA\*: no successful deploy/,
       ],
       ["/exec", `${project} prod serverB -- nginx -s reload`, /^Approval requested from <@ULEAD>/],
-      ["/rollback", `${project} prod`, /^Approval requested from <@ULEAD>/],
+      // Refused at once: an approval request shows what it would run, and there is nothing.
+      ["/rollback", `${project} prod`, /^Nothing to roll back to on \*serverB\*: no successful deploy/],
     ] as const) {
       const res = await h.command(command, text);
       const reply = await h.slack.waitFor(
@@ -78,7 +79,6 @@ describe("bad input to the change commands changes nothing", () => {
     }
     const posts = h.slack.calls.filter((c) => c.method === "chat.postMessage");
     expect(posts.map((c) => h.slack.messageText(String(c.args.__ts))?.split(" asked to ")[0])).toEqual([
-      ":lock: *Approval needed:* <@UDEV>",
       ":lock: *Approval needed:* <@UDEV>",
     ]);
     expect(await storedWork(h)).toEqual({ jobs: [], deploys: [], waiting: 0 });

@@ -3,7 +3,7 @@ import type { Fleet } from "../fleet/schema.js";
 
 export const DEPLOY_MODAL = "deploy_modal";
 
-/** Tags of one project as the registry lists them, or undefined when the registry failed. */
+/** Tags of one project, newest first, or undefined when the registry failed. */
 export type ProjectTags = Record<string, string[] | undefined>;
 
 const MAX_OPTIONS = 100;
@@ -47,9 +47,7 @@ export function deployModal(fleet: Fleet, tags: ProjectTags, channel: string): V
           action_id: "value",
           option_groups: projects.map((p) => ({
             label: { type: "plain_text" as const, text: p.slice(0, 75) },
-            options: newestFirst(tags[p] ?? [])
-              .slice(0, perProject)
-              .map((t) => option(t, `${p}:${t}`)),
+            options: (tags[p] ?? []).slice(0, perProject).map((t) => option(t, `${p}:${t}`)),
           })),
         },
       }

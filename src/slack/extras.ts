@@ -6,11 +6,15 @@ import type { DeployStore } from "../deploys/store.js";
 import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
 import type { RegistryClient } from "../registry/client.js";
+import { tagsByDate } from "../registry/tags-by-date.js";
 import type { EmptyCommandHandler } from "./app.js";
-import { DEPLOY_MODAL, deployModal, modalToCommand, type ProjectTags } from "./deploy-modal.js";
+import { DEPLOY_MODAL, deployModal, modalToCommand, newestFirst, type ProjectTags } from "./deploy-modal.js";
 import { fallbackText, toBlocks } from "./render.js";
 
 export type ExtrasDeps = { fleet: Fleet; registry: RegistryClient; store: DeployStore; log: Logger };
+
+/** The modal offers at most this many tags per project (Slack allows 100 options in all). */
+const MAX_MODAL_TAGS = 25;
 
 /** Slack only: the /deploy modal and the App Home tab. Returns the hooks for empty commands. */
 export function registerSlackExtras(
@@ -21,14 +25,24 @@ export function registerSlackExtras(
   const { fleet, registry, store, log } = deps;
 
   const openDeployModal: EmptyCommandHandler = async ({ triggerId, channel }) => {
-    // The trigger expires 3 s after the command: a slow registry falls back to a free-text tag.
+    // The trigger expires 3 s after the command: a slow registry falls back to a free-text tag,
+    // and tags whose build times are not read in time keep their version order.
+    const started = Date.now();
     const tags: ProjectTags = {};
     await Promise.all(
       Object.entries(fleet.projects).map(async ([name, p]) => {
-        tags[name] = await withTimeout(registry.listTags(p.image), 1_500).catch((err) => {
+        const listed = await withTimeout(registry.listTags(p.image), 1_500).catch((err) => {
           log.warn({ project: name, err: errorMessage(err) }, "cannot list tags for the deploy modal");
           return undefined;
         });
+        if (!listed) return;
+        const byVersion = newestFirst(listed).slice(0, MAX_MODAL_TAGS);
+        tags[name] = await tagsByDate(
+          registry,
+          p.image,
+          byVersion,
+          Math.max(0, 2_000 - (Date.now() - started)),
+        );
       }),
     );
     await app.client.views.open({ trigger_id: triggerId, view: deployModal(fleet, tags, channel) });

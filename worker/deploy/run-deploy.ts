@@ -3,7 +3,6 @@ import type { Logger } from "pino";
 import { dockerReason, onHost } from "../../src/docker/errors.js";
 import { lastExitCode } from "../../src/docker/exit-code.js";
 import { projectFilter } from "../../src/docker/labels.js";
-import { tailLogs } from "../../src/docker/logs.js";
 import { type PullProgress, pullImage } from "../../src/docker/pull.js";
 import { PullTracker } from "../../src/docker/pull-progress.js";
 import { stopContainer } from "../../src/docker/stop.js";
@@ -12,8 +11,9 @@ import type { ProjectSpec } from "../../src/fleet/schema.js";
 import { type DeployJob, type DeployResult, MAX_REPLICAS } from "../../src/jobs/schemas.js";
 import type { RegistryClient } from "../../src/registry/client.js";
 import { maskSecrets } from "../../src/secrets/mask.js";
+import { describeFailure, prune, retire } from "./aftermath.js";
 import { containerName, containerSpec, parseRestart } from "./container-spec.js";
-import { type HealthOutcome, waitHealthy } from "./wait-healthy.js";
+import { waitHealthy } from "./wait-healthy.js";
 
 /** `revision`: the stored config revision these values come from, recorded for `/rollback`. */
 export type DeployEnvironment = { values: Record<string, string>; secrets: string[]; revision?: number };
@@ -34,7 +34,6 @@ export type DeployContext = {
   pollMs?: number;
 };
 
-const LOG_LINES = 15;
 const PULL_PROGRESS_MS = 1_000;
 
 /**
@@ -225,53 +224,4 @@ function pullProgress(ctx: DeployContext, digest: string): PullProgress {
     at = Date.now();
     ctx.step(text, { digest }).catch((err) => ctx.log.debug({ err: String(err) }, "pull progress not saved"));
   };
-}
-
-async function describeFailure(
-  container: Docker.Container,
-  outcome: Exclude<HealthOutcome, { ok: true }>,
-): Promise<string> {
-  const parts = [outcome.reason];
-  if (outcome.healthLog) parts.push(`last health check: ${outcome.healthLog}`);
-  const lines = await tailLogs(container, LOG_LINES).catch(() => []);
-  if (lines.length > 0) parts.push(`last log lines:\n${lines.join("\n")}`);
-  return parts.join("\n");
-}
-
-/** Stopped, kept for a fast rollback, and never brought back by a daemon restart. */
-async function retire(
-  container: Docker.Container,
-  spec: ProjectSpec,
-  log: Logger,
-  host: string,
-): Promise<void> {
-  try {
-    const info = await container.inspect();
-    if (info.State.Running) await stopContainer(container, spec.stopTimeout);
-    await container.update({ RestartPolicy: { Name: "no" } });
-  } catch (err) {
-    log.warn({ host, err: dockerReason(err) }, "could not retire the previous container");
-  }
-}
-
-/** Keeps the newest `keep` stopped containers of this project+env; removes the rest. */
-async function prune(
-  docker: Docker,
-  job: DeployJob,
-  keep: number,
-  current: string[],
-  log: Logger,
-): Promise<void> {
-  const all = await docker.listContainers({ all: true, filters: projectFilter(job.project, job.env) });
-  const retired = all
-    .filter((c) => !current.includes(c.Id) && c.State !== "running")
-    .sort((a, b) => b.Created - a.Created);
-  for (const c of retired.slice(keep)) {
-    await docker
-      .getContainer(c.Id)
-      .remove({ force: true })
-      .catch((err) =>
-        log.warn({ host: job.host, err: dockerReason(err) }, "could not prune an old container"),
-      );
-  }
 }

@@ -1,0 +1,62 @@
+import type Docker from "dockerode";
+import type { Logger } from "pino";
+import { dockerReason } from "../../src/docker/errors.js";
+import { projectFilter } from "../../src/docker/labels.js";
+import { tailLogs } from "../../src/docker/logs.js";
+import { stopContainer } from "../../src/docker/stop.js";
+import type { ProjectSpec } from "../../src/fleet/schema.js";
+import type { DeployJob } from "../../src/jobs/schemas.js";
+import type { HealthOutcome } from "./wait-healthy.js";
+
+/** What happens to containers after a deploy's verdict: the failure report, retiring, pruning. */
+
+const LOG_LINES = 15;
+
+export async function describeFailure(
+  container: Docker.Container,
+  outcome: Exclude<HealthOutcome, { ok: true }>,
+): Promise<string> {
+  const parts = [outcome.reason];
+  if (outcome.healthLog) parts.push(`last health check: ${outcome.healthLog}`);
+  const lines = await tailLogs(container, LOG_LINES).catch(() => []);
+  if (lines.length > 0) parts.push(`last log lines:\n${lines.join("\n")}`);
+  return parts.join("\n");
+}
+
+/** Stopped, kept for a fast rollback, and never brought back by a daemon restart. */
+export async function retire(
+  container: Docker.Container,
+  spec: ProjectSpec,
+  log: Logger,
+  host: string,
+): Promise<void> {
+  try {
+    const info = await container.inspect();
+    if (info.State.Running) await stopContainer(container, spec.stopTimeout);
+    await container.update({ RestartPolicy: { Name: "no" } });
+  } catch (err) {
+    log.warn({ host, err: dockerReason(err) }, "could not retire the previous container");
+  }
+}
+
+/** Keeps the newest `keep` stopped containers of this project+env; removes the rest. */
+export async function prune(
+  docker: Docker,
+  job: DeployJob,
+  keep: number,
+  current: string[],
+  log: Logger,
+): Promise<void> {
+  const all = await docker.listContainers({ all: true, filters: projectFilter(job.project, job.env) });
+  const retired = all
+    .filter((c) => !current.includes(c.Id) && c.State !== "running")
+    .sort((a, b) => b.Created - a.Created);
+  for (const c of retired.slice(keep)) {
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch((err) =>
+        log.warn({ host: job.host, err: dockerReason(err) }, "could not prune an old container"),
+      );
+  }
+}

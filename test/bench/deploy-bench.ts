@@ -111,5 +111,5 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
+  process.exitCode = 1;
 });

@@ -5,23 +5,13 @@ import type { RollbackPlan } from "../../commands/rollback.js";
 import type { ScalePlan } from "../../commands/scale.js";
 import { currentByHistory, describeChange } from "../../src/approvals/change-approval.js";
 import type { DeployRecord, HostStatus } from "../../src/deploys/store.js";
+import { deployRecord } from "../support/records.js";
 
 const D1 = `sha256:${"1".repeat(64)}`;
 const D2 = `sha256:${"2".repeat(64)}`;
 
-function record(id: string, tag: string, hosts: Record<string, HostStatus>): DeployRecord {
-  const meta = {
-    id,
-    project: "a1",
-    env: "prod",
-    tag,
-    hosts: Object.keys(hosts),
-    requestedBy: "U1",
-    channel: "C",
-    createdAt: 0,
-  };
-  return { meta, hosts };
-}
+const record = (id: string, tag: string, hosts: Record<string, HostStatus>): DeployRecord =>
+  deployRecord(id, tag, hosts, "prod");
 
 const base = { project: "a1", env: "prod", image: "a1", requestedBy: "U1", channel: "C", dryRun: false };
 

@@ -5,24 +5,14 @@ import { promoteRequest } from "../../src/core/promote-service.js";
 import { previousOnHost } from "../../src/core/rollback-service.js";
 import { scaleRequest } from "../../src/core/scale-service.js";
 import type { DeployRecord, HostStatus } from "../../src/deploys/store.js";
+import { deployRecord } from "../support/records.js";
 
 const D1 = `sha256:${"1".repeat(64)}`;
 const D2 = `sha256:${"2".repeat(64)}`;
 const D3 = `sha256:${"3".repeat(64)}`;
 
-function record(id: string, tag: string, hosts: Record<string, HostStatus>): DeployRecord {
-  const meta = {
-    id,
-    project: "a1",
-    env: "beta",
-    tag,
-    hosts: Object.keys(hosts),
-    requestedBy: "U1",
-    channel: "C",
-    createdAt: 0,
-  };
-  return { meta, hosts };
-}
+const record = (id: string, tag: string, hosts: Record<string, HostStatus>): DeployRecord =>
+  deployRecord(id, tag, hosts, "beta");
 const ok = (digest: string, extra: Partial<HostStatus> = {}): HostStatus => ({
   state: "succeeded",
   digest,

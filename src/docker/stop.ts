@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 
-const POLL_MS = 200;
+const POLL_MS = 50;
 
 /**
  * `docker stop` done in short calls: SIGTERM, wait for the exit, SIGKILL after `graceMs`.

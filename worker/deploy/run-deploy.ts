@@ -148,7 +148,7 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
         timeoutMs: spec.health?.timeout ?? 60_000,
         verifyMs: spec.verify,
         graceMs: ctx.graceMs ?? 2_000,
-        pollMs: ctx.pollMs ?? 250,
+        pollMs: ctx.pollMs ?? 100,
         lastExitCode: () => lastExitCode(docker, container.id, started),
       }),
     ),

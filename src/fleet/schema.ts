@@ -4,6 +4,14 @@ import { DEFAULT_SECRET_PATTERNS, SECRET_PATTERN_SYNTAX } from "../secrets/patte
 import { ALLOW_KEYS } from "./allow-keys.js";
 import { parseDuration } from "./duration.js";
 
+/**
+ * Fleet records are looked up by words users type: with no prototype, `constructor` or
+ * `toString` are not "defined" projects, environments or hosts.
+ */
+function ownKeysOnly<T>(record: Record<string, T>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, record);
+}
+
 const name = (what: string) =>
   z.string().regex(NAME_PATTERN, `${what} names start with a letter and use only letters, digits, - and _`);
 
@@ -132,9 +140,9 @@ const alerts = z.strictObject({
 export const fleetSchema = z
   .strictObject({
     registry,
-    hosts: z.record(name("host"), host),
-    environments: z.record(name("environment"), environment),
-    projects: z.record(name("project"), project),
+    hosts: z.record(name("host"), host).transform(ownKeysOnly),
+    environments: z.record(name("environment"), environment).transform(ownKeysOnly),
+    projects: z.record(name("project"), project).transform(ownKeysOnly),
     secrets: secrets.optional(),
     /** Named lists of Slack user IDs (U…, W…) and user-group IDs (S…), used by `allow`. */
     roles: z
@@ -144,6 +152,7 @@ export const fleetSchema = z
           z.string().regex(/^[UWS][A-Z0-9]{1,20}$/, "write a Slack user ID (U…) or user-group ID (S…)"),
         ),
       )
+      .transform(ownKeysOnly)
       .optional(),
     alerts: alerts.optional(),
   })

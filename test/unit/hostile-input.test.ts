@@ -70,3 +70,19 @@ describe("hostile input", () => {
     );
   });
 });
+
+describe("names of built-in object properties", () => {
+  it.each([
+    ["deploy", "constructor beta"],
+    ["deploy", "a1 constructor"],
+    ["config", "set a1 constructor FOO=bar"],
+    ["config", "set toString beta FOO=bar"],
+    ["logs", "a1 constructor"],
+    ["restart", "a1 constructor"],
+    ["status", "a1 valueOf"],
+    ["rollback", "a1 beta hasOwnProperty"],
+  ])("/%s %s is a usage message, not a plan", (command, text) => {
+    const result = planCommand(command, text, ctx);
+    expect(result.ok).toBe(false);
+  });
+});

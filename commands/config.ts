@@ -141,10 +141,14 @@ export function planConfig(text: string, ctx: CommandContext): Result<ConfigPlan
       if (rest.length > MAX_KEYS_PER_COMMAND) return fail(`at most ${MAX_KEYS_PER_COMMAND} keys at once`);
       const patterns = fleet.secrets?.patterns ?? DEFAULT_SECRET_PATTERNS;
       const entries: ConfigEntry[] = [];
-      for (const word of rest) {
+      for (const [i, word] of rest.entries()) {
         const eq = word.indexOf("=");
-        // Never echo a value: it may be a secret.
-        if (eq === -1) return fail(`\`${truncateWord(word.split("=")[0] ?? "")}\` has no \`=VALUE\``);
+        // Never echo the word: a value typed without its KEY= may be a secret.
+        if (eq === -1) {
+          return fail(
+            `word ${i + 1} after the environment has no \`=VALUE\` (not shown, in case it is a secret)`,
+          );
+        }
         const key = word.slice(0, eq);
         const value = word.slice(eq + 1);
         const bad = badKey(key) ?? badValue(key, value);

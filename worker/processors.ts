@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { ConfigCipher } from "../src/config/cipher.js";
 import { ConfigStore } from "../src/config/config-store.js";
 import { effectiveEnvironment } from "../src/config/effective-env.js";
+import { secretsFor } from "../src/config/secrets-for.js";
 import { HostLocks } from "../src/deploys/host-lock.js";
 import { StopIntents } from "../src/deploys/stop-intent.js";
 import { StoppedMarks } from "../src/deploys/stopped.js";
@@ -66,13 +67,14 @@ export function createProcessors(deps: WorkerDeps): Processors {
   return {
     [JOB_NAMES.deploy]: (job) => processDeploy(job, deployDeps),
     [JOB_NAMES.prune]: (job) => processPrune(job, deps),
-    [JOB_NAMES.exec]: (job) => processExec(job, deps),
+    [JOB_NAMES.exec]: (job) =>
+      processExec(job, { ...deps, secretsFor: secretsFor(deps.fleet, config, deps.cipher) }),
     [JOB_NAMES.lifecycle]: (job) =>
       processLifecycle(job, { ...deployDeps, stopped: new StoppedMarks(deps.redis, deps.prefix) }),
     [JOB_NAMES.tailLogs]: (job) =>
       processTailLogs(job, {
         ...deps,
-        secretsFor: async (project, env) => (await deployDeps.environmentFor(project, env)).secrets,
+        secretsFor: secretsFor(deps.fleet, config, deps.cipher),
       }),
   };
 }

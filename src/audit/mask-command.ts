@@ -10,6 +10,8 @@ const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
  * `/config history` keeps the values.
  */
 export function maskCommandText(text: string): string {
+  const set = configSetTail(text);
+  if (set) return set;
   let secretNext = false;
   return text
     .split(/(\s+)/)
@@ -33,4 +35,22 @@ export function maskCommandText(text: string): string {
 
 function stripQuotes(value: string): string {
   return value.replace(/^["']|["']$/g, "");
+}
+
+/**
+ * `/config set` (or `/ops config set`) is the one command whose free words are values: past
+ * `<project> <env>` every word that is not a flag or `KEY=` becomes `••••`, so a value with
+ * spaces in quotes, or typed without its `KEY=`, leaves nothing readable in the trail.
+ */
+function configSetTail(text: string): string | undefined {
+  const words = text.trim().split(/\s+/);
+  const start = words[0] === "config" ? 1 : 0;
+  if (words[start] !== "set" || !(start === 1 || words[0] === "set")) return undefined;
+  const head = words.slice(0, start + 3);
+  const tail = words.slice(start + 3).map((word) => {
+    if (/^--[a-z-]+$/.test(word)) return word;
+    const assignment = ASSIGNMENT.exec(word);
+    return assignment ? `${assignment[1]}=••••` : "••••";
+  });
+  return [...head, ...tail].join(" ");
 }

@@ -244,7 +244,7 @@ describe("/config end to end", () => {
   it.each([
     ["a key with a dash", `set ${project} beta BAD-KEY=1`, /`BAD-KEY` is not a valid variable name/],
     ["a key starting with a digit", `set ${project} beta 1KEY=1`, /`1KEY` is not a valid variable name/],
-    ["no =VALUE", `set ${project} beta JUSTKEY`, /`JUSTKEY` has no `=VALUE`/],
+    ["no =VALUE", `set ${project} beta JUSTKEY`, /word 1 after the environment has no `=VALUE` \(not shown/],
     ["a value too long", `set ${project} beta BIG=${"x".repeat(1100)}`, /longer than 1024 bytes/],
     ["an unclosed quote", `set ${project} beta A="open`, /a quote is not closed/],
     ["an unknown project", `set nosuch beta A=1`, /no project `nosuch`/],

@@ -51,19 +51,20 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
     project: data.project,
     env: data.env,
   });
-  const before = await deps.store.getHost(data.deployId, data.host);
-  if (before?.state === "succeeded") {
-    // A redelivered job whose earlier attempt finished: report, do not deploy twice.
+  // A redelivered job whose earlier attempt finished: report, do not deploy twice.
+  const alreadyDone = (done: HostStatus): DeployResult => {
     log.info("deploy already succeeded on this host; nothing to do");
     return {
       host: data.host,
-      digest: before.digest ?? "",
+      digest: done.digest ?? "",
       containerId: "",
-      containerName: before.containerName ?? "",
+      containerName: done.containerName ?? "",
       replaced: [],
       durationMs: 0,
     };
-  }
+  };
+  let before = await deps.store.getHost(data.deployId, data.host);
+  if (before?.state === "succeeded") return alreadyDone(before);
   const startedAt = before?.startedAt ?? Date.now();
   let status: HostStatus = { state: "running", step: "starting", startedAt, previous: before?.previous };
   const save = async (next: Partial<HostStatus>) => {
@@ -87,6 +88,10 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
     throw new UnrecoverableError(message);
   }
   try {
+    // An earlier attempt of this job may have finished while this one waited for the lock.
+    before = await deps.store.getHost(data.deployId, data.host);
+    if (before?.state === "succeeded") return alreadyDone(before);
+    status = { ...status, previous: before?.previous };
     await save({});
     const environment = await deps.environmentFor(data.project, data.env, data.configRevision);
     const configRevision = environment.revision ?? data.configRevision;

@@ -51,7 +51,9 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
   const base = containerName(job.project, job.env, job.deployId);
   const ours = (c: { Names: string[] }) =>
     c.Names.some((n) => n === `/${base}` || new RegExp(`^/${base}-r\\d+$`).test(n));
-  const previous = existing.filter((c) => c.State === "running" && !ours(c)).map((c) => c.Id);
+  // A crash-looping old container is "restarting", not "running", and must be replaced too.
+  const live = new Set(["running", "restarting", "paused"]);
+  const previous = existing.filter((c) => live.has(c.State) && !ours(c)).map((c) => c.Id);
   if (job.replicas === 0) return scaleToZero(job, ctx, previous, started);
 
   // Replicas: what `/scale` asked for, else as many as run now (a deploy keeps the count).
@@ -103,20 +105,11 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     created.push(container);
   }
 
-  if (publishes && running.length > 0) {
-    // The new container cannot bind the ports while the old one holds them.
-    for (const id of running) toRestore.add(id);
-    await ctx.step("stopping the previous container", { digest, previous: [...toRestore] });
-    for (const id of running) {
-      await ctx.intendStop(id, `replaced by deploy ${job.deployId}`);
-      await call(() => stopContainer(docker.getContainer(id), spec.stopTimeout));
-    }
-  }
-
-  const fail = async (reason: string): Promise<never> => {
-    await ctx.step("failed; restoring the previous version", { digest });
+  // Puts the host back as it was: the new containers gone, the old ones running.
+  const restore = async (): Promise<void> => {
+    await ctx.step("failed; restoring the previous version", { digest }).catch(() => {});
     for (const container of created) {
-      await ctx.intendStop(container.id, `failed deploy ${job.deployId}`);
+      await ctx.intendStop(container.id, `failed deploy ${job.deployId}`).catch(() => {});
       await call(() => container.remove({ force: true })).catch((err) =>
         ctx.log.warn({ host, err: dockerReason(err) }, "could not remove the failed container"),
       );
@@ -129,36 +122,59 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
         ),
       );
     }
+  };
+  const fail = async (reason: string): Promise<never> => {
+    await restore();
     throw new DeployFailedError(maskSecrets(reason, ctx.environment.secrets));
   };
 
-  await ctx.step(replicas > 1 ? `starting ${replicas} containers` : "starting container", { digest });
-  for (const container of created) {
-    try {
-      await call(() => container.start());
-    } catch (err) {
-      return fail(`Docker could not start the container: ${dockerReason(err)}`);
+  try {
+    if (publishes && running.length > 0) {
+      // The new container cannot bind the ports while the old one holds them.
+      for (const id of running) toRestore.add(id);
+      await ctx.step("stopping the previous container", { digest, previous: [...toRestore] });
+      for (const id of running) {
+        await ctx.intendStop(id, `replaced by deploy ${job.deployId}`);
+        await call(() => stopContainer(docker.getContainer(id), spec.stopTimeout));
+      }
     }
-  }
 
-  await ctx.step("waiting for health", { digest });
-  const outcomes = await Promise.all(
-    created.map((container) =>
-      waitHealthy(container, {
-        timeoutMs: spec.health?.timeout ?? 60_000,
-        verifyMs: spec.verify,
-        graceMs: ctx.graceMs ?? 2_000,
-        pollMs: ctx.pollMs ?? 100,
-        lastExitCode: () => lastExitCode(docker, container.id, started),
-      }),
-    ),
-  );
-  for (const [i, outcome] of outcomes.entries()) {
-    if (!outcome.ok) return fail(await describeFailure(created[i] as Docker.Container, outcome));
-  }
+    await ctx.step(replicas > 1 ? `starting ${replicas} containers` : "starting container", { digest });
+    for (const container of created) {
+      try {
+        await call(() => container.start());
+      } catch (err) {
+        return fail(`Docker could not start the container: ${dockerReason(err)}`);
+      }
+    }
 
-  for (const container of created) {
-    await call(() => container.update({ RestartPolicy: parseRestart(spec.restart) }));
+    await ctx.step("waiting for health", { digest });
+    const outcomes = await Promise.all(
+      created.map((container) =>
+        call(() =>
+          waitHealthy(container, {
+            timeoutMs: spec.health?.timeout ?? 60_000,
+            verifyMs: spec.verify,
+            graceMs: ctx.graceMs ?? 2_000,
+            pollMs: ctx.pollMs ?? 100,
+            lastExitCode: () => lastExitCode(docker, container.id, started),
+          }),
+        ),
+      ),
+    );
+    for (const [i, outcome] of outcomes.entries()) {
+      if (!outcome.ok) return fail(await describeFailure(created[i] as Docker.Container, outcome));
+    }
+
+    for (const container of created) {
+      await call(() => container.update({ RestartPolicy: parseRestart(spec.restart) }));
+    }
+  } catch (err) {
+    // Anything unexpected between stopping the old containers and accepting the new ones (a
+    // host that stops answering, Redis failing a step) must not leave the old ones stopped.
+    if (err instanceof DeployFailedError) throw err;
+    await restore();
+    throw err;
   }
   await ctx.step("retiring the previous container", { digest });
   const replaced = [...new Set([...running, ...toRestore])];

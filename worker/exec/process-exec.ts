@@ -5,9 +5,17 @@ import { errorMessage } from "../../src/errors.js";
 import { isAllowed } from "../../src/fleet/exec-allow.js";
 import type { Fleet } from "../../src/fleet/schema.js";
 import { type ExecResult, execJobSchema } from "../../src/jobs/schemas.js";
+import { maskSecrets } from "../../src/secrets/mask.js";
 import { EXEC_LIMITS, type ExecLimits, runExec } from "./run-exec.js";
 
-export type ExecDeps = { fleet: Fleet; hosts: DockerHosts; log: Logger; limits?: ExecLimits };
+export type ExecDeps = {
+  fleet: Fleet;
+  hosts: DockerHosts;
+  log: Logger;
+  limits?: ExecLimits;
+  /** The config's clear secret values: exec output (stored with the job, shown in chat) is masked. */
+  secretsFor?: (project: string, env: string) => Promise<string[]>;
+};
 
 /**
  * A command runs once: a retry could run a migration twice, so every failure is final. The
@@ -29,7 +37,9 @@ export async function processExec(job: Job, deps: ExecDeps): Promise<ExecResult>
   const log = deps.log.child({ execId: data.execId, host: data.host, project: data.project, env: data.env });
   log.info({ argv: data.argv, requestedBy: data.requestedBy }, "exec");
   try {
-    const result = await runExec(deps.hosts.get(data.host), data, deps.limits ?? EXEC_LIMITS);
+    const raw = await runExec(deps.hosts.get(data.host), data, deps.limits ?? EXEC_LIMITS);
+    const secrets = (await deps.secretsFor?.(data.project, data.env).catch(() => [])) ?? [];
+    const result = { ...raw, output: maskSecrets(raw.output, secrets) };
     log.info(
       { exitCode: result.exitCode, timedOut: result.timedOut, durationMs: result.durationMs },
       "exec done",

@@ -3,14 +3,17 @@ import type Docker from "dockerode";
 const POLL_MS = 50;
 
 /**
- * `docker stop` done in short calls: SIGTERM, wait for the exit, SIGKILL after `graceMs`.
+ * `docker stop` done in short calls: the stop signal, wait for the exit, SIGKILL after `graceMs`.
  * Docker's own stop endpoint stays silent for the whole grace period, which a client's idle
  * timeout (kept short so a dead host is noticed quickly) would take for a dead host.
  */
 export async function stopContainer(container: Docker.Container, graceMs: number): Promise<void> {
+  const info = await container.inspect();
+  if (!info.State.Running) return;
   const running = async () => (await container.inspect()).State.Running;
-  if (!(await running())) return;
-  await container.kill({ signal: "SIGTERM" }).catch(ignoreNotRunning);
+  // The image's STOPSIGNAL, as `docker stop` would send (nginx wants SIGQUIT, for instance).
+  const signal = (info.Config as { StopSignal?: string }).StopSignal || "SIGTERM";
+  await container.kill({ signal }).catch(ignoreNotRunning);
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!(await running())) return;

@@ -31,9 +31,9 @@ export async function retire(
   host: string,
 ): Promise<void> {
   try {
-    const info = await container.inspect();
-    if (info.State.Running) await stopContainer(container, spec.stopTimeout);
+    // Policy first: a container stopped under `always` could be started again by Docker.
     await container.update({ RestartPolicy: { Name: "no" } });
+    await stopContainer(container, spec.stopTimeout);
   } catch (err) {
     log.warn({ host, err: dockerReason(err) }, "could not retire the previous container");
   }

@@ -8,7 +8,11 @@ const RENEW_MS = 5_000;
 const RENEW = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 
-export type HeldLock = { release: () => Promise<void> };
+export type HeldLock = {
+  release: () => Promise<void>;
+  /** True once a renewal found the lock gone or someone else's: the holder must not go on. */
+  lost: () => boolean;
+};
 
 /**
  * One deploy per project+env+host at a time. The lock has a short expiry that the holder renews
@@ -36,12 +40,21 @@ export class HostLocks {
     const token = `${randomBytes(8).toString("hex")} ${label}`;
     const ok = await this.redis.set(key, token, "PX", this.ttlMs, "NX");
     if (ok !== "OK") return undefined;
+    let lost = false;
+    // A failed call (Redis briefly away) is not a loss; only "not ours any more" is.
     const timer = setInterval(
-      () => void this.redis.eval(RENEW, 1, key, token, this.ttlMs).catch(() => {}),
+      () =>
+        void this.redis
+          .eval(RENEW, 1, key, token, this.ttlMs)
+          .then((renewed) => {
+            if (Number(renewed) === 0) lost = true;
+          })
+          .catch(() => {}),
       Math.min(RENEW_MS, this.ttlMs / 3),
     );
     timer.unref();
     return {
+      lost: () => lost,
       release: async () => {
         clearInterval(timer);
         await this.redis.eval(RELEASE, 1, key, token).catch(() => {});

@@ -31,6 +31,18 @@ describe("the per-host deploy lock (real Redis)", () => {
     expect(await locks.holder("p", "beta", "serverA")).toBeUndefined();
   });
 
+  it("a holder whose lock expired or was taken learns it at the next renewal", async () => {
+    const locks = new HostLocks(redis, prefix, 600);
+    const held = await locks.tryAcquire("p", "beta", "serverC", "d1");
+    expect(held?.lost()).toBe(false);
+    // As after a long pause or a Redis that came back without it: another deploy holds it now.
+    await redis.set(locks.key("p", "beta", "serverC"), "cafebabe d2", "PX", 5_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(held?.lost()).toBe(true);
+    await held?.release();
+    expect(await locks.holder("p", "beta", "serverC")).toBe("d2");
+  });
+
   it("the lock of a worker that died frees itself within its expiry", async () => {
     const locks = new HostLocks(redis, prefix, 600);
     // What a dead worker leaves behind: the key, with nobody renewing it.

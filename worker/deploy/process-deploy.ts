@@ -106,6 +106,12 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
       intendStop: (id, reason) => deps.intents.mark(data.host, id, reason),
       graceMs: deps.graceMs,
       step: async (text, extra) => {
+        if (lock?.lost()) {
+          // Someone else may be deploying here now; going on could leave two versions running.
+          throw new UnrecoverableError(
+            `this deploy lost its lock on ${data.host} (Redis was away or the worker paused too long); nothing more was changed — check /status and deploy again`,
+          );
+        }
         await save({ step: text, ...extra });
         await job.updateProgress({ step: text });
         await job.log(`${new Date().toISOString()} ${text}`);

@@ -4,17 +4,16 @@ import { planned, type Result, type Usage, usage } from "./result.js";
 import { closest, truncateWord, unknownName } from "./suggest.js";
 import { tokenize } from "./tokenize.js";
 
+/** A "why not" from the checks below as a result: the word, or the usage message. */
+const named = (word: string, why: string | undefined): Result<string> => (why ? usage(why) : planned(word));
+
 /** Resolves a project word against the fleet, or says what is wrong. */
 export function projectNamed(fleet: Fleet, word: string): Result<string> {
-  return NAME_PATTERN.test(word) && word in fleet.projects
-    ? planned(word)
-    : usage(unknownName("project", word, Object.keys(fleet.projects)));
+  return named(word, badProject(fleet, word));
 }
 
 export function envNamed(fleet: Fleet, word: string): Result<string> {
-  return NAME_PATTERN.test(word) && word in fleet.environments
-    ? planned(word)
-    : usage(unknownName("environment", word, Object.keys(fleet.environments)));
+  return named(word, badEnv(fleet, word));
 }
 
 export function hostNamed(fleet: Fleet, word: string): Result<string> {
@@ -25,15 +24,8 @@ export function hostNamed(fleet: Fleet, word: string): Result<string> {
 
 /** The environment's hosts, or the one named host if it belongs to the environment. */
 export function envHosts(fleet: Fleet, env: string, hostWord?: string): Result<string[]> {
-  const hosts = fleet.environments[env]?.hosts ?? [];
-  if (hostWord === undefined || hostWord === "all") return planned([...hosts]);
-  if (NAME_PATTERN.test(hostWord) && hosts.includes(hostWord)) return planned([hostWord]);
-  const inFleet = NAME_PATTERN.test(hostWord) && hostWord in fleet.hosts;
-  return usage(
-    inFleet
-      ? `host \`${hostWord}\` is not in environment \`${env}\` (its hosts: ${hosts.join(", ")})`
-      : unknownName("host", hostWord, hosts),
-  );
+  const picked = pickHosts(fleet, env, hostWord);
+  return "why" in picked ? usage(picked.why) : planned(picked.hosts);
 }
 
 /** Leading `<project> <env>` words resolved against the fleet, and up to `extra` words after them. */

@@ -179,7 +179,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const general = redis("client");
     const monitor = new Monitor({
       fleet,
-      hosts: new DockerHosts(fleet.hosts),
+      hosts,
       deploys: store,
       alerts: new AlertStore(general, prefix),
       intents: new StopIntents(general, prefix),

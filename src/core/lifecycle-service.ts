@@ -4,7 +4,7 @@ import { newDeployId } from "../deploys/id.js";
 import { errorMessage, QueueUnavailableError } from "../errors.js";
 import type { LifecycleResult } from "../jobs/schemas.js";
 import type { JobQueue } from "../queue/queues.js";
-import { waitForJobResult } from "../queue/wait-result.js";
+import { NOT_FINISHED, waitForJob } from "../queue/wait-job.js";
 import { type Chat, ephemeral, type Message, type MessageRef, type Reply } from "./message.js";
 
 export type LifecycleServiceDeps = {
@@ -87,14 +87,15 @@ export class LifecycleService {
     const { queue, chat } = this.deps;
     await Promise.all(
       plan.hosts.map(async (host, i) => {
-        const outcome = await waitForJobResult<LifecycleResult>(
+        const outcome = await waitForJob<LifecycleResult>(
           queue.queue,
           ids[i] ?? "",
           this.deps.timeoutMs ?? 120_000,
         );
-        outcomes[host] = outcome.ok
-          ? { state: "done", result: outcome.value }
-          : { state: "failed", error: outcome.error };
+        outcomes[host] =
+          outcome.state === "completed"
+            ? { state: "done", result: outcome.result }
+            : { state: "failed", error: outcome.state === "failed" ? outcome.reason : NOT_FINISHED };
       }),
     );
     await chat.update(ref, renderLifecycle(plan, outcomes));

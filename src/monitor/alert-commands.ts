@@ -6,7 +6,7 @@ import { errorMessage } from "../errors.js";
 import { formatDuration } from "../fleet/duration.js";
 import type { TailLogsResult } from "../jobs/schemas.js";
 import type { JobQueue } from "../queue/queues.js";
-import { waitForJobResult } from "../queue/wait-result.js";
+import { NOT_FINISHED, waitForJob } from "../queue/wait-job.js";
 import type { AlertItem, AlertStore } from "./alert-store.js";
 
 export type AlertCommandsDeps = {
@@ -111,14 +111,15 @@ export class AlertCommands {
             lines: LOG_LINES,
             requestedBy: user,
           });
-          const outcome = await waitForJobResult<TailLogsResult>(
+          const outcome = await waitForJob<TailLogsResult>(
             this.deps.queue.queue,
             id,
             this.deps.logsTimeoutMs ?? 20_000,
           );
-          if (!outcome.ok) return `${where}: ${outcome.error}`;
-          const lines = outcome.value.lines.map((l) => l.replaceAll("`", "'"));
-          return `${where}, \`${outcome.value.containerName}\`, last ${lines.length} lines:\n\`\`\`\n${lines.join("\n") || "(no output)"}\n\`\`\``;
+          if (outcome.state === "pending") return `${where}: ${NOT_FINISHED}`;
+          if (outcome.state === "failed") return `${where}: ${outcome.reason}`;
+          const lines = outcome.result.lines.map((l) => l.replaceAll("`", "'"));
+          return `${where}, \`${outcome.result.containerName}\`, last ${lines.length} lines:\n\`\`\`\n${lines.join("\n") || "(no output)"}\n\`\`\``;
         } catch (err) {
           return `${where}: ${errorMessage(err)}`;
         }

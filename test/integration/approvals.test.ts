@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pressApproval } from "../support/approval-buttons.js";
 import { httpGet, managedContainers } from "../support/docker.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
@@ -77,27 +78,8 @@ function buttons(ts: string): string[] {
     .flatMap((b) => (b.elements ?? []).map((e) => e.action_id));
 }
 
-/** The request id behind a message's buttons. */
-function requestId(ts: string): string {
-  const post = h.slack.calls.find((c) => c.method === "chat.postMessage" && c.args.__ts === ts);
-  const blocks = post?.args.blocks as Array<{ type: string; elements?: Array<{ value: string }> }>;
-  return blocks.find((b) => b.type === "actions")?.elements?.[0]?.value ?? "";
-}
-
-/** Presses a button and returns the ephemeral answer the presser got, if any within `ms`. */
-async function press(
-  ts: string,
-  action: "approve" | "reject",
-  user: string,
-  ms = 3_000,
-): Promise<string | undefined> {
-  const res = await h.press(`approval:${action}`, requestId(ts), { user, messageTs: ts });
-  expect(res.status).toBe(200);
-  return h.slack
-    .waitFor(() => h.slack.responses.find((r) => r.id === res.responseId), ms, "the answer")
-    .then((r) => String(r.body.text))
-    .catch(() => undefined);
-}
+const press = (ts: string, action: "approve" | "reject", user: string, ms = 3_000) =>
+  pressApproval(h, ts, action, user, ms);
 
 async function finalText(ts: string): Promise<string> {
   return h.slack.waitFor(

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pressApproval } from "../support/approval-buttons.js";
 import { managedContainers } from "../support/docker.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { uniqueName } from "../support/names.js";
@@ -31,21 +32,8 @@ async function request(command: string, text: string): Promise<string> {
   return String(post.args.__ts);
 }
 
-function requestId(ts: string): string {
-  const post = h.slack.calls.find((c) => c.method === "chat.postMessage" && c.args.__ts === ts);
-  const blocks = post?.args.blocks as Array<{ type: string; elements?: Array<{ value: string }> }>;
-  return blocks.find((b) => b.type === "actions")?.elements?.[0]?.value ?? "";
-}
-
-/** Presses a button; returns the presser's ephemeral answer, if one comes within `ms`. */
-async function press(ts: string, action: "approve" | "reject", user: string, ms = 2_000) {
-  const res = await h.press(`approval:${action}`, requestId(ts), { user, messageTs: ts });
-  expect(res.status).toBe(200);
-  return h.slack
-    .waitFor(() => h.slack.responses.find((r) => r.id === res.responseId), ms, "the answer")
-    .then((r) => String(r.body.text))
-    .catch(() => undefined);
-}
+const press = (ts: string, action: "approve" | "reject", user: string, ms = 2_000) =>
+  pressApproval(h, ts, action, user, ms);
 
 /** The approval message once the run it took over is finished. */
 const finished = (ts: string) =>

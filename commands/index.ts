@@ -32,6 +32,7 @@ import { type LockPlan, lockHelp, planLock, planUnlock, type UnlockPlan, unlockH
 import { type LogsPlan, logsHelp, planLogs } from "./logs.js";
 import { type PromotePlan, planPromote, promoteHelp } from "./promote.js";
 import { type PrunePlan, planPrune, pruneHelp } from "./prune.js";
+import { planReport, type ReportPlan, reportHelp } from "./report.js";
 import { planned, type Result, usage } from "./result.js";
 import { planRollback, type RollbackPlan, rollbackHelp } from "./rollback.js";
 import { planScale, type ScalePlan, scaleHelp } from "./scale.js";
@@ -46,6 +47,7 @@ export type Plan =
   | StatusPlan
   | HostsPlan
   | HistoryPlan
+  | ReportPlan
   | LogsPlan
   | ImagesPlan
   | JobsPlan
@@ -80,6 +82,7 @@ export const COMMANDS: readonly CommandModule[] = [
   { ...statusHelp, plan: planStatus },
   { ...hostsHelp, plan: planHosts },
   { ...historyHelp, plan: planHistory },
+  { ...reportHelp, plan: planReport },
   { ...logsHelp, plan: planLogs },
   { ...imagesHelp, plan: planImages },
   { ...jobsHelp, plan: planJobs },

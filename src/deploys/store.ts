@@ -34,6 +34,8 @@ const hostStatusSchema = z.object({
   configRevision: z.number().int().min(0).optional(),
   /** Containers the deploy left running on this host (replicas). */
   replicas: z.number().int().min(0).optional(),
+  /** When the deployed image was built (its `Created`), for the delivery report's lead time. */
+  imageCreatedAt: z.number().optional(),
 });
 export type HostStatus = z.infer<typeof hostStatusSchema>;
 

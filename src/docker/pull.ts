@@ -28,3 +28,10 @@ export async function pullImage(
     );
   });
 }
+
+/** When the image was built (`Created`), or undefined when Docker does not say. */
+export async function imageCreated(docker: Docker, reference: string): Promise<number | undefined> {
+  const info = (await docker.getImage(reference).inspect()) as { Created?: string };
+  const at = info.Created ? Date.parse(info.Created) : Number.NaN;
+  return Number.isFinite(at) ? at : undefined;
+}

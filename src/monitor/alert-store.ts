@@ -70,6 +70,10 @@ export class AlertStore {
   private get openSet(): string {
     return `${this.prefix}:alerts:open`;
   }
+  /** Alert ids scored by when they opened, for reports over a window. */
+  private get byTime(): string {
+    return `${this.prefix}:alerts:by-time`;
+  }
   private get silenceHash(): string {
     return `${this.prefix}:silences`;
   }
@@ -126,7 +130,16 @@ export class AlertStore {
       .hset(this.alertKey(meta.id), { meta: JSON.stringify(meta), ...fields })
       .expire(this.alertKey(meta.id), RETENTION_SECONDS)
       .sadd(this.openSet, meta.id)
+      .zadd(this.byTime, meta.openedAt, meta.id)
+      .zremrangebyscore(this.byTime, 0, meta.openedAt - RETENTION_SECONDS * 1000)
       .exec();
+  }
+
+  /** Alerts opened at or after `from` (alerts expire after 30 days). */
+  async openedSince(from: number): Promise<AlertRecord[]> {
+    const ids = await this.redis.zrangebyscore(this.byTime, from, "+inf");
+    const records = await Promise.all(ids.map((id) => this.get(id)));
+    return records.filter((r): r is AlertRecord => r !== undefined);
   }
 
   async putItem(id: string, item: AlertItem): Promise<void> {

@@ -33,6 +33,7 @@ import { AlertCommands } from "../monitor/alert-commands.js";
 import { AlertStore } from "../monitor/alert-store.js";
 import type { JobQueue } from "../queue/queues.js";
 import type { RegistryClient } from "../registry/client.js";
+import { ReportService } from "../report/report-service.js";
 import { createChangeServices } from "./change-handlers.js";
 
 export type BotCoreDeps = {
@@ -103,8 +104,22 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
   const jobs = new JobsService({ queue, store, chat, log });
   const prune = new PruneService({ queue, log });
   const lifecycle = new LifecycleService({ queue, chat, log });
+  const alertStore = new AlertStore(deps.redis, deps.prefix);
+  // A report shows an environment's deploy history, so it follows the same rules as /history.
+  const report = new ReportService(
+    () => fleet,
+    store,
+    alertStore,
+    async (plan, env) =>
+      (await denial(fleet, directory, {
+        kind: "history",
+        requestedBy: plan.requestedBy,
+        channel: plan.channel,
+        env,
+      })) === undefined,
+  );
   const alerts = new AlertCommands({
-    alerts: new AlertStore(deps.redis, deps.prefix),
+    alerts: alertStore,
     queue,
     handle: (req) => ops.handle(req),
   });
@@ -144,6 +159,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
       status: (plan) => status.status(plan),
       hosts: (plan) => status.hosts(plan),
       history: (plan) => history.history(plan),
+      report: (plan) => report.report(plan),
       logs: (plan) => logs.logs(plan),
       images: (plan) => images.images(plan),
       jobs: (plan) => jobs.jobs(plan),

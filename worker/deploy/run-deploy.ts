@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { dockerReason, onHost } from "../../src/docker/errors.js";
 import { lastExitCode } from "../../src/docker/exit-code.js";
 import { projectFilter } from "../../src/docker/labels.js";
-import { type PullProgress, pullImage } from "../../src/docker/pull.js";
+import { imageCreated, type PullProgress, pullImage } from "../../src/docker/pull.js";
 import { PullTracker } from "../../src/docker/pull-progress.js";
 import { stopContainer } from "../../src/docker/stop.js";
 import { DeployFailedError } from "../../src/errors.js";
@@ -25,7 +25,10 @@ export type DeployContext = {
   environment: DeployEnvironment;
   log: Logger;
   /** Called at each step; the worker turns it into a record update and a BullMQ progress event. */
-  step: (text: string, extra?: { digest?: string; previous?: string[] }) => Promise<void>;
+  step: (
+    text: string,
+    extra?: { digest?: string; previous?: string[]; imageCreatedAt?: number },
+  ) => Promise<void>;
   /** Marks a container the deploy is about to stop or remove, so the monitor does not alert. */
   intendStop: (containerId: string, reason: string) => Promise<void>;
   /** Containers a crashed earlier attempt of this same deploy had stopped. */
@@ -71,6 +74,7 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
 
   await ctx.step("pulling image", { digest });
   await call(() => pullImage(docker, reference, ctx.registry.authConfig(), pullProgress(ctx, digest)));
+  const imageCreatedAt = await call(() => imageCreated(docker, reference));
 
   for (const leftover of existing.filter(ours)) {
     // A crashed attempt of this same deploy got this far; start its containers afresh.
@@ -79,7 +83,10 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
   const running = previous;
   const toRestore = new Set(ctx.previouslyStopped ?? []);
 
-  await ctx.step(replicas > 1 ? `creating ${replicas} containers` : "creating container", { digest });
+  await ctx.step(replicas > 1 ? `creating ${replicas} containers` : "creating container", {
+    digest,
+    ...(imageCreatedAt !== undefined ? { imageCreatedAt } : {}),
+  });
   const created: Docker.Container[] = [];
   for (let replica = 1; replica <= replicas; replica++) {
     const container = await call(() =>

@@ -18,7 +18,8 @@ import { freePort, uniqueName } from "../support/names.js";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-async function main(): Promise<void> {
+export async function deployBench(rounds = ROUNDS): Promise<Record<string, unknown>> {
+  const ROUNDS = rounds;
   const project = uniqueName("bench");
   const rawName = uniqueName("raw");
   const [port, rawPort] = [await freePort(), await freePort()];
@@ -107,9 +108,14 @@ async function main(): Promise<void> {
       "",
     ].join("\n"),
   );
+  return {
+    deploy: {
+      rounds: ROUNDS,
+      rawMs: r,
+      recordMs: b,
+      messageMs: m,
+      recordRatio: b / r,
+      messageRatio: m / r,
+    },
+  };
 }
-
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});

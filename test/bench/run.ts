@@ -1,0 +1,25 @@
+/**
+ * `npm run bench`: every benchmark in one run on the test fleet, each figure a ratio or a
+ * percentile against its baseline measured in the same run; results merged into
+ * bench/results.json. BENCH_ONLY=deploy,ack runs a subset.
+ */
+import { ackBench } from "./ack-bench.js";
+import { deployBench } from "./deploy-bench.js";
+import { writeResults } from "./results.js";
+
+const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
+  deploy: () => deployBench(),
+  ack: () => ackBench(),
+};
+
+const only = process.env.BENCH_ONLY?.split(",") ?? Object.keys(BENCHES);
+try {
+  for (const name of only) {
+    const bench = BENCHES[name];
+    if (!bench) throw new Error(`no benchmark ${name}; known: ${Object.keys(BENCHES).join(", ")}`);
+    writeResults(await bench());
+  }
+} catch (err) {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+}

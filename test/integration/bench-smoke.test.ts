@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { ackBench } from "../bench/ack-bench.js";
+import { deployBench } from "../bench/deploy-bench.js";
+
+/**
+ * One short round of every benchmark, so `npm run bench` cannot rot. Figures are not asserted
+ * (the machines are shared and noisy); only that each benchmark runs and measures something.
+ */
+describe("benchmarks, one short round each", () => {
+  it("deploy: raw Docker and the bot both measured", async () => {
+    const { deploy } = (await deployBench(1)) as { deploy: { rawMs: number; messageMs: number } };
+    expect(deploy.rawMs).toBeGreaterThan(0);
+    expect(deploy.messageMs).toBeGreaterThan(0);
+  });
+
+  it("ack: every command acknowledged and answered, bare and bot", async () => {
+    const { ack } = (await ackBench(1, [10])) as {
+      ack: {
+        rows: {
+          bare: { sent: number; errors: number };
+          bot: { sent: number; errors: number };
+          dropped: number;
+        }[];
+      };
+    };
+    expect(ack.rows).toHaveLength(1);
+    expect(ack.rows[0]).toMatchObject({
+      bare: { sent: 10, errors: 0 },
+      bot: { sent: 10, errors: 0 },
+      dropped: 0,
+    });
+  });
+});

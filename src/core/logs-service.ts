@@ -5,8 +5,15 @@ import { foreignBlock, foreignText } from "./foreign-text.js";
 import { type Chat, ephemeral, type Reply } from "./message.js";
 import { plural } from "./table.js";
 
-/** Secret values of a project's config in an environment, to mask in anything shown. */
-export type SecretsFor = (project: string, env: string) => Promise<string[]> | string[];
+/**
+ * Secret values of a project's config in an environment, to mask in anything shown: the recent
+ * revisions' and those of `inUse`, the revisions the containers shown run with.
+ */
+export type SecretsFor = (
+  project: string,
+  env: string,
+  inUse?: readonly number[],
+) => Promise<string[]> | string[];
 
 export type LogsReader = (host: string, query: LogsQuery) => Promise<HostLogs>;
 
@@ -54,10 +61,11 @@ export class LogsService {
   async logs(plan: LogsPlan): Promise<Reply> {
     const { read, chat, secretsFor, timeoutMs } = this.deps;
     const query = { project: plan.project, env: plan.env, tail: plan.tail, sinceMs: plan.sinceMs, timeoutMs };
-    const [results, secrets] = await Promise.all([
-      Promise.all(plan.hosts.map((host) => read(host, query))),
-      secretsFor(plan.project, plan.env),
-    ]);
+    const results = await Promise.all(plan.hosts.map((host) => read(host, query)));
+    const inUse = results.flatMap((r) =>
+      r.ok && r.container?.configRevision !== undefined ? [r.container.configRevision] : [],
+    );
+    const secrets = await secretsFor(plan.project, plan.env, inUse);
     const out = renderLogs(plan, results, secrets);
     if (out.inline) return ephemeral(out.text);
     const filename = `${plan.project}-${plan.env}-logs.txt`;

@@ -107,6 +107,26 @@ export const SLASH_COMMANDS: readonly string[] = [...COMMANDS.map((c) => c.name)
 
 const help = (text: string): Result<Plan> => planned({ kind: "help", text });
 
+/** The command a text runs, as `planCommand` reads it; `shown` is how to name it (`/ops config`). */
+export type ResolvedCommand = { name: string; text: string; shown: string; known: boolean };
+
+/**
+ * `/ops config set …` runs `config` with `set …`; `/ops`, `/ops help …` stay `ops`. The one place
+ * that reads the command name, so the audit trail sees exactly what the parser saw.
+ */
+export function resolveCommand(command: string, text: string): ResolvedCommand {
+  const name = command.replace(/^\//, "").toLowerCase();
+  if (name !== "ops") {
+    return { name, text, shown: `/${name}`, known: COMMANDS.some((c) => c.name === name) };
+  }
+  const { words } = tokenize(text);
+  const verb = words[0]?.toLowerCase();
+  if (verb === undefined || verb === "help") return { name, text, shown: "/ops", known: true };
+  const rest = text.trim().slice(text.trim().indexOf(words[0] as string) + (words[0] as string).length);
+  const inner = resolveCommand(verb, rest);
+  return { ...inner, shown: inner.known ? `/ops ${inner.shown.slice(1)}` : "/ops" };
+}
+
 /**
  * Turns the text of a slash command into a validated plan, or a usage message.
  * `command` is the slash command without "/" ("deploy", "ops").
@@ -115,25 +135,21 @@ export function planCommand(command: string, text: string, ctx: CommandContext):
   if (text.length > MAX_COMMAND_LENGTH) {
     return usage(`that command is ${text.length} characters long; the limit is ${MAX_COMMAND_LENGTH}`);
   }
-  const name = command.replace(/^\//, "").toLowerCase();
+  const resolved = resolveCommand(command, text);
+  const { name } = resolved;
   if (name === "ops") {
-    const { words } = tokenize(text);
-    const verb = words[0]?.toLowerCase();
-    if (verb === undefined || verb === "help") {
-      const asked = words[1]?.replace(/^\//, "").toLowerCase();
-      const about = asked ? COMMANDS.find((c) => c.name === asked) : undefined;
-      if (asked && !about)
-        return usage(
-          unknownName(
-            "command",
-            asked,
-            COMMANDS.map((c) => c.name),
-          ),
-        );
-      return help(renderHelp(COMMANDS, about));
-    }
-    const rest = text.trim().slice(text.trim().indexOf(words[0] as string) + (words[0] as string).length);
-    return planCommand(verb, rest, ctx);
+    const { words } = tokenize(resolved.text);
+    const asked = words[1]?.replace(/^\//, "").toLowerCase();
+    const about = asked ? COMMANDS.find((c) => c.name === asked) : undefined;
+    if (asked && !about)
+      return usage(
+        unknownName(
+          "command",
+          asked,
+          COMMANDS.map((c) => c.name),
+        ),
+      );
+    return help(renderHelp(COMMANDS, about));
   }
   const module = COMMANDS.find((c) => c.name === name);
   if (!module) {
@@ -143,7 +159,7 @@ export function planCommand(command: string, text: string, ctx: CommandContext):
       `unknown command \`${truncateWord(name)}\`${guess ? `; did you mean \`${guess}\`?` : "."} Known commands: ${known}. Try \`/ops help\`.`,
     );
   }
-  const { words } = tokenize(text);
+  const { words } = tokenize(resolved.text);
   if (words.length === 1 && words[0]?.toLowerCase() === "help") return help(renderHelp(COMMANDS, module));
-  return module.plan(text, ctx);
+  return module.plan(resolved.text, ctx);
 }

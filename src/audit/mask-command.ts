@@ -1,27 +1,65 @@
+import type { ConfigPlan } from "../../commands/config.js";
+import { type Plan, resolveCommand } from "../../commands/index.js";
+import type { Result } from "../../commands/result.js";
 import { maskValue } from "../secrets/mask.js";
 
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
 
 /**
- * Command text as the audit trail stores it: the value of every `KEY=VALUE` word is masked, and
- * so is the word after `--secret` (or in `--secret=...`). Every value, not only secret-looking
- * keys (*_PASSWORD, *_TOKEN, *_KEY, *SECRET*): a key that was once set with `--secret` stays
- * secret without the flag, and the text alone cannot tell. The trail keeps which keys changed;
- * `/config history` keeps the values.
+ * The command as the audit trail (and its log line) stores it, read from the parser's own result
+ * rather than guessed from the text again: the name comes from `resolveCommand`, as `planCommand`
+ * read it (`/ops CONFIG Set` is `/ops config`). `/config` is the one command whose arguments
+ * are values, so it is rebuilt from its plan — keys, never values — and a `/config` the parser
+ * did not understand stores no arguments at all (its words could be a secret typed in the wrong
+ * place). So does a command that does not exist. Other commands keep their text, with the value
+ * of every `KEY=VALUE` and every `--secret` argument masked as a second line of defence.
+ */
+export function auditCommandText(command: string, text: string, result: Result<Plan>): string {
+  const resolved = resolveCommand(command, text);
+  if (!resolved.known) return `${resolved.shown} (unknown command; arguments not stored)`;
+  if (resolved.name === "config") {
+    if (!result.ok) return `${resolved.shown} (not understood; arguments not stored)`;
+    return `${resolved.shown} ${result.plan.kind === "config" ? configArguments(result.plan) : result.plan.kind}`;
+  }
+  return `${resolved.shown} ${maskCommandText(resolved.text.trim())}`.trim();
+}
+
+/** A config plan's arguments, with every value as `••••`: the trail keeps which keys changed. */
+function configArguments(plan: ConfigPlan): string {
+  const head = `${plan.op} ${plan.project} ${plan.env}`;
+  switch (plan.op) {
+    case "set":
+      return `${head} ${plan.entries.map((e) => `${e.key}=••••${e.secret ? " (secret)" : ""}`).join(" ")}`;
+    case "unset":
+      return `${head} ${plan.keys.join(" ")}`;
+    case "get":
+      return `${head} ${plan.key}`;
+    case "diff":
+      return `${head} ${plan.otherEnv}`;
+    case "revert":
+      return `${head} r${plan.revision}`;
+    case "list":
+    case "history":
+      return head;
+  }
+}
+
+/**
+ * Command text with the value of every `KEY=VALUE` word masked, and so is the word after
+ * `--secret` (or in `--secret=...`). Every value, not only secret-looking keys: the text alone
+ * cannot tell a key once set as a secret.
  */
 export function maskCommandText(text: string): string {
-  const set = configSetTail(text);
-  if (set) return set;
   let secretNext = false;
   return text
     .split(/(\s+)/)
     .map((word) => {
       if (word === "" || /^\s+$/.test(word)) return word;
-      if (word === "--secret") {
+      if (word.toLowerCase() === "--secret") {
         secretNext = true;
         return word;
       }
-      const inline = /^--secret=(.*)$/s.exec(word);
+      const inline = /^--secret=(.*)$/is.exec(word);
       const rest = inline ? (inline[1] as string) : word;
       const prefix = inline ? "--secret=" : "";
       const forced = secretNext || inline !== null;
@@ -35,22 +73,4 @@ export function maskCommandText(text: string): string {
 
 function stripQuotes(value: string): string {
   return value.replace(/^["']|["']$/g, "");
-}
-
-/**
- * `/config set` (or `/ops config set`) is the one command whose free words are values: past
- * `<project> <env>` every word that is not a flag or `KEY=` becomes `••••`, so a value with
- * spaces in quotes, or typed without its `KEY=`, leaves nothing readable in the trail.
- */
-function configSetTail(text: string): string | undefined {
-  const words = text.trim().split(/\s+/);
-  const start = words[0] === "config" ? 1 : 0;
-  if (words[start] !== "set" || !(start === 1 || words[0] === "set")) return undefined;
-  const head = words.slice(0, start + 3);
-  const tail = words.slice(start + 3).map((word) => {
-    if (/^--[a-z-]+$/.test(word)) return word;
-    const assignment = ASSIGNMENT.exec(word);
-    return assignment ? `${assignment[1]}=••••` : "••••";
-  });
-  return [...head, ...tail].join(" ");
 }

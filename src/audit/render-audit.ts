@@ -1,3 +1,4 @@
+import { foreignCode, foreignText } from "../core/foreign-text.js";
 import type { Message } from "../core/message.js";
 import type { AuditEntry } from "./event.js";
 
@@ -13,8 +14,8 @@ function line(e: AuditEntry): string {
   const who = e.user ? ` <@${e.user}>` : "";
   const where = e.channel ? ` in <#${e.channel}>` : "";
   const scope = [e.project, e.env].filter(Boolean).join(" ");
-  const text = e.text ? ` \`${e.text.replace(/`/g, "'")}\`` : "";
-  const detail = e.detail ? ` — ${e.detail}` : "";
+  const text = e.text ? ` ${foreignCode(e.text)}` : "";
+  const detail = e.detail ? ` — ${foreignText(e.detail)}` : "";
   return `${ICON[e.type]} ${when}${who}${where} *${e.type} ${e.action}*${scope ? ` (${scope})` : ""}${text}${detail}`;
 }
 

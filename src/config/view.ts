@@ -1,3 +1,4 @@
+import { foreignCode } from "../core/foreign-text.js";
 import { maskValue } from "../secrets/mask.js";
 import { matchesSecretPattern } from "../secrets/patterns.js";
 import { secretAad } from "./cipher.js";
@@ -33,17 +34,12 @@ export function configView(input: ConfigSource): Map<string, ViewEntry> {
   return new Map([...view.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Slack mrkdwn needs &, < and > escaped; a backtick would end the code span. */
-function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/`/g, "'");
-}
-
 /** A value as chat shows it: secrets masked (never more than 2 characters), long values cut. */
 export function showValue(entry: Pick<ViewEntry, "clear" | "secret">): string {
   if (entry.secret) return `\`${entry.clear === undefined ? "••••" : maskValue(entry.clear)}\` (secret)`;
   const clear = entry.clear ?? "";
   const cut = clear.length > 120 ? `${clear.slice(0, 120)}…` : clear;
-  return `\`${escapeMrkdwn(cut)}\``;
+  return foreignCode(cut);
 }
 
 export type ConfigDiff = {

@@ -5,6 +5,7 @@ import { newDeployId } from "../deploys/id.js";
 import type { DeployMeta, DeployStore } from "../deploys/store.js";
 import { errorMessage, QueueUnavailableError } from "../errors.js";
 import type { JobQueue } from "../queue/queues.js";
+import { foreignText } from "./foreign-text.js";
 import { type Chat, ephemeral, type MessageRef, type Reply } from "./message.js";
 import type { ExecuteContext } from "./ops.js";
 import { renderDeploy } from "./render-deploy.js";
@@ -125,7 +126,7 @@ export class DeployService {
         "deploy message not posted",
       );
       notice = ephemeral(
-        `Deploying *${req.project}:${req.tag}* to *${req.env}*, but I could not post in this channel (${errorMessage(err)}); invite me to the channel to see progress. Deploy id: \`${meta.id}\`.`,
+        `Deploying *${req.project}:${req.tag}* to *${req.env}*, but I could not post in this channel (${foreignText(errorMessage(err))}); invite me to the channel to see progress. Deploy id: \`${meta.id}\`.`,
       );
     }
     try {
@@ -147,7 +148,7 @@ export class DeployService {
     } catch (err) {
       const message = new QueueUnavailableError(errorMessage(err)).message;
       log.error({ err: errorMessage(err), deployId: meta.id }, "deploy not enqueued");
-      const text = `:x: Deploy of *${req.project}:${req.tag}* to *${req.env}* not started: ${message}`;
+      const text = `:x: Deploy of *${req.project}:${req.tag}* to *${req.env}* not started: ${foreignText(message)}`;
       if (!ref) return ephemeral(text);
       await chat.update(ref, { text }).catch(() => {});
       return undefined;

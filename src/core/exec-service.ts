@@ -4,6 +4,7 @@ import { newDeployId } from "../deploys/id.js";
 import { errorMessage, QueueUnavailableError } from "../errors.js";
 import { type ExecResult, execResultSchema } from "../jobs/schemas.js";
 import type { JobQueue } from "../queue/queues.js";
+import { foreignBlock, foreignCode, foreignText } from "./foreign-text.js";
 import { ephemeral, type Reply } from "./message.js";
 
 export type ExecServiceDeps = { queue: JobQueue; log: Logger; waitMs?: number; pollMs?: number };
@@ -11,18 +12,15 @@ export type ExecServiceDeps = { queue: JobQueue; log: Logger; waitMs?: number; p
 /** Longer than the worker's own command timeout, plus time to wait for a free worker. */
 const WAIT_MS = 120_000;
 
-/** A code block cannot contain ``` itself; a look-alike keeps the output readable. */
-const fence = (text: string) => `\`\`\`\n${text.replace(/```/g, "ʼʼʼ") || "(no output)"}\n\`\`\``;
-
 export function renderExec(plan: ExecPlan, r: ExecResult): string {
-  const cmd = plan.argv.join(" ").replace(/`/g, "ʼ");
   const status = r.timedOut
     ? ":hourglass: timed out; the output so far"
     : r.exitCode === 0
       ? ":white_check_mark: exit 0"
       : `:x: exit ${r.exitCode ?? "?"}`;
   const cut = r.truncated ? "\n_(output cut at the size limit)_" : "";
-  return `\`${cmd}\` in \`${r.container}\` on *${plan.host}* — ${status}\n${fence(r.output.trimEnd())}${cut}`;
+  const output = r.output.trimEnd() || "(no output)";
+  return `${foreignCode(plan.argv.join(" "))} in ${foreignCode(r.container)} on *${plan.host}* — ${status}\n${foreignBlock(output.split("\n")).join("\n")}${cut}`;
 }
 
 /** `/exec`: queue the command, wait for the worker's answer, show the output to the requester. */
@@ -64,7 +62,7 @@ export class ExecService {
         return ephemeral(renderExec(plan, execResultSchema.parse(job.returnvalue)));
       if (job && state === "failed")
         return ephemeral(
-          `:x: \`${plan.argv.join(" ").replace(/`/g, "ʼ")}\` on *${plan.host}* failed: ${job.failedReason}`,
+          `:x: ${foreignCode(plan.argv.join(" "))} on *${plan.host}* failed: ${foreignText(job.failedReason)}`,
         );
       await new Promise((r) => setTimeout(r, this.deps.pollMs ?? 250));
     }

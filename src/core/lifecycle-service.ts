@@ -5,6 +5,7 @@ import { errorMessage, QueueUnavailableError } from "../errors.js";
 import type { LifecycleResult } from "../jobs/schemas.js";
 import type { JobQueue } from "../queue/queues.js";
 import { NOT_FINISHED, waitForJob } from "../queue/wait-job.js";
+import { foreignCode, foreignText } from "./foreign-text.js";
 import { type Chat, ephemeral, type Message, type MessageRef, type Reply } from "./message.js";
 
 export type LifecycleServiceDeps = {
@@ -31,8 +32,8 @@ export function renderLifecycle(plan: LifecyclePlan, outcomes: Record<string, Ho
   const lines = plan.hosts.map((host) => {
     const o = outcomes[host] ?? { state: "waiting" };
     if (o.state === "waiting") return `• *${host}*: working…`;
-    if (o.state === "failed") return `• *${host}*: ${o.error}`;
-    return `• *${host}*: \`${o.result.containerName}\` ${o.result.state}`;
+    if (o.state === "failed") return `• *${host}*: ${foreignText(o.error)}`;
+    return `• *${host}*: ${foreignCode(o.result.containerName)} ${foreignText(o.result.state)}`;
   });
   return { text: [head, ...lines].join("\n") };
 }

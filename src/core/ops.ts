@@ -4,7 +4,7 @@ import type { CommandContext } from "../../commands/context.js";
 import { type Plan, planCommand, SLASH_COMMANDS } from "../../commands/index.js";
 import type { Result } from "../../commands/result.js";
 import type { Audit } from "../audit/event.js";
-import { maskCommandText } from "../audit/mask-command.js";
+import { auditCommandText } from "../audit/mask-command.js";
 import type { Fleet } from "../fleet/schema.js";
 import { commandsTotal } from "../metrics.js";
 import { ephemeral, type MessageRef, type Reply } from "./message.js";
@@ -90,7 +90,7 @@ export class Ops {
       action: result.ok ? "planned" : "usage",
       user: req.user,
       channel: req.channel,
-      text: `/${req.command} ${maskCommandText(req.text)}`.trim(),
+      text: auditCommandText(req.command, req.text, result),
       ...(result.ok ? scopeOf(result.plan) : {}),
     });
     const outcome = !result.ok ? "usage" : result.plan.kind === "help" ? "help" : "accepted";

@@ -2,6 +2,7 @@ import type { PromotePlan } from "../../commands/promote.js";
 import type { RunningByHost } from "../docker/running.js";
 import { shortDigest } from "../names.js";
 import type { DeployRequest } from "./deploy-service.js";
+import { foreignText } from "./foreign-text.js";
 
 /**
  * The deploy request that puts on `plan.env` the one image running in `plan.fromEnv`, or why
@@ -13,7 +14,7 @@ export function promoteRequest(plan: PromotePlan, running: RunningByHost): Deplo
   for (const host of plan.fromHosts) {
     const containers = running[host] ?? [];
     if (!Array.isArray(containers)) {
-      return `Cannot promote: cannot read what runs on *${host}* (${containers.error}), so which image ${from} runs is unknown. Nothing was done.`;
+      return `Cannot promote: cannot read what runs on *${host}* (${foreignText(containers.error)}), so which image ${from} runs is unknown. Nothing was done.`;
     }
     for (const c of containers) {
       const entry = digests.get(c.digest) ?? { tag: c.version, hosts: [] };

@@ -5,6 +5,7 @@ import { errorMessage, QueueUnavailableError } from "../errors.js";
 import { pruneResultSchema } from "../jobs/schemas.js";
 import type { JobQueue } from "../queue/queues.js";
 import { waitForJob } from "../queue/wait-job.js";
+import { foreignText } from "./foreign-text.js";
 import { ephemeral, type Reply } from "./message.js";
 
 export type PruneDeps = { queue: JobQueue; log: Logger; waitMs?: number };
@@ -36,7 +37,7 @@ export class PruneService {
       );
     }
     if (outcome.state === "failed") {
-      return ephemeral(`:x: Prune of *${plan.host}* failed: ${outcome.reason}`);
+      return ephemeral(`:x: Prune of *${plan.host}* failed: ${foreignText(outcome.reason)}`);
     }
     const result = pruneResultSchema.parse(outcome.result);
     return {

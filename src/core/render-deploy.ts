@@ -1,6 +1,7 @@
 import type { DeployRecord, HostStatus } from "../deploys/store.js";
 import { formatDuration } from "../fleet/duration.js";
 import { shortDigest } from "../names.js";
+import { foreignText } from "./foreign-text.js";
 import type { Message } from "./message.js";
 
 const ICON: Record<HostStatus["state"], string> = {
@@ -20,14 +21,14 @@ function hostLine(host: string, s: HostStatus): string {
     case "running":
       return `${ICON.running} *${host}*: ${s.step ?? "starting"}${digest}`;
     case "retrying":
-      return `${ICON.retrying} *${host}*: will retry — ${s.error ?? "transient error"}`;
+      return `${ICON.retrying} *${host}*: will retry — ${foreignText(s.error ?? "transient error")}`;
     case "succeeded":
       if (s.replicas === 0) return `${ICON.succeeded} *${host}*: no replica left running${took}`;
       if (s.replicas && s.replicas > 1)
         return `${ICON.succeeded} *${host}*: running ${s.replicas} replicas of \`${s.containerName ?? "?"}\`${digest}${took}`;
       return `${ICON.succeeded} *${host}*: running \`${s.containerName ?? "?"}\`${digest}${took}`;
     case "failed":
-      return `${ICON.failed} *${host}*: failed${took} — ${s.error ?? "unknown error"}`;
+      return `${ICON.failed} *${host}*: failed${took} — ${foreignText(s.error ?? "unknown error")}`;
   }
 }
 

@@ -2,6 +2,7 @@ import type { DeployRecord } from "../deploys/store.js";
 import { formatDuration } from "../fleet/duration.js";
 import { shortDigest } from "../names.js";
 import type { JobView } from "../queue/job-view.js";
+import { foreignBlock, foreignText } from "./foreign-text.js";
 import { formatAge, formatTime } from "./table.js";
 
 const ICON: Record<string, string> = {
@@ -50,7 +51,7 @@ function deployLines(record: DeployRecord, host: string): string[] {
   if (s.digest) parts.push(`digest \`${shortDigest(s.digest)}\``);
   if (s.containerName) parts.push(`container \`${s.containerName}\``);
   const lines = [parts.join(" · ")];
-  if (s.error) lines.push(`Error: ${s.error.split("\n")[0]}`);
+  if (s.error) lines.push(`Error: ${foreignText(s.error.split("\n")[0] ?? "")}`);
   return lines;
 }
 
@@ -66,7 +67,7 @@ export function renderJob(j: JobView, logs: string[], record: DeployRecord | und
   ];
   if (j.step && j.state === "active") lines.push(`Step: ${j.step}`);
   if (record && typeof j.data.host === "string") lines.push(...deployLines(record, j.data.host));
-  if (j.failedReason) lines.push(`Failed: ${j.failedReason.split("\n")[0]}`);
-  if (logs.length > 0) lines.push("Log:", "```", ...logs.map((l) => l.replace(/`/g, "'")), "```");
+  if (j.failedReason) lines.push(`Failed: ${foreignText(j.failedReason.split("\n")[0] ?? "")}`);
+  if (logs.length > 0) lines.push("Log:", ...foreignBlock(logs));
   return lines.join("\n");
 }

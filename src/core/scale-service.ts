@@ -2,6 +2,7 @@ import type { ScalePlan } from "../../commands/scale.js";
 import type { RunningByHost } from "../docker/running.js";
 import { shortDigest } from "../names.js";
 import type { DeployRequest } from "./deploy-service.js";
+import { foreignText } from "./foreign-text.js";
 
 /**
  * Scaling redeploys the image running now with a replica count per host: every replica on a
@@ -19,7 +20,7 @@ export function scaleRequest(
     const containers = running[host] ?? [];
     if (!Array.isArray(containers)) {
       if (plan.hosts.includes(host)) {
-        return `Cannot scale: cannot read what runs on *${host}* (${containers.error}). Nothing was done.`;
+        return `Cannot scale: cannot read what runs on *${host}* (${foreignText(containers.error)}). Nothing was done.`;
       }
       continue;
     }

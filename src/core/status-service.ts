@@ -4,6 +4,7 @@ import type { ContainerView, FleetReader, HostSnapshot } from "../docker/snapsho
 import { connectionKind } from "../fleet/connection.js";
 import type { Fleet } from "../fleet/schema.js";
 import { shortDigest } from "../names.js";
+import { foreignText } from "./foreign-text.js";
 import { ephemeral, type Reply } from "./message.js";
 import { codeTable, formatAge } from "./table.js";
 
@@ -34,7 +35,7 @@ export function renderStatus(plan: StatusPlan, snapshots: readonly HostSnapshot[
   for (const snap of snapshots) {
     if (!snap.reachable) {
       rows.push([snap.host, NONE, NONE, NONE, "unreachable", NONE, NONE, NONE]);
-      unreachable.push(`${snap.host}: ${snap.reason}`);
+      unreachable.push(`${snap.host}: ${foreignText(snap.reason)}`);
       continue;
     }
     const shown = currentContainers(snap.managed.filter((c) => plan.env === undefined || c.env === plan.env));

@@ -1,6 +1,9 @@
+import { escapeMrkdwn } from "./foreign-text.js";
+
 /**
  * An aligned, monospace table inside a code block: it reads the same in Slack and in a terminal.
- * Cells lose backticks so a value can never close the block early.
+ * Cells lose backticks so a value can never close the block early; columns are padded on the
+ * text as shown, then escaped for mrkdwn (Docker and registry values are foreign text).
  */
 export function codeTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const clean = (cell: string) => cell.replace(/`/g, "'").replace(/[\r\n\t]+/g, " ");
@@ -11,7 +14,7 @@ export function codeTable(headers: readonly string[], rows: readonly (readonly s
       .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
       .join("  ")
       .trimEnd();
-  return ["```", ...all.map(line), "```"].join("\n");
+  return ["```", ...all.map((row) => escapeMrkdwn(line(row))), "```"].join("\n");
 }
 
 /** "45s", "12m", "3h05m", "2d04h": how long ago, or how long something has run. */

@@ -13,6 +13,18 @@ export const LABEL = {
   replica: "dockops.replica",
 } as const;
 
+/** The config revision a container was started with (its label), if it has a valid one. */
+export function configRevisionOf(labels: Record<string, string> | undefined): number | undefined {
+  const value = labels?.[LABEL.configRevision];
+  return value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : undefined;
+}
+
+/** The same as a list, as secret masking takes it: the revisions whose secrets the container holds. */
+export function revisionsInUse(labels: Record<string, string> | undefined): number[] {
+  const revision = configRevisionOf(labels);
+  return revision === undefined ? [] : [revision];
+}
+
 export function projectFilter(project: string, env: string): { label: string[] } {
   return { label: [`${LABEL.managed}=true`, `${LABEL.project}=${project}`, `${LABEL.env}=${env}`] };
 }

@@ -1,11 +1,17 @@
 import type Docker from "dockerode";
 import { errorMessage, HostUnreachableError } from "../errors.js";
 import { withDeadline } from "./deadline.js";
-import { projectFilter } from "./labels.js";
+import { configRevisionOf, projectFilter } from "./labels.js";
 import { tailLogs } from "./logs.js";
 
 export type HostLogs =
-  | { host: string; ok: true; container?: { name: string; state: string }; lines: string[] }
+  | {
+      host: string;
+      ok: true;
+      /** `configRevision`: the config the container started with, whose secrets its lines may hold. */
+      container?: { name: string; state: string; configRevision?: number };
+      lines: string[];
+    }
   | { host: string; ok: false; reason: string };
 
 export type LogsQuery = { project: string; env: string; tail: number; sinceMs?: number; timeoutMs: number };
@@ -24,7 +30,13 @@ export async function projectLogs(host: string, connect: () => Docker, q: LogsQu
       if (!current) return { host, ok: true as const, lines: [] };
       const lines = await tailLogs(docker.getContainer(current.Id), q.tail, { sinceMs: q.sinceMs });
       const name = (current.Names[0] ?? current.Id).replace(/^\//, "");
-      return { host, ok: true as const, container: { name, state: current.State }, lines };
+      const configRevision = configRevisionOf(current.Labels);
+      const container = {
+        name,
+        state: current.State,
+        ...(configRevision !== undefined ? { configRevision } : {}),
+      };
+      return { host, ok: true as const, container, lines };
     });
   } catch (err) {
     const reason = err instanceof HostUnreachableError ? `unreachable (${err.detail})` : errorMessage(err);

@@ -1,4 +1,5 @@
 import type { AlertsPlan, SilencePlan } from "../../commands/alerts.js";
+import { foreignBlock, foreignCode, foreignText } from "../core/foreign-text.js";
 import { ephemeral, type Reply } from "../core/message.js";
 import type { ActionRequest, CommandRequest } from "../core/ops.js";
 import { newDeployId } from "../deploys/id.js";
@@ -117,11 +118,12 @@ export class AlertCommands {
             this.deps.logsTimeoutMs ?? 20_000,
           );
           if (outcome.state === "pending") return `${where}: ${NOT_FINISHED}`;
-          if (outcome.state === "failed") return `${where}: ${outcome.reason}`;
-          const lines = outcome.result.lines.map((l) => l.replaceAll("`", "'"));
-          return `${where}, \`${outcome.result.containerName}\`, last ${lines.length} lines:\n\`\`\`\n${lines.join("\n") || "(no output)"}\n\`\`\``;
+          if (outcome.state === "failed") return `${where}: ${foreignText(outcome.reason)}`;
+          const { lines, containerName } = outcome.result;
+          const block = foreignBlock(lines.length > 0 ? lines : ["(no output)"]).join("\n");
+          return `${where}, ${foreignCode(containerName)}, last ${lines.length} lines:\n${block}`;
         } catch (err) {
-          return `${where}: ${errorMessage(err)}`;
+          return `${where}: ${foreignText(errorMessage(err))}`;
         }
       }),
     );

@@ -2,14 +2,14 @@ import type Docker from "dockerode";
 import type { Logger } from "pino";
 import type { StopIntents } from "../deploys/stop-intent.js";
 import type { DeployStore } from "../deploys/store.js";
-import { LABEL } from "../docker/labels.js";
+import { LABEL, revisionsInUse } from "../docker/labels.js";
 import { tailLogs } from "../docker/logs.js";
 import { errorMessage } from "../errors.js";
 import { formatDuration } from "../fleet/duration.js";
 import { maskSecrets } from "../secrets/mask.js";
 import type { Alerter } from "./alerter.js";
 
-export type SecretsFor = (project: string, env: string) => Promise<string[]>;
+export type SecretsFor = (project: string, env: string, inUse?: readonly number[]) => Promise<string[]>;
 
 /** How many times a container died within the window, this death included. */
 export type DieCounter = (host: string, containerId: string, at: number, windowMs: number) => Promise<number>;
@@ -81,7 +81,7 @@ export class ContainerWatch {
     const [expected, info, secrets, lines] = await Promise.all([
       this.expectedStop(ref),
       container.inspect().catch(() => undefined),
-      this.secretsFor(ref.project, ref.env).catch(() => [] as string[]),
+      this.secretsFor(ref.project, ref.env, revisionsInUse(ref.labels)).catch(() => [] as string[]),
       tailLogs(container, this.opts.logLines).catch(() => [] as string[]),
     ]);
     if (expected) return;
@@ -124,7 +124,7 @@ export class ContainerWatch {
       .inspect()
       .catch(() => undefined);
     const last = info?.State.Health?.Log?.at(-1);
-    const secrets = await this.secretsFor(ref.project, ref.env).catch(() => []);
+    const secrets = await this.secretsFor(ref.project, ref.env, revisionsInUse(ref.labels)).catch(() => []);
     const output = last?.Output ? maskSecrets(last.Output.trim(), secrets).split("\n").slice(-10) : [];
     this.alerter.raise({
       key: unhealthyKey(ref.host, ref.id),

@@ -1,5 +1,6 @@
 import Docker from "dockerode";
 import type { Logger } from "pino";
+import { foreignText } from "../core/foreign-text.js";
 import type { Chat } from "../core/message.js";
 import type { StopIntents } from "../deploys/stop-intent.js";
 import type { StoppedMarks } from "../deploys/stopped.js";
@@ -192,7 +193,7 @@ export class Monitor {
         key,
         kind: "host-down",
         host,
-        detail: `Docker host is unreachable (${error}); containers on it are not monitored until it answers`,
+        detail: `Docker host is unreachable (${foreignText(error)}); containers on it are not monitored until it answers`,
         eventAt: started - (count - 1) * this.opts.pingMs,
       });
     }

@@ -1,4 +1,5 @@
 import type Docker from "dockerode";
+import { foreignCode, foreignText } from "../core/foreign-text.js";
 import type { StoppedMarks } from "../deploys/stopped.js";
 import type { DeployStore } from "../deploys/store.js";
 import { LABEL } from "../docker/labels.js";
@@ -139,7 +140,7 @@ export async function reconcileHost(
             host,
             project,
             env: envName,
-            detail: `drift: unmanaged container \`${refOf(host, squatter).name}\` (${squatter.Image}) publishes port ${port} of ${project}`,
+            detail: `drift: unmanaged container ${foreignCode(refOf(host, squatter).name)} (${foreignText(squatter.Image)}) publishes port ${port} of ${project}`,
             eventAt: now,
           });
         } else {

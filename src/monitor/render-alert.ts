@@ -1,3 +1,4 @@
+import { foreignBlock } from "../core/foreign-text.js";
 import type { Button, Message } from "../core/message.js";
 import { formatDuration } from "../fleet/duration.js";
 import type { AlertItem, AlertRecord } from "./alert-store.js";
@@ -20,11 +21,10 @@ function itemLine(item: AlertItem): string {
   return `${state}${where(item)}: ${item.detail}`;
 }
 
-/** Log or health output as a code block; a backtick fence inside it would end the block early. */
+/** Log or health output (masked where it was read) as a code block, escaped for mrkdwn. */
 function outputBlock(item: AlertItem, max = 20): string[] {
   if (!item.output || item.output.length === 0 || item.resolvedAt) return [];
-  const clean = item.output.slice(-max).map((l) => l.replaceAll("`", "'"));
-  return ["```", ...clean, "```"];
+  return foreignBlock(item.output.slice(-max));
 }
 
 /**

@@ -14,7 +14,7 @@ export type ExecDeps = {
   log: Logger;
   limits?: ExecLimits;
   /** The config's clear secret values: exec output (stored with the job, shown in chat) is masked. */
-  secretsFor?: (project: string, env: string) => Promise<string[]>;
+  secretsFor?: (project: string, env: string, inUse?: readonly number[]) => Promise<string[]>;
 };
 
 /**
@@ -37,8 +37,12 @@ export async function processExec(job: Job, deps: ExecDeps): Promise<ExecResult>
   const log = deps.log.child({ execId: data.execId, host: data.host, project: data.project, env: data.env });
   log.info({ argv: data.argv, requestedBy: data.requestedBy }, "exec");
   try {
-    const raw = await runExec(deps.hosts.get(data.host), data, deps.limits ?? EXEC_LIMITS);
-    const secrets = (await deps.secretsFor?.(data.project, data.env).catch(() => [])) ?? [];
+    const { configRevisions, ...raw } = await runExec(
+      deps.hosts.get(data.host),
+      data,
+      deps.limits ?? EXEC_LIMITS,
+    );
+    const secrets = (await deps.secretsFor?.(data.project, data.env, configRevisions).catch(() => [])) ?? [];
     const result = { ...raw, output: maskSecrets(raw.output, secrets) };
     log.info(
       { exitCode: result.exitCode, timedOut: result.timedOut, durationMs: result.durationMs },

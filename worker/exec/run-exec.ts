@@ -1,7 +1,7 @@
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 import { onHost } from "../../src/docker/errors.js";
-import { projectFilter } from "../../src/docker/labels.js";
+import { projectFilter, revisionsInUse } from "../../src/docker/labels.js";
 import { frames } from "../../src/docker/logs.js";
 import { DeployFailedError } from "../../src/errors.js";
 import type { ExecJob, ExecResult } from "../../src/jobs/schemas.js";
@@ -14,7 +14,10 @@ export const EXEC_LIMITS: ExecLimits = { timeoutMs: 60_000, maxOutputBytes: 16_3
  * Runs one argv in the project's running container. Docker gets `Cmd` as an array, so no shell
  * ever parses it. Output beyond the cap is dropped; past the timeout we stop reading and report.
  */
-export async function runExec(docker: Docker, job: ExecJob, limits: ExecLimits): Promise<ExecResult> {
+/** The result, and the config revisions the container runs with (whose secrets its output may hold). */
+export type RanExec = ExecResult & { configRevisions: number[] };
+
+export async function runExec(docker: Docker, job: ExecJob, limits: ExecLimits): Promise<RanExec> {
   const started = Date.now();
   const call = <T>(fn: () => Promise<T>) => onHost(job.host, fn);
   const running = await call(() =>
@@ -62,6 +65,7 @@ export async function runExec(docker: Docker, job: ExecJob, limits: ExecLimits):
   }
   const info = timedOut ? undefined : await call(() => exec.inspect());
   return {
+    configRevisions: revisionsInUse(target.Labels),
     container: (target.Names[0] ?? target.Id).replace(/^\//, ""),
     exitCode: info?.ExitCode ?? null,
     output,

@@ -1,7 +1,7 @@
 import { type Job, UnrecoverableError } from "bullmq";
 import type { DockerHosts } from "../../src/docker/connect.js";
 import { onHost } from "../../src/docker/errors.js";
-import { projectFilter } from "../../src/docker/labels.js";
+import { projectFilter, revisionsInUse } from "../../src/docker/labels.js";
 import { tailLogs } from "../../src/docker/logs.js";
 import type { Fleet } from "../../src/fleet/schema.js";
 import { type TailLogsResult, tailLogsJobSchema } from "../../src/jobs/schemas.js";
@@ -11,7 +11,7 @@ export type TailDeps = {
   fleet: Fleet;
   hosts: DockerHosts;
   /** Secret values of the project+env; every line is masked before it leaves the worker. */
-  secretsFor: (project: string, env: string) => Promise<string[]>;
+  secretsFor: (project: string, env: string, inUse?: readonly number[]) => Promise<string[]>;
 };
 
 export async function processTailLogs(job: Job, deps: TailDeps): Promise<TailLogsResult> {
@@ -28,7 +28,7 @@ export async function processTailLogs(job: Job, deps: TailDeps): Promise<TailLog
   const chosen =
     list.find((c) => c.Id.startsWith(containerId ?? "-")) ?? list.sort((a, b) => b.Created - a.Created)[0];
   if (!chosen) throw new UnrecoverableError(`no container of ${project} in ${env} on ${host}`);
-  const secrets = await deps.secretsFor(project, env);
+  const secrets = await deps.secretsFor(project, env, revisionsInUse(chosen.Labels));
   const raw = await onHost(host, () => tailLogs(docker.getContainer(chosen.Id), lines));
   return {
     containerName: (chosen.Names[0] ?? chosen.Id).replace(/^\//, ""),

@@ -48,6 +48,8 @@ export type OpsHooks = {
    * fleet-wide read comes back narrowed to the environments the requester may see.
    */
   check?: (plan: Acting) => Promise<Verdict<Acting>>;
+  /** The environments `user` may see in a fleet-wide view, or undefined for all (src/core/access.ts). */
+  readable?: (view: string, user: string, channel: string) => Promise<string[] | undefined>;
   audit?: Audit;
 };
 
@@ -166,6 +168,14 @@ export class Ops {
     this.log.info({ action: req.action, user: req.user, known: Boolean(handler) }, "action");
     if (!handler) return ephemeral("That button is no longer supported; run the command again.");
     return handler(req);
+  }
+
+  /**
+   * The environments a user may see in a fleet-wide view such as App Home, asked from `channel`
+   * ("" when it is no channel); undefined when nothing is hidden.
+   */
+  async visibleEnvs(view: string, user: string, channel: string): Promise<string[] | undefined> {
+    return this.hooks.readable?.(view, user, channel);
   }
 
   get actionIds(): string[] {

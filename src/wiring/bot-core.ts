@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { approvalFor } from "../../commands/approval.js";
 import { changeApproval } from "../approvals/change-approval.js";
 import { configApproval } from "../approvals/config-approval.js";
 import { deployApproval } from "../approvals/deploy-approval.js";
@@ -156,6 +157,11 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
       promote: changeApproval(changeReaders),
       scale: changeApproval(changeReaders),
     },
+    rule: (env) => approvalFor(fleet, env),
+    recheck: async (plan) => {
+      const verdict = await access.check(plan);
+      return verdict.ok ? undefined : verdict.reason;
+    },
     execute: (plan, ctx) => ops.execute(plan, ctx),
   });
   const ops: Ops = new Ops(
@@ -183,6 +189,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     approvals.request,
     {
       audit: audit.record,
+      readable: (view, user, channel) => access.readable(view, user, channel),
       check: async (plan) => {
         try {
           return await access.check(plan);

@@ -46,7 +46,9 @@ const READ_KEY: Record<string, string> = {
  */
 function commandKeys(plan: { kind: string; action?: string }): string[] {
   const base = plan.kind.split(/[-_.:]/)[0] ?? plan.kind;
-  const keys = [...(plan.action ? [plan.action] : []), plan.kind, base];
+  // `/audit prod` reads prod's records like the fleet-wide `/audit` does: by its read rule.
+  const read = READ_KEY[plan.kind];
+  const keys = [...(plan.action ? [plan.action] : []), plan.kind, base, ...(read ? [read] : [])];
   return [...new Set(keys)];
 }
 
@@ -104,7 +106,9 @@ export class Access {
 
   /** Why the plan is refused, or undefined: every environment it names or reads must let it in. */
   async denial(plan: Guarded): Promise<string | undefined> {
-    if (plan.env === undefined) return this.fleetDenial(plan);
+    // The top-level `allow` holds with or without an environment (`/audit prod` is still `/audit`).
+    const top = await this.fleetDenial(plan);
+    if (top || plan.env === undefined) return top;
     for (const env of [plan.env, ...(plan.reads ?? [])]) {
       const why = await this.envDenial(plan, env);
       if (why) return why;

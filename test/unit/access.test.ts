@@ -139,6 +139,13 @@ describe("commands with no environment", () => {
       reason: "You may not run `audit`: only the *auditors* or *readers* role may. Nothing was done.",
     });
     expect(await verdict("jobs", "", "U0DEV")).toMatchObject({ ok: true });
+    // Naming an environment does not escape it, and the environment's read rule applies too.
+    expect(await verdict("audit", "beta", "U0DEV")).toMatchObject({ ok: false });
+    expect(await verdict("audit", "stage", "U0AUD")).toEqual({
+      ok: false,
+      reason: "You may not run `history` in *stage*: only the *readers* role may. Nothing was done.",
+    });
+    expect(await verdict("audit", "stage", "U0READ")).toMatchObject({ ok: true });
   });
 
   it("/audit and /job show only environments the user may read; who reads all is not narrowed", async () => {

@@ -15,7 +15,8 @@ export type SilencePlan = {
   channel: string;
 };
 
-export type AlertsPlan = { kind: "alerts"; requestedBy: string; channel: string };
+/** `envs`, set by the access check when the requester may not read every environment, limits what is shown. */
+export type AlertsPlan = { kind: "alerts"; envs?: string[]; requestedBy: string; channel: string };
 
 export const MAX_SILENCE_MS = 7 * 24 * 3_600_000;
 

@@ -9,6 +9,8 @@ export type AuditPlan = {
   project?: string;
   env?: string;
   count: number;
+  /** Set by the access check when the requester may not read every environment. */
+  envs?: string[];
   requestedBy: string;
   channel: string;
 };

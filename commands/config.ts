@@ -22,7 +22,8 @@ export type ConfigPlan =
   | (Target & { op: "get"; key: string })
   | (Target & { op: "list" })
   | (Target & { op: "history" })
-  | (Target & { op: "diff"; otherEnv: string });
+  /** `reads` names the second environment too, so the access rules judge both. */
+  | (Target & { op: "diff"; otherEnv: string; reads: string[] });
 
 const USAGE = {
   set: "/config set <project> <env> [--secret] KEY=VALUE [KEY=VALUE ...]",
@@ -118,7 +119,7 @@ export function planConfig(text: string, ctx: CommandContext): Result<ConfigPlan
       if (!NAME_PATTERN.test(other) || !fleet.environments[other])
         return fail(unknownName("environment", other, envs));
       if (other === envName) return fail("name two different environments");
-      return planned({ ...target, op, otherEnv: other });
+      return planned({ ...target, op, otherEnv: other, reads: [other] });
     }
     case "revert": {
       const why = exactly(1, "a revision number (see `/config history`)");

@@ -6,3 +6,11 @@ export type CommandContext = {
   user: string;
   channel: string;
 };
+
+/**
+ * Who asked for a plan and from which channel. Every plan but help carries it, so the access
+ * rules (roles, channels) can judge any plan, reads included.
+ */
+export type Asked = { requestedBy: string; channel: string };
+
+export const askedBy = (ctx: CommandContext): Asked => ({ requestedBy: ctx.user, channel: ctx.channel });

@@ -1,9 +1,9 @@
-import type { CommandContext } from "./context.js";
+import { type Asked, askedBy, type CommandContext } from "./context.js";
 import { intOption, parseOptions } from "./options.js";
 import { planned, type Result, usage } from "./result.js";
 import { projectEnvArgs } from "./targets.js";
 
-export type HistoryPlan = { kind: "history"; project: string; env: string; count: number };
+export type HistoryPlan = { kind: "history"; project: string; env: string; count: number } & Asked;
 
 export const historyHelp = {
   name: "history",
@@ -22,5 +22,11 @@ export function planHistory(text: string, ctx: CommandContext): Result<HistoryPl
   const [n] = args.plan.rest;
   const count = n === undefined ? planned(10) : intOption("n", n, 1, 50);
   if (!count.ok) return fail(count.message);
-  return planned({ kind: "history", project: args.plan.project, env: args.plan.env, count: count.plan });
+  return planned({
+    kind: "history",
+    project: args.plan.project,
+    env: args.plan.env,
+    count: count.plan,
+    ...askedBy(ctx),
+  });
 }

@@ -1,9 +1,9 @@
-import type { CommandContext } from "./context.js";
+import { type Asked, askedBy, type CommandContext } from "./context.js";
 import { wordsOnly } from "./options.js";
 import { planned, type Result, usage } from "./result.js";
 import { hostNamed } from "./targets.js";
 
-export type HostsPlan = { kind: "hosts"; hosts: string[] };
+export type HostsPlan = { kind: "hosts"; hosts: string[] } & Asked;
 
 export const hostsHelp = {
   name: "hosts",
@@ -24,5 +24,9 @@ export function planHosts(text: string, ctx: CommandContext): Result<HostsPlan> 
     if (!host.ok) return fail(host.message);
     if (!hosts.includes(host.plan)) hosts.push(host.plan);
   }
-  return planned({ kind: "hosts", hosts: hosts.length > 0 ? hosts : Object.keys(ctx.fleet.hosts) });
+  return planned({
+    kind: "hosts",
+    hosts: hosts.length > 0 ? hosts : Object.keys(ctx.fleet.hosts),
+    ...askedBy(ctx),
+  });
 }

@@ -1,9 +1,9 @@
-import type { CommandContext } from "./context.js";
+import { type Asked, askedBy, type CommandContext } from "./context.js";
 import { oneWord } from "./options.js";
 import { planned, type Result, usage } from "./result.js";
 import { projectNamed } from "./targets.js";
 
-export type ImagesPlan = { kind: "images"; project: string; image: string; hosts: string[] };
+export type ImagesPlan = { kind: "images"; project: string; image: string; hosts: string[] } & Asked;
 
 export const imagesHelp = {
   name: "images",
@@ -21,5 +21,5 @@ export function planImages(text: string, ctx: CommandContext): Result<ImagesPlan
   const spec = ctx.fleet.projects[project.plan];
   // Every host of every environment may run the project.
   const hosts = [...new Set(Object.values(ctx.fleet.environments).flatMap((e) => e.hosts))];
-  return planned({ kind: "images", project: project.plan, image: spec?.image ?? "", hosts });
+  return planned({ kind: "images", project: project.plan, image: spec?.image ?? "", hosts, ...askedBy(ctx) });
 }

@@ -1,11 +1,12 @@
-import type { CommandContext } from "./context.js";
+import { type Asked, askedBy, type CommandContext } from "./context.js";
 import { intOption, oneWord, wordsOnly } from "./options.js";
 import { planned, type Result, usage } from "./result.js";
 import { truncateWord } from "./suggest.js";
 
-export type JobsPlan = { kind: "jobs"; count: number };
-export type JobPlan = { kind: "job"; id: string };
-export type CancelPlan = { kind: "cancel"; id: string; requestedBy: string; channel: string };
+/** `envs`, set by the access check when the requester may not read every environment, limits what is shown. */
+export type JobsPlan = { kind: "jobs"; count: number; envs?: string[] } & Asked;
+export type JobPlan = { kind: "job"; id: string; envs?: string[] } & Asked;
+export type CancelPlan = { kind: "cancel"; id: string } & Asked;
 
 /** Job ids the bot makes: `deploy-<deployId>-<host>`, `prune-<requestId>-<host>`; never ":". */
 export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -32,7 +33,7 @@ export const cancelHelp = {
   examples: ["/cancel deploy-m3x9k2a1-serverA"],
 };
 
-export function planJobs(text: string, _ctx: CommandContext): Result<JobsPlan> {
+export function planJobs(text: string, ctx: CommandContext): Result<JobsPlan> {
   const words = wordsOnly(text, jobsHelp.usage);
   if (!words.ok) return words;
   const fail = (why: string) => usage(`${why}\nUsage: \`${jobsHelp.usage}\``);
@@ -40,7 +41,7 @@ export function planJobs(text: string, _ctx: CommandContext): Result<JobsPlan> {
     return fail(`too many words: \`${truncateWord(words.plan.slice(1).join(" "))}\``);
   const count = words.plan[0] === undefined ? planned(10) : intOption("n", words.plan[0], 1, 50);
   if (!count.ok) return fail(count.message);
-  return planned({ kind: "jobs", count: count.plan });
+  return planned({ kind: "jobs", count: count.plan, ...askedBy(ctx) });
 }
 
 function jobId(text: string, help: { usage: string }): Result<string> {
@@ -52,12 +53,12 @@ function jobId(text: string, help: { usage: string }): Result<string> {
   );
 }
 
-export function planJob(text: string, _ctx: CommandContext): Result<JobPlan> {
+export function planJob(text: string, ctx: CommandContext): Result<JobPlan> {
   const id = jobId(text, jobHelp);
-  return id.ok ? planned({ kind: "job", id: id.plan }) : id;
+  return id.ok ? planned({ kind: "job", id: id.plan, ...askedBy(ctx) }) : id;
 }
 
 export function planCancel(text: string, ctx: CommandContext): Result<CancelPlan> {
   const id = jobId(text, cancelHelp);
-  return id.ok ? planned({ kind: "cancel", id: id.plan, requestedBy: ctx.user, channel: ctx.channel }) : id;
+  return id.ok ? planned({ kind: "cancel", id: id.plan, ...askedBy(ctx) }) : id;
 }

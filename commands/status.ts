@@ -1,10 +1,17 @@
-import type { CommandContext } from "./context.js";
+import { type Asked, askedBy, type CommandContext } from "./context.js";
 import { wordsOnly } from "./options.js";
 import { planned, type Result, usage } from "./result.js";
 import { truncateWord } from "./suggest.js";
 import { envNamed, projectNamed } from "./targets.js";
 
-export type StatusPlan = { kind: "status"; project?: string; env?: string; hosts: string[] };
+export type StatusPlan = {
+  kind: "status";
+  project?: string;
+  env?: string;
+  hosts: string[];
+  /** Set by the access check on a fleet-wide read: only these environments' containers are shown. */
+  envs?: string[];
+} & Asked;
 
 export const statusHelp = {
   name: "status",
@@ -44,5 +51,6 @@ export function planStatus(text: string, ctx: CommandContext): Result<StatusPlan
     ...(project ? { project } : {}),
     ...(env ? { env } : {}),
     hosts,
+    ...askedBy(ctx),
   });
 }

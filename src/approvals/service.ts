@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { ApprovalRule } from "../../commands/approval.js";
 import type { Plan } from "../../commands/index.js";
 import type { Audit } from "../audit/event.js";
 import { type Directory, isListed } from "../core/directory.js";
@@ -21,6 +22,13 @@ export type ApprovalServiceDeps = {
   audit: Audit;
   log: Logger;
   kinds: ApprovalKinds;
+  /**
+   * The environment's approval rule by the fleet as it is now (not as it was when the request
+   * was stored): who may approve is decided at the press.
+   */
+  rule: (env: string) => ApprovalRule | undefined;
+  /** Why the requester may no longer run the plan (roles, channels as they are now), or undefined. */
+  recheck: (plan: GatedPlan) => Promise<string | undefined>;
   /** Runs an approved plan: `ops.execute(plan, ctx)`, bound late because Ops needs this service. */
   execute: (plan: Plan, ctx: ExecuteContext) => Promise<Reply | undefined>;
   now?: () => number;
@@ -95,7 +103,14 @@ export class ApprovalService {
     const request = { ...stored, message: stored.message ?? req.message };
     const verb = req.action === APPROVE ? "approve" : req.action === REJECT ? "reject" : undefined;
     if (!verb) return ephemeral("That button is no longer supported.");
-    const rule = (request.plan as GatedPlan).approval;
+    const rule = this.deps.rule(request.env);
+    if (!rule) {
+      return this.outcome(request, {
+        decision: "void",
+        by: req.user,
+        reason: `*${request.env}* no longer needs approval by the fleet file; run the command again`,
+      });
+    }
     const refusal =
       req.user === request.requestedBy && !rule.allowSelfApproval
         ? "you asked for this, so someone else must approve or reject it (four-eyes rule)"
@@ -114,7 +129,10 @@ export class ApprovalService {
     let plan = request.plan as GatedPlan;
     try {
       const hooks = this.hooks(plan.kind);
-      reason = await hooks.revalidate?.(plan, request.pinned);
+      const denied = await this.deps.recheck(plan);
+      reason = denied
+        ? `<@${request.requestedBy}> may no longer ask for this: ${denied.replace(/ Nothing was done\.$/, "")}`
+        : await hooks.revalidate?.(plan, request.pinned);
       // Unsealed before the decision, so a plan that cannot be read is never marked approved.
       if (!reason && hooks.unseal) plan = await hooks.unseal(plan);
     } catch (err) {

@@ -46,8 +46,13 @@ export class AuditLog {
   }
 
   /** The newest `count` entries, newest first, optionally for one project and/or environment. */
-  async latest(filter: { project?: string; env?: string; count: number }): Promise<AuditEntry[]> {
-    const filtered = filter.project !== undefined || filter.env !== undefined;
+  async latest(filter: {
+    project?: string;
+    env?: string;
+    envs?: string[];
+    count: number;
+  }): Promise<AuditEntry[]> {
+    const filtered = filter.project !== undefined || filter.env !== undefined || filter.envs !== undefined;
     const raw = await this.redis.xrevrange(this.key, "+", "-", "COUNT", filtered ? SCAN_LIMIT : filter.count);
     const entries: AuditEntry[] = [];
     for (const [id, fields] of raw) {
@@ -56,6 +61,8 @@ export class AuditLog {
       const event = JSON.parse(json) as AuditEvent;
       if (filter.project !== undefined && event.project !== filter.project) continue;
       if (filter.env !== undefined && event.env !== filter.env) continue;
+      // `envs` (the environments the reader may see) hides entries of no environment too.
+      if (filter.envs !== undefined && !filter.envs.includes(event.env ?? "")) continue;
       entries.push({ ...event, id, at: Number(id.split("-")[0]) });
       if (entries.length >= filter.count) break;
     }

@@ -5,11 +5,17 @@ import { renderDeploy } from "./render-deploy.js";
 
 const ICON = { running: ":arrows_counterclockwise:", succeeded: ":white_check_mark:", failed: ":x:" };
 
-/** The newest deploy of every project and environment of the fleet, newest first. */
-export async function latestDeploys(store: DeployStore, fleet: Fleet, limit = 10): Promise<DeployRecord[]> {
-  const pairs = Object.keys(fleet.projects).flatMap((p) =>
-    Object.keys(fleet.environments).map((e) => [p, e]),
-  );
+/**
+ * The newest deploys of every project and environment of the fleet, newest first; only of
+ * `envs` when the viewer may not see every environment.
+ */
+export async function latestDeploys(
+  store: DeployStore,
+  fleet: Fleet,
+  limit = 10,
+  envs = Object.keys(fleet.environments),
+): Promise<DeployRecord[]> {
+  const pairs = Object.keys(fleet.projects).flatMap((p) => envs.map((e) => [p, e]));
   const lists = await Promise.all(pairs.map(([p, e]) => store.history(p as string, e as string, 3)));
   return lists
     .flat()
@@ -18,10 +24,15 @@ export async function latestDeploys(store: DeployStore, fleet: Fleet, limit = 10
 }
 
 /** The App Home tab: what the fleet is, then the latest deploys with their outcome. */
-export function renderHome(fleet: Fleet, deploys: DeployRecord[], now = Date.now()): Message {
-  const envs = Object.entries(fleet.environments).map(
-    ([name, env]) => `• *${name}*: ${env.hosts.join(", ")}${env.approval ? " (needs approval)" : ""}`,
-  );
+export function renderHome(
+  fleet: Fleet,
+  deploys: DeployRecord[],
+  now = Date.now(),
+  visible = Object.keys(fleet.environments),
+): Message {
+  const envs = Object.entries(fleet.environments)
+    .filter(([name]) => visible.includes(name))
+    .map(([name, env]) => `• *${name}*: ${env.hosts.join(", ")}${env.approval ? " (needs approval)" : ""}`);
   const lines = deploys.map((record) => {
     const { meta } = record;
     const progress = renderDeploy(record).progress ?? "running";

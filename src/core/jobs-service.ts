@@ -9,9 +9,26 @@ import { type Chat, ephemeral, type Reply } from "./message.js";
 import { renderDeploy } from "./render-deploy.js";
 import { renderJob, renderJobs } from "./render-jobs.js";
 
-export type JobsDeps = { queue: JobQueue; store: DeployStore; chat: Chat; log: Logger; now?: () => number };
+/** A job as the access rules see it: which environment (or host) and who asked for it. */
+export type JobOwner = { env?: string; host?: string; requestedBy?: string };
+
+export type JobsDeps = {
+  queue: JobQueue;
+  store: DeployStore;
+  chat: Chat;
+  log: Logger;
+  /** Why the plan's requester may not cancel this job (src/core/access.ts), or undefined. */
+  mayCancel?: (plan: CancelPlan, job: JobOwner) => Promise<string | undefined>;
+  now?: () => number;
+};
 
 const QUEUED_STATES = ["waiting", "delayed", "prioritized", "waiting-children"] as const;
+const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+
+/** Who may see a job when the access check narrowed the plan to `envs`: jobs of those environments. */
+const visible = (plan: { envs?: string[] }, view: JobView) =>
+  plan.envs === undefined || plan.envs.includes(str(view.data.env) ?? "");
+
 const NOT_FOUND = (id: string) =>
   `No job \`${id}\` (finished jobs are kept 7 days, failed ones 30); \`/jobs\` lists the recent ones.`;
 
@@ -39,11 +56,14 @@ export class JobsService {
   }
 
   async jobs(plan: JobsPlan): Promise<Reply> {
-    const [active, queued, finished] = await Promise.all([
-      this.views(["active"], 50),
-      this.views(QUEUED_STATES, 50),
-      this.views(["completed", "failed"], plan.count),
-    ]);
+    const seen = (views: JobView[]) => views.filter((v) => visible(plan, v));
+    const [active, queued, finished] = (
+      await Promise.all([
+        this.views(["active"], 50),
+        this.views(QUEUED_STATES, 50),
+        this.views(["completed", "failed"], plan.envs === undefined ? plan.count : 200),
+      ])
+    ).map(seen) as [JobView[], JobView[], JobView[]];
     finished.sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
     const now = (this.deps.now ?? Date.now)();
     return ephemeral(renderJobs({ active, queued, finished: finished.slice(0, plan.count) }, now));
@@ -54,6 +74,8 @@ export class JobsService {
     if (!job) return ephemeral(NOT_FOUND(plan.id));
     const [state, { logs }] = await Promise.all([job.getState(), this.queue.getJobLogs(plan.id, 0, 49)]);
     const view = jobView(job, state);
+    // A job the requester may not see is answered like one that does not exist.
+    if (!visible(plan, view)) return ephemeral(NOT_FOUND(plan.id));
     const deployId = typeof view.data.deployId === "string" ? view.data.deployId : undefined;
     const record = deployId ? await this.deps.store.get(deployId) : undefined;
     return ephemeral(renderJob(view, logs, record));
@@ -65,6 +87,9 @@ export class JobsService {
     if (!job) return ephemeral(NOT_FOUND(plan.id));
     const state = await job.getState();
     const view = jobView(job, state);
+    const owner = { env: str(view.data.env), host: str(view.data.host), requestedBy: view.requestedBy };
+    const refused = await this.deps.mayCancel?.(plan, owner);
+    if (refused) return ephemeral(`:no_entry: ${refused}`);
     if (state === "active") {
       return ephemeral(
         `Job \`${plan.id}\` (${view.what}) is already running on a worker${view.step ? ` (${view.step})` : ""}; it cannot be cancelled. A failed deploy restores the previous version on its own.`,

@@ -7,7 +7,11 @@ import type { Audit } from "../audit/event.js";
 import { auditCommandText } from "../audit/mask-command.js";
 import type { Fleet } from "../fleet/schema.js";
 import { commandsTotal } from "../metrics.js";
+import type { Verdict } from "./access.js";
 import { ephemeral, type MessageRef, type Reply } from "./message.js";
+
+/** Every plan but help: they all carry who asked and from where. */
+export type Acting = Exclude<Plan, { kind: "help" }>;
 
 export type CommandRequest = { command: string; text: string; user: string; channel: string };
 
@@ -39,8 +43,13 @@ export type ApprovalGate = (plan: GatedPlan) => Promise<Reply | undefined>;
 
 /** Cross-cutting checks around every plan; both optional so the core runs without them. */
 export type OpsHooks = {
-  /** Why the plan's requester may not run it (roles, channels), or undefined to allow. */
-  authorize?: (plan: Exclude<Plan, { kind: "help" }>) => Promise<string | undefined>;
+  /**
+   * Whether the plan's requester may run it (roles, channels), by the fleet as it is now; a
+   * fleet-wide read comes back narrowed to the environments the requester may see.
+   */
+  check?: (plan: Acting) => Promise<Verdict<Acting>>;
+  /** The environments `user` may see in a fleet-wide view, or undefined for all (src/core/access.ts). */
+  readable?: (view: string, user: string, channel: string) => Promise<string[] | undefined>;
   audit?: Audit;
 };
 
@@ -101,31 +110,50 @@ export class Ops {
   }
 
   /**
+   * The access check, audited when it refuses: the plan to run (possibly narrowed), or the
+   * refusal for the requester. Approved plans are checked again too: a requester who lost the
+   * role since asking, or a channel no longer allowed, stops the plan.
+   */
+  async admit(plan: Plan): Promise<{ plan: Acting } | { reply: Reply }> {
+    if (plan.kind === "help") return { reply: ephemeral(plan.text) };
+    const verdict = (await this.hooks.check?.(plan)) ?? { ok: true, plan };
+    if (verdict.ok) return { plan: verdict.plan };
+    this.log.warn({ kind: plan.kind, user: plan.requestedBy, reason: verdict.reason }, "command denied");
+    this.hooks.audit?.({
+      type: "denied",
+      action: plan.kind,
+      user: plan.requestedBy,
+      channel: plan.channel,
+      ...scopeOf(plan),
+      detail: verdict.reason,
+    });
+    return { reply: ephemeral(`:no_entry: ${verdict.reason}`) };
+  }
+
+  /**
    * Runs a plan; returns a reply for the requester alone, if there is one. A plan that needs
    * approval goes to the gate unless `approvedBy` says an approver already approved it.
    */
-  async execute(plan: Plan, opts: ExecuteContext = {}): Promise<Reply | undefined> {
-    if (plan.kind === "help") return ephemeral(plan.text);
-    // An approved plan was checked when it was requested; the approver's word stands.
-    const denied = opts.approvedBy ? undefined : await this.hooks.authorize?.(plan);
-    if (denied) {
-      const who = plan as { requestedBy?: string; channel?: string };
-      this.log.warn({ kind: plan.kind, user: who.requestedBy, reason: denied }, "command denied");
-      this.hooks.audit?.({
-        type: "denied",
-        action: plan.kind,
-        user: who.requestedBy,
-        channel: who.channel,
-        ...scopeOf(plan),
-        detail: denied,
-      });
-      return ephemeral(`:no_entry: ${denied}`);
-    }
+  async execute(asked: Plan, opts: ExecuteContext = {}): Promise<Reply | undefined> {
+    if (asked.kind === "help") return ephemeral(asked.text);
+    const admitted = await this.admit(asked);
+    if ("reply" in admitted) return admitted.reply;
+    const { plan } = admitted;
     if ("approval" in plan && plan.approval && !opts.approvedBy && !("dryRun" in plan && plan.dryRun)) {
       return this.gate(plan as GatedPlan);
     }
-    const handler = this.handlers[plan.kind] as Handler<Plan>;
+    const handler = this.handlers[plan.kind] as Handler<Acting>;
     return handler(plan, opts);
+  }
+
+  /**
+   * A request planned, audited and checked exactly as if it was typed, but not run: for buttons
+   * that run the admitted plan their own way (an alert's Show logs reads the alerted container).
+   */
+  async admitRequest(req: CommandRequest): Promise<{ plan: Acting } | { reply: Reply }> {
+    const result = this.plan(req);
+    if (!result.ok) return { reply: ephemeral(result.message) };
+    return this.admit(result.plan);
   }
 
   async handle(req: CommandRequest): Promise<Reply | undefined> {
@@ -140,6 +168,14 @@ export class Ops {
     this.log.info({ action: req.action, user: req.user, known: Boolean(handler) }, "action");
     if (!handler) return ephemeral("That button is no longer supported; run the command again.");
     return handler(req);
+  }
+
+  /**
+   * The environments a user may see in a fleet-wide view such as App Home, asked from `channel`
+   * ("" when it is no channel); undefined when nothing is hidden.
+   */
+  async visibleEnvs(view: string, user: string, channel: string): Promise<string[] | undefined> {
+    return this.hooks.readable?.(view, user, channel);
   }
 
   get actionIds(): string[] {

@@ -28,6 +28,10 @@ export function currentContainers(all: readonly ContainerView[]): ContainerView[
   return out.sort((a, b) => a.project.localeCompare(b.project) || a.env.localeCompare(b.env));
 }
 
+/** A fleet-wide read narrowed by the access check shows only the environments in `envs`. */
+const visible = (plan: { envs?: string[] }, env: string) =>
+  plan.envs === undefined || plan.envs.includes(env);
+
 export function renderStatus(plan: StatusPlan, snapshots: readonly HostSnapshot[], now: number): string {
   const rows: string[][] = [];
   const empty: string[] = [];
@@ -38,7 +42,9 @@ export function renderStatus(plan: StatusPlan, snapshots: readonly HostSnapshot[
       unreachable.push(`${snap.host}: ${foreignText(snap.reason)}`);
       continue;
     }
-    const shown = currentContainers(snap.managed.filter((c) => plan.env === undefined || c.env === plan.env));
+    const shown = currentContainers(
+      snap.managed.filter((c) => c.env === (plan.env ?? c.env) && visible(plan, c.env)),
+    );
     if (shown.length === 0) empty.push(snap.host);
     for (const c of shown) {
       rows.push([
@@ -105,7 +111,11 @@ export function renderHosts(fleet: Fleet, snapshots: readonly HostSnapshot[]): s
 export class StatusService {
   constructor(private readonly deps: ReadDeps) {}
 
-  async status(plan: StatusPlan): Promise<Reply> {
+  async status(asked: StatusPlan): Promise<Reply> {
+    const { envs } = asked;
+    // Hosts of no environment the requester may see are not even read.
+    const seen = envs?.flatMap((e) => this.deps.fleet.environments[e]?.hosts ?? []);
+    const plan = seen ? { ...asked, hosts: asked.hosts.filter((h) => seen.includes(h)) } : asked;
     const snapshots = await this.deps.read(plan.hosts, {
       timeoutMs: this.deps.timeoutMs,
       inspect: true,

@@ -22,3 +22,18 @@ export const ALLOW_KEYS: readonly string[] = [
   "history",
   "status",
 ];
+
+/**
+ * What the top-level `allow` may name: the commands that act on no environment. `prune` and
+ * `cancel` list roles allowed besides their safe default (approvers, a job's requester).
+ */
+export const FLEET_ALLOW_KEYS: readonly string[] = [
+  "cancel",
+  "prune",
+  "jobs",
+  "job",
+  "audit",
+  "hosts",
+  "images",
+  "alerts",
+];

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ENV_KEY_PATTERN, NAME_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from "../names.js";
 import { DEFAULT_SECRET_PATTERNS, SECRET_PATTERN_SYNTAX } from "../secrets/patterns.js";
-import { ALLOW_KEYS } from "./allow-keys.js";
+import { ALLOW_KEYS, FLEET_ALLOW_KEYS } from "./allow-keys.js";
 import { parseDuration } from "./duration.js";
 
 /**
@@ -47,14 +47,17 @@ const approval = z.strictObject({
   expires: duration.default(30 * 60_000),
 });
 
+/** Command → roles allowed to run it; commands not listed stay open. */
+const allow = z
+  .record(z.string().regex(/^[a-z][a-z0-9-]*$/, "name a command, e.g. deploy"), z.array(z.string()))
+  .optional();
+
 const environment = z.strictObject({
   channel: z.string().min(1).optional(),
   hosts: z.array(z.string()).min(1, "an environment needs at least one host"),
   approval: approval.optional(),
-  /** Command (plan kind) → roles allowed to run it here; commands not listed stay open. */
-  allow: z
-    .record(z.string().regex(/^[a-z][a-z0-9-]*$/, "name a command, e.g. deploy"), z.array(z.string()))
-    .optional(),
+  /** Command (plan kind) → roles allowed to run it here. */
+  allow,
   /** Slack channel IDs this environment's commands may come from; unset = any channel. */
   channels: z
     .array(z.string().min(1))
@@ -155,6 +158,8 @@ export const fleetSchema = z
       .transform(ownKeysOnly)
       .optional(),
     alerts: alerts.optional(),
+    /** Roles for the commands that act on no environment (FLEET_ALLOW_KEYS). */
+    allow,
   })
   .superRefine((fleet, ctx) => {
     const hostNames = Object.keys(fleet.hosts);
@@ -169,20 +174,30 @@ export const fleetSchema = z
         }
       });
     }
-    for (const [envName, env] of Object.entries(fleet.environments)) {
-      for (const [command, roles] of Object.entries(env.allow ?? {})) {
-        if (!ALLOW_KEYS.includes(command)) {
+    type Rules = { path: string[]; rules?: Record<string, string[]>; keys: readonly string[]; what: string };
+    const allows: Rules[] = [
+      ...Object.entries(fleet.environments).map(([envName, env]) => ({
+        path: ["environments", envName, "allow"],
+        rules: env.allow,
+        keys: ALLOW_KEYS,
+        what: "acts on an environment",
+      })),
+      { path: ["allow"], rules: fleet.allow, keys: FLEET_ALLOW_KEYS, what: "acts on no environment" },
+    ];
+    for (const { path, rules, keys, what } of allows) {
+      for (const [command, roles] of Object.entries(rules ?? {})) {
+        if (!keys.includes(command)) {
           ctx.addIssue({
             code: "custom",
-            path: ["environments", envName, "allow", command],
-            message: `"${command}" is not a command that acts on an environment; use one of ${ALLOW_KEYS.join(", ")}`,
+            path: [...path, command],
+            message: `"${command}" is not a command that ${what}; use one of ${keys.join(", ")}`,
           });
         }
         roles.forEach((role, i) => {
           if (!fleet.roles || !(role in fleet.roles)) {
             ctx.addIssue({
               code: "custom",
-              path: ["environments", envName, "allow", command, i],
+              path: [...path, command, i],
               message: `unknown role "${role}"; the roles section defines ${Object.keys(fleet.roles ?? {}).join(", ") || "none"}`,
             });
           }

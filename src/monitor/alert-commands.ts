@@ -17,23 +17,25 @@ export type AlertCommandsDeps = {
   logsTimeoutMs?: number;
   /** Runs a chat command through the core, so buttons obey the same rules as typed commands. */
   handle: (req: CommandRequest) => Promise<Reply | undefined>;
+  /** Plans, audits and checks a chat command without running it (`Ops.admitRequest`). */
+  admit: (req: CommandRequest) => Promise<{ plan: { requestedBy: string } } | { reply: Reply }>;
 };
 
-const SILENCE_BUTTON_MS = 3_600_000;
+const SILENCE_BUTTON = "1h";
 const LOG_LINES = 30;
 
 /** `/alerts`, `/silence` and the buttons on alert messages. */
 export class AlertCommands {
   constructor(private readonly deps: AlertCommandsDeps) {}
 
-  async list(_plan: AlertsPlan, now = Date.now()): Promise<Reply> {
-    const [open, silences] = await Promise.all([
-      this.deps.alerts.openAlerts(),
-      this.deps.alerts.silences(now),
-    ]);
+  async list(plan: AlertsPlan, now = Date.now()): Promise<Reply> {
+    const [open, all] = await Promise.all([this.deps.alerts.openAlerts(), this.deps.alerts.silences(now)]);
+    // Narrowed by the access check: only the environments the requester may see (host alerts need all).
+    const visible = (env?: string) => plan.envs === undefined || plan.envs.includes(env ?? "");
+    const silences = all.filter((s) => visible(s.env));
     const lines = ["*Open alerts*"];
     for (const record of open) {
-      for (const item of record.items.filter((i) => !i.resolvedAt)) {
+      for (const item of record.items.filter((i) => !i.resolvedAt && visible(i.env))) {
         const where = item.project ? `*${item.project}* (${item.env}) on *${item.host}*` : `*${item.host}*`;
         lines.push(`• ${where}: ${item.detail} — open for ${formatDuration(now - item.eventAt)}`);
       }
@@ -71,64 +73,76 @@ export class AlertCommands {
       return ephemeral("This alert is about a host, not a project; there is nothing to act on.");
     const channel = req.message?.channel ?? record.meta.channel;
     const button = req.action.split(":")[1];
+    // Every button is the command it stands for, typed by the presser in the alert's channel:
+    // the same roles, channel rules and audit entries as typing it.
+    const as = (command: string, text: string): CommandRequest => ({
+      command,
+      text,
+      user: req.user,
+      channel,
+    });
     if (button === "restart" || button === "rollback") {
-      const replies = await Promise.all(
-        targets.map((t) =>
-          this.deps.handle({
-            command: button,
-            text: `${t.project} ${t.env} ${t.host}`,
-            user: req.user,
-            channel,
-          }),
+      return joined(
+        await Promise.all(
+          targets.map((t) => this.deps.handle(as(button, `${t.project} ${t.env} ${t.host}`))),
         ),
       );
-      const texts = replies.filter((r): r is Reply => r !== undefined).map((r) => r.message.text);
-      return texts.length > 0 ? ephemeral(texts.join("\n")) : undefined;
     }
-    if (button === "logs") return this.logs(targets, req.user);
+    if (button === "logs") {
+      const parts = await Promise.all(
+        targets.map(async (t) => {
+          const admitted = await this.deps.admit(
+            as("logs", `${t.project} ${t.env} ${t.host} --tail ${LOG_LINES}`),
+          );
+          return "reply" in admitted ? admitted.reply.message.text : this.logs(t, admitted.plan.requestedBy);
+        }),
+      );
+      return ephemeral(parts.join("\n"));
+    }
     if (button === "silence") {
-      for (const t of uniqueBy(targets, (t) => `${t.project}:${t.env}`)) {
-        await this.deps.alerts.silence(t.project, t.env, SILENCE_BUTTON_MS, req.user);
-      }
-      const names = uniqueBy(targets, (t) => `${t.project}:${t.env}`).map((t) => `*${t.project}* (${t.env})`);
-      return ephemeral(
-        `:no_bell: Silenced new alerts about ${names.join(", ")} for 1h. \`/silence <project> <env> 0\` ends it.`,
+      const pairs = uniqueBy(targets, (t) => `${t.project}:${t.env}`);
+      return joined(
+        await Promise.all(
+          pairs.map((t) => this.deps.handle(as("silence", `${t.project} ${t.env} ${SILENCE_BUTTON}`))),
+        ),
       );
     }
     return ephemeral("That button is no longer supported; run the command again.");
   }
 
-  private async logs(targets: Target[], user: string): Promise<Reply> {
-    const parts = await Promise.all(
-      targets.map(async (t) => {
-        const where = `*${t.project}* (${t.env}) on *${t.host}*`;
-        try {
-          const id = await this.deps.queue.enqueueTailLogs({
-            requestId: newDeployId(),
-            project: t.project,
-            env: t.env,
-            host: t.host,
-            ...(t.containerId ? { containerId: t.containerId } : {}),
-            lines: LOG_LINES,
-            requestedBy: user,
-          });
-          const outcome = await waitForJob<TailLogsResult>(
-            this.deps.queue.queue,
-            id,
-            this.deps.logsTimeoutMs ?? 20_000,
-          );
-          if (outcome.state === "pending") return `${where}: ${NOT_FINISHED}`;
-          if (outcome.state === "failed") return `${where}: ${foreignText(outcome.reason)}`;
-          const { lines, containerName } = outcome.result;
-          const block = foreignBlock(lines.length > 0 ? lines : ["(no output)"]).join("\n");
-          return `${where}, ${foreignCode(containerName)}, last ${lines.length} lines:\n${block}`;
-        } catch (err) {
-          return `${where}: ${foreignText(errorMessage(err))}`;
-        }
-      }),
-    );
-    return ephemeral(parts.join("\n"));
+  /** The alerted container's last lines, read by a worker (it may have died since). */
+  private async logs(t: Target, user: string): Promise<string> {
+    const where = `*${t.project}* (${t.env}) on *${t.host}*`;
+    try {
+      const id = await this.deps.queue.enqueueTailLogs({
+        requestId: newDeployId(),
+        project: t.project,
+        env: t.env,
+        host: t.host,
+        ...(t.containerId ? { containerId: t.containerId } : {}),
+        lines: LOG_LINES,
+        requestedBy: user,
+      });
+      const outcome = await waitForJob<TailLogsResult>(
+        this.deps.queue.queue,
+        id,
+        this.deps.logsTimeoutMs ?? 20_000,
+      );
+      if (outcome.state === "pending") return `${where}: ${NOT_FINISHED}`;
+      if (outcome.state === "failed") return `${where}: ${foreignText(outcome.reason)}`;
+      const { lines, containerName } = outcome.result;
+      const block = foreignBlock(lines.length > 0 ? lines : ["(no output)"]).join("\n");
+      return `${where}, ${foreignCode(containerName)}, last ${lines.length} lines:\n${block}`;
+    } catch (err) {
+      return `${where}: ${foreignText(errorMessage(err))}`;
+    }
   }
+}
+
+/** The answers of several commands run for one press, as one message to the presser. */
+function joined(replies: Array<Reply | undefined>): Reply | undefined {
+  const texts = replies.filter((r): r is Reply => r !== undefined).map((r) => r.message.text);
+  return texts.length > 0 ? ephemeral(texts.join("\n")) : undefined;
 }
 
 type Target = { project: string; env: string; host: string; containerId?: string };

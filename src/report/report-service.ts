@@ -1,4 +1,5 @@
 import type { ReportPlan } from "../../commands/report.js";
+import type { Narrowed } from "../core/access.js";
 import { ephemeral, type Reply } from "../core/message.js";
 import type { DeployRecord, DeployStore } from "../deploys/store.js";
 import type { Fleet } from "../fleet/schema.js";
@@ -10,27 +11,20 @@ const DAY_MS = 24 * 3600_000;
 /** Deploys kept per project+env (the store's history length). */
 const HISTORY_READ = 200;
 
-/** May the requester read this environment's history? The bot's access rules decide; open when absent. */
-export type ReadCheck = (plan: ReportPlan, env: string) => Promise<boolean>;
-
 export class ReportService {
   constructor(
     private readonly fleet: () => Fleet,
     private readonly deploys: DeployStore,
     private readonly alerts: AlertStore,
-    private readonly mayRead: ReadCheck = async () => true,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async report(plan: ReportPlan): Promise<Reply> {
+  /** `envs`, set by the access check on a report naming no environment, lists those it may show. */
+  async report(plan: Narrowed<ReportPlan>): Promise<Reply> {
     const fleet = this.fleet();
     const to = this.now();
     const from = to - plan.days * DAY_MS;
-    const envs = plan.env ? [plan.env] : Object.keys(fleet.environments);
-    const readable: string[] = [];
-    for (const env of envs) if (await this.mayRead(plan, env)) readable.push(env);
-    if (plan.env && readable.length === 0)
-      return ephemeral(`:no_entry: You may not read *${plan.env}*, so there is no report for it.`);
+    const readable = plan.env ? [plan.env] : (plan.envs ?? Object.keys(fleet.environments));
     const projects = plan.project ? [plan.project] : Object.keys(fleet.projects);
     const lists = await Promise.all(
       projects.flatMap((p) => readable.map((e) => this.deploys.history(p, e, HISTORY_READ))),

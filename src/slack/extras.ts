@@ -78,7 +78,9 @@ export function registerSlackExtras(
   app.event("app_home_opened", async ({ event }) => {
     if (event.tab !== "home") return;
     try {
-      const home = renderHome(fleet, await latestDeploys(store, fleet));
+      // The Home tab is no channel: environments limited to channels are not shown there.
+      const envs = await ops.visibleEnvs("home", event.user, "");
+      const home = renderHome(fleet, await latestDeploys(store, fleet, 10, envs), Date.now(), envs);
       await app.client.views.publish({ user_id: event.user, view: { type: "home", blocks: toBlocks(home) } });
     } catch (err) {
       log.warn({ err: errorMessage(err) }, "cannot publish the App Home");

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { approvalFor } from "../../commands/approval.js";
 import { changeApproval } from "../approvals/change-approval.js";
 import { configApproval } from "../approvals/config-approval.js";
 import { deployApproval } from "../approvals/deploy-approval.js";
@@ -10,7 +11,7 @@ import { renderAudit } from "../audit/render-audit.js";
 import type { ConfigCipher } from "../config/cipher.js";
 import { ConfigStore } from "../config/config-store.js";
 import { secretsFor } from "../config/secrets-for.js";
-import { denial } from "../core/access.js";
+import { Access } from "../core/access.js";
 import { ConfigService } from "../core/config-service.js";
 import { DeployService } from "../core/deploy-service.js";
 import { type Directory, NO_GROUPS } from "../core/directory.js";
@@ -67,6 +68,7 @@ export const READ_TIMEOUT_MS = 5_000;
 export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; close: () => Promise<void> } {
   const { fleet, store, queue, chat, log } = deps;
   const directory = deps.directory ?? NO_GROUPS;
+  const access = new Access(fleet, directory);
   const audit = new AuditLog(deps.redis, deps.prefix, log.child({ component: "audit" }));
   const timeoutMs = deps.readTimeoutMs ?? READ_TIMEOUT_MS;
   const read = fleetReader(deps.hosts);
@@ -101,27 +103,37 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     timeoutMs,
   });
   const images = new ImagesService({ registry: deps.registry, read, timeoutMs });
-  const jobs = new JobsService({ queue, store, chat, log });
+  const jobs = new JobsService({
+    queue,
+    store,
+    chat,
+    log,
+    mayCancel: async (plan, job) => {
+      const envs = job.env ? [job.env] : job.host ? access.envsOnHost(job.host) : [];
+      const why = await access.ownerOrApprover(plan, envs, job.requestedBy);
+      if (why) {
+        const where = job.env ? { env: job.env } : {};
+        audit.record({
+          type: "denied",
+          action: "cancel",
+          user: plan.requestedBy,
+          channel: plan.channel,
+          ...where,
+          detail: why,
+        });
+      }
+      return why;
+    },
+  });
   const prune = new PruneService({ queue, log });
   const lifecycle = new LifecycleService({ queue, chat, log });
   const alertStore = new AlertStore(deps.redis, deps.prefix);
-  // A report shows an environment's deploy history, so it follows the same rules as /history.
-  const report = new ReportService(
-    () => fleet,
-    store,
-    alertStore,
-    async (plan, env) =>
-      (await denial(fleet, directory, {
-        kind: "history",
-        requestedBy: plan.requestedBy,
-        channel: plan.channel,
-        env,
-      })) === undefined,
-  );
+  const report = new ReportService(() => fleet, store, alertStore);
   const alerts = new AlertCommands({
     alerts: alertStore,
     queue,
     handle: (req) => ops.handle(req),
+    admit: (req) => ops.admitRequest(req),
   });
   // The button under a config change: the same as typing `/deploy <project> <env>` there.
   const redeploy = async (req: ActionRequest) => {
@@ -147,6 +159,11 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
       rollback: changeApproval(changeReaders),
       promote: changeApproval(changeReaders),
       scale: changeApproval(changeReaders),
+    },
+    rule: (env) => approvalFor(fleet, env),
+    recheck: async (plan) => {
+      const verdict = await access.check(plan);
+      return verdict.ok ? undefined : verdict.reason;
     },
     execute: (plan, ctx) => ops.execute(plan, ctx),
   });
@@ -176,11 +193,15 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     approvals.request,
     {
       audit: audit.record,
-      authorize: async (plan) => {
+      readable: (view, user, channel) => access.readable(view, user, channel),
+      check: async (plan) => {
         try {
-          return await denial(fleet, directory, plan);
+          return await access.check(plan);
         } catch (err) {
-          return `could not check your roles (${errorMessage(err)})`;
+          return {
+            ok: false,
+            reason: `could not check your roles (${errorMessage(err)}). Nothing was done.`,
+          };
         }
       },
     },

@@ -189,7 +189,10 @@ describe("monitor alerts", () => {
     const call = alertPosts(h, killed)[0];
     if (!call) throw new Error("the previous test posted no alert");
     const pressed = await h.pressOn("alert:silence", alertId(call), ref(call));
-    expect(await reply(pressed.responseId)).toMatch(/Silenced new alerts about .*for 1h/);
+    // The button is `/silence <project> <env> 1h` typed by the presser, and answers like it.
+    expect(await reply(pressed.responseId)).toMatch(
+      /<@UDEV> silenced new alerts about \*.+\* in \*beta\* for 60m00s/,
+    );
     const [c] = await managedContainers(h.docker.serverA, killed);
     await h.docker.serverA.getContainer(c?.Id ?? "").kill();
     await new Promise((r) => setTimeout(r, 2_000));

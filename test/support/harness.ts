@@ -97,6 +97,11 @@ export type Harness = {
   spawn: (roles: Role[]) => Promise<Runtime>;
   /** Stops the harness's own runtime (a bot that goes away), keeping the stand-in and spawned ones. */
   stopMain: () => Promise<void>;
+  /**
+   * Restarts the harness's own runtime with an edited fleet file (same prefix, same stand-in),
+   * as an operator does after changing roles or approvers; later requests go to the new one.
+   */
+  restartMain: (edit: (input: FleetInput) => FleetInput) => Promise<void>;
   close: () => Promise<void>;
 };
 
@@ -154,16 +159,18 @@ export async function startHarness(
   });
   const prefix = uniqueName("q");
   const log = createLogger("debug", sink);
-  const runtime: Runtime = await startRuntime({
-    env,
-    fleet,
-    roles: opts.roles ?? ["bot", "worker"],
-    log,
-    graceMs: opts.graceMs ?? 1_000,
-    prefix,
-    approvalSweepMs: opts.approvalSweepMs,
-    monitor: opts.monitor,
-  });
+  const startMain = (mainFleet: Fleet, port: number) =>
+    startRuntime({
+      env: { ...env, PORT: port },
+      fleet: mainFleet,
+      roles: opts.roles ?? ["bot", "worker"],
+      log,
+      graceMs: opts.graceMs ?? 1_000,
+      prefix,
+      approvalSweepMs: opts.approvalSweepMs,
+      monitor: opts.monitor,
+    });
+  let runtime: Runtime = await startMain(fleet, env.PORT);
   const extra: Runtime[] = [];
   let mainStopped = false;
   const docker = Object.fromEntries(
@@ -174,7 +181,7 @@ export async function startHarness(
     serverB: need(fleetEnv, "HOST_B_ADDR"),
     serverC: need(fleetEnv, "HOST_C_ADDR"),
   };
-  const base = `http://127.0.0.1:${runtime.port}`;
+  let base = `http://127.0.0.1:${runtime.port}`;
   let responses = 0;
   return {
     prefix,
@@ -260,6 +267,12 @@ export async function startHarness(
       if (mainStopped) return;
       mainStopped = true;
       await runtime.close();
+    },
+    restartMain: async (edit) => {
+      if (!mainStopped) await runtime.close();
+      runtime = await startMain(fleetSchema.parse(edit(input)), 0);
+      mainStopped = false;
+      base = `http://127.0.0.1:${runtime.port}`;
     },
     close: async () => {
       for (const more of extra) await more.close();

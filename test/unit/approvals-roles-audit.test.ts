@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { planCommand } from "../../commands/index.js";
 import { maskCommandText } from "../../src/audit/mask-command.js";
-import { denial } from "../../src/core/access.js";
+import { Access } from "../../src/core/access.js";
 import type { Directory } from "../../src/core/directory.js";
 import { formatIssues } from "../../src/fleet/load.js";
 import { type Fleet, type FleetInput, fleetSchema } from "../../src/fleet/schema.js";
@@ -66,7 +66,7 @@ describe("fleet file roles", () => {
 describe("access rules", () => {
   it("leaves everything open without roles and channels", async () => {
     const open = fleetSchema.parse(example);
-    expect(await denial(open, groups, plan("deploy", "UANY", "prod", "CANY"))).toBeUndefined();
+    expect(await new Access(open, groups).denial(plan("deploy", "UANY", "prod", "CANY"))).toBeUndefined();
   });
 
   it.each([
@@ -91,7 +91,7 @@ describe("access rules", () => {
     ["an environment without rules", plan("deploy", "U0X", "beta", "CANY"), undefined],
     ["a plan without an environment", { kind: "audit", requestedBy: "U0X", channel: "CANY" }, undefined],
   ])("%s", async (_name, p, expected) => {
-    expect(await denial(fleet, groups, p)).toBe(expected);
+    expect(await new Access(fleet, groups).denial(p)).toBe(expected);
   });
 });
 

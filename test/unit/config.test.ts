@@ -71,7 +71,13 @@ describe("/config plans", () => {
     expect(plan("get a1 beta A")).toEqual({ ...target, env: "beta", op: "get", key: "A" });
     expect(plan("list a1 beta")).toEqual({ ...target, env: "beta", op: "list" });
     expect(plan("history a1 beta")).toEqual({ ...target, env: "beta", op: "history" });
-    expect(plan("diff a1 beta prod")).toEqual({ ...target, env: "beta", op: "diff", otherEnv: "prod" });
+    expect(plan("diff a1 beta prod")).toEqual({
+      ...target,
+      env: "beta",
+      op: "diff",
+      otherEnv: "prod",
+      reads: ["prod"],
+    });
     expect(planCommand("ops", "config list a1 beta", ctx)).toEqual(
       planCommand("config", "list a1 beta", ctx),
     );

@@ -20,22 +20,46 @@ describe("/status plans", () => {
   it("reads every host with no arguments, one env's hosts with an env", () => {
     expect(plan("status", "")).toEqual({
       ok: true,
-      plan: { kind: "status", hosts: ["serverA", "serverB", "serverC"] },
+      plan: {
+        kind: "status",
+        hosts: ["serverA", "serverB", "serverC"],
+        requestedBy: "U1",
+        channel: "C0BETA",
+      },
     });
     expect(plan("status", "a1 prod")).toEqual({
       ok: true,
-      plan: { kind: "status", project: "a1", env: "prod", hosts: ["serverB", "serverC"] },
+      plan: {
+        kind: "status",
+        project: "a1",
+        env: "prod",
+        hosts: ["serverB", "serverC"],
+        requestedBy: "U1",
+        channel: "C0BETA",
+      },
     });
     expect(plan("ops", "status a1")).toEqual({
       ok: true,
-      plan: { kind: "status", project: "a1", hosts: ["serverA", "serverB", "serverC"] },
+      plan: {
+        kind: "status",
+        project: "a1",
+        hosts: ["serverA", "serverB", "serverC"],
+        requestedBy: "U1",
+        channel: "C0BETA",
+      },
     });
   });
 
   it("takes a lone environment name as the environment", () => {
     expect(plan("status", "beta")).toEqual({
       ok: true,
-      plan: { kind: "status", env: "beta", hosts: ["serverA", "serverB"] },
+      plan: {
+        kind: "status",
+        env: "beta",
+        hosts: ["serverA", "serverB"],
+        requestedBy: "U1",
+        channel: "C0BETA",
+      },
     });
   });
 
@@ -53,11 +77,11 @@ describe("/hosts plans", () => {
   it("lists every host, or the named ones", () => {
     expect(plan("hosts", "")).toEqual({
       ok: true,
-      plan: { kind: "hosts", hosts: ["serverA", "serverB", "serverC"] },
+      plan: { kind: "hosts", hosts: ["serverA", "serverB", "serverC"], requestedBy: "U1", channel: "C0BETA" },
     });
     expect(plan("hosts", "serverC serverC")).toEqual({
       ok: true,
-      plan: { kind: "hosts", hosts: ["serverC"] },
+      plan: { kind: "hosts", hosts: ["serverC"], requestedBy: "U1", channel: "C0BETA" },
     });
     expect(message("hosts", "serverD")).toMatch(/^no host `serverD`; did you mean `server[ABC]`\?/);
   });
@@ -67,7 +91,7 @@ describe("/history plans", () => {
   it("defaults to 10 deploys and takes a count", () => {
     expect(plan("history", "a1 beta")).toEqual({
       ok: true,
-      plan: { kind: "history", project: "a1", env: "beta", count: 10 },
+      plan: { kind: "history", project: "a1", env: "beta", count: 10, requestedBy: "U1", channel: "C0BETA" },
     });
     expect(plan("history", "a1 beta 25")).toMatchObject({ ok: true, plan: { count: 25 } });
   });
@@ -130,7 +154,14 @@ describe("/images plans", () => {
   it("names the project's repository and every host that may run it", () => {
     expect(plan("images", "a1")).toEqual({
       ok: true,
-      plan: { kind: "images", project: "a1", image: "a1", hosts: ["serverA", "serverB", "serverC"] },
+      plan: {
+        kind: "images",
+        project: "a1",
+        image: "a1",
+        hosts: ["serverA", "serverB", "serverC"],
+        requestedBy: "U1",
+        channel: "C0BETA",
+      },
     });
     expect(message("images", "")).toMatch(/^name a project/);
     expect(message("images", "a1 beta")).toMatch(/^name one project/);
@@ -139,11 +170,17 @@ describe("/images plans", () => {
 
 describe("/jobs, /job, /cancel plans", () => {
   it("plans by equality", () => {
-    expect(plan("jobs", "")).toEqual({ ok: true, plan: { kind: "jobs", count: 10 } });
-    expect(plan("jobs", "30")).toEqual({ ok: true, plan: { kind: "jobs", count: 30 } });
+    expect(plan("jobs", "")).toEqual({
+      ok: true,
+      plan: { kind: "jobs", count: 10, requestedBy: "U1", channel: "C0BETA" },
+    });
+    expect(plan("jobs", "30")).toEqual({
+      ok: true,
+      plan: { kind: "jobs", count: 30, requestedBy: "U1", channel: "C0BETA" },
+    });
     expect(plan("job", "deploy-abc123-serverA")).toEqual({
       ok: true,
-      plan: { kind: "job", id: "deploy-abc123-serverA" },
+      plan: { kind: "job", id: "deploy-abc123-serverA", requestedBy: "U1", channel: "C0BETA" },
     });
     expect(plan("ops", "cancel deploy-abc123-serverA")).toEqual({
       ok: true,

@@ -84,7 +84,11 @@ describe("renderStatus", () => {
       { host: "serverB", reachable: true, dockerVersion: "20.10.24", running: 0, total: 0, managed: [] },
       { host: "serverC", reachable: false, reason: "ECONNREFUSED" },
     ];
-    const text = renderStatus({ kind: "status", hosts: ["serverA", "serverB", "serverC"] }, snapshots, NOW);
+    const text = renderStatus(
+      { kind: "status", hosts: ["serverA", "serverB", "serverC"], requestedBy: "U1", channel: "C1" },
+      snapshots,
+      NOW,
+    );
     expect(text).toBe(
       [
         "*Status*, read live from serverA, serverB, serverC",
@@ -172,7 +176,14 @@ describe("renderLogs", () => {
 describe("renderImages", () => {
   it("orders tags newest first and marks where each digest runs", () => {
     const text = renderImages(
-      { kind: "images", project: "a1", image: "team/a1", hosts: ["serverA"] },
+      {
+        kind: "images",
+        project: "a1",
+        image: "team/a1",
+        hosts: ["serverA"],
+        requestedBy: "U1",
+        channel: "C1",
+      },
       [
         { tag: "v1", digest: D1, created: NOW - 86_400_000 },
         { tag: "latest", digest: D1, created: NOW - 86_400_000 },
@@ -208,24 +219,27 @@ describe("renderImages", () => {
 
 describe("renderHistory", () => {
   it("says who deployed what, where, with which result and how long it took", () => {
-    const text = renderHistory({ kind: "history", project: "a1", env: "beta", count: 10 }, [
-      {
-        meta: {
-          id: "abc",
-          project: "a1",
-          env: "beta",
-          tag: "v2",
-          hosts: ["serverA", "serverB"],
-          requestedBy: "UDEV",
-          channel: "C1",
-          createdAt: NOW,
+    const text = renderHistory(
+      { kind: "history", project: "a1", env: "beta", count: 10, requestedBy: "U1", channel: "C1" },
+      [
+        {
+          meta: {
+            id: "abc",
+            project: "a1",
+            env: "beta",
+            tag: "v2",
+            hosts: ["serverA", "serverB"],
+            requestedBy: "UDEV",
+            channel: "C1",
+            createdAt: NOW,
+          },
+          hosts: {
+            serverA: { state: "succeeded", digest: D2, startedAt: NOW + 100, finishedAt: NOW + 5_000 },
+            serverB: { state: "failed", error: "boom", startedAt: NOW + 100, finishedAt: NOW + 7_500 },
+          },
         },
-        hosts: {
-          serverA: { state: "succeeded", digest: D2, startedAt: NOW + 100, finishedAt: NOW + 5_000 },
-          serverB: { state: "failed", error: "boom", startedAt: NOW + 100, finishedAt: NOW + 7_500 },
-        },
-      },
-    ]);
+      ],
+    );
     expect(text).toBe(
       [
         "*Last deploy of a1 to beta*:",

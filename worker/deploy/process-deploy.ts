@@ -109,7 +109,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
         if (lock?.lost()) {
           // Someone else may be deploying here now; going on could leave two versions running.
           throw new UnrecoverableError(
-            `this deploy lost its lock on ${data.host} (Redis was away or the worker paused too long); nothing more was changed — check /status and deploy again`,
+            `this deploy lost its lock on ${data.host} (Redis was away or the worker paused too long), so it stopped there and left the previous version running — check /status and deploy again`,
           );
         }
         await save({ step: text, ...extra });

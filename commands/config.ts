@@ -13,7 +13,8 @@ export const MAX_KEYS_PER_COMMAND = 20;
 export type ConfigEntry = { key: string; value: string; secret: boolean };
 
 type Target = { kind: "config"; project: string; env: string; requestedBy: string; channel: string };
-type Change = { approval?: ApprovalRule };
+/** `onRevision`: set by an approval request, the config revision the approvers saw it apply on. */
+type Change = { approval?: ApprovalRule; onRevision?: number };
 
 export type ConfigPlan =
   | (Target & Change & { op: "set"; entries: ConfigEntry[] })

@@ -19,6 +19,8 @@ export type DeployPlan = {
   dryRun: boolean;
   /** The exact image to run; an approval request pins the digest its tag resolved to. */
   digest?: string;
+  /** The config revision an approval request showed; the approved deploy runs exactly it. */
+  configRevision?: number;
   /** Set when the environment has `approval`: the deploy waits for an approver. */
   approval?: ApprovalRule;
 };

@@ -7,7 +7,8 @@ export type ErrorCode =
   | "host_unreachable"
   | "registry_error"
   | "deploy_failed"
-  | "queue_unavailable";
+  | "queue_unavailable"
+  | "state_moved";
 
 export class OpsError extends Error {
   constructor(
@@ -69,6 +70,14 @@ export class QueueUnavailableError extends OpsError {
       options,
     );
     this.name = "QueueUnavailableError";
+  }
+}
+
+/** What an approved request was shown changed before it ran; nothing was done. */
+export class StateMovedError extends OpsError {
+  constructor(detail: string) {
+    super("state_moved", `${detail}; nothing was changed — ask again so the approvers see the current state`);
+    this.name = "StateMovedError";
   }
 }
 

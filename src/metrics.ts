@@ -73,6 +73,8 @@ export function timedProcessors<P extends Record<string, (job: Job) => Promise<u
         if (kind === "deploy") deploysTotal.inc({ outcome: "succeeded" });
         return result;
       } catch (err) {
+        // A deploy parked until its host is free gave its slot back; it has not finished.
+        if (err instanceof Error && err.name === "DelayedError") throw err;
         stop({ outcome: "failed" });
         const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1) || isUnrecoverable(err);
         if (kind === "deploy" && final) deploysTotal.inc({ outcome: "failed" });

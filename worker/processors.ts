@@ -1,10 +1,11 @@
-import { UnrecoverableError } from "bullmq";
+import { Job, Queue, UnrecoverableError } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { ConfigCipher } from "../src/config/cipher.js";
 import { ConfigStore } from "../src/config/config-store.js";
 import { effectiveEnvironment } from "../src/config/effective-env.js";
 import { secretsFor } from "../src/config/secrets-for.js";
+import { DeployLanes } from "../src/deploys/deploy-lane.js";
 import { HostLocks } from "../src/deploys/host-lock.js";
 import { StopIntents } from "../src/deploys/stop-intent.js";
 import { StoppedMarks } from "../src/deploys/stopped.js";
@@ -12,6 +13,7 @@ import type { DeployStore } from "../src/deploys/store.js";
 import type { DockerHosts } from "../src/docker/connect.js";
 import type { Fleet } from "../src/fleet/schema.js";
 import { JOB_NAMES } from "../src/jobs/schemas.js";
+import { QUEUE_NAME } from "../src/queue/queues.js";
 import type { RegistryClient } from "../src/registry/client.js";
 import { DEFAULT_SECRET_PATTERNS } from "../src/secrets/patterns.js";
 import { processDeploy } from "./deploy/process-deploy.js";
@@ -39,10 +41,18 @@ export type WorkerDeps = {
 /** Every job kind a worker runs, by BullMQ job name. */
 export function createProcessors(deps: WorkerDeps): Processors {
   const config = new ConfigStore(deps.redis, deps.prefix);
+  // Only to wake parked deploys; a per-host queue would be the host's own queue here.
+  const queue = new Queue(QUEUE_NAME, { connection: deps.redis, prefix: deps.prefix });
   const deployDeps = {
     ...deps,
     intents: new StopIntents(deps.redis, deps.prefix),
-    locks: new HostLocks(deps.redis, deps.prefix),
+    lanes: new DeployLanes(deps.redis, new HostLocks(deps.redis, deps.prefix), deps.prefix),
+    wake: async (jobIds: string[]) => {
+      for (const id of jobIds) {
+        // A job that is not parked (already woken, removed) cannot be promoted; that is fine.
+        await (await Job.fromId(queue, id))?.promote().catch(() => {});
+      }
+    },
     environmentFor: async (project: string, env: string, revision?: number) => {
       const stored = revision === 0 ? undefined : await config.revision(project, env, revision);
       if (revision !== undefined && revision > 0 && !stored) {

@@ -42,14 +42,17 @@ export function configApproval(deps: ConfigApprovalDeps): KindHooks<GatedConfig>
     pin: async (plan) => {
       const current = await store.revision(plan.project, plan.env);
       const pinned = { configRevision: current?.rev ?? 0 };
-      if (plan.op !== "set") return { plan, pinned };
+      // The approved change applies only on this revision (the store refuses otherwise), so a
+      // change made between the re-check at Approve and the write cannot slip under it.
+      const onRevision = pinned.configRevision;
+      if (plan.op !== "set") return { plan: { ...plan, onRevision }, pinned };
       // A key stored as secret stays secret even when this change does not say --secret.
       const entries = plan.entries.map((e) => ({
         ...e,
         secret: e.secret || current?.entries[e.key]?.s === true,
       }));
       if (!cipher && entries.some((e) => e.secret)) throw new Error(NO_KEY);
-      return { plan: { ...plan, entries }, pinned };
+      return { plan: { ...plan, entries, onRevision }, pinned };
     },
     describe: async (plan, pinned): Promise<Shown> => {
       const where = `*${plan.project}/${plan.env}*`;

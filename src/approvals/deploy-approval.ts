@@ -40,7 +40,10 @@ export function deployApproval(deps: DeployApprovalDeps): KindHooks<DeployPlan &
         ...(plan.digest ? {} : { tag: plan.tag }),
         ...(configRevision !== undefined ? { configRevision } : {}),
       };
-      return { plan: { ...plan, digest }, pinned };
+      return {
+        plan: { ...plan, digest, ...(configRevision !== undefined ? { configRevision } : {}) },
+        pinned,
+      };
     },
     describe: async (plan, pinned): Promise<Shown> => {
       const now = await currentDigests(deps.store, plan);

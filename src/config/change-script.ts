@@ -4,14 +4,17 @@
  *
  * KEYS[1] — the config hash of one project and environment: `head` (latest revision number) and
  *           `r<N>` (revision N as JSON: rev, by, at, op, changed, revertedTo?, entries).
- * ARGV    — op (set | unset | revert), payload JSON, who, when (ms).
+ * ARGV    — op (set | unset | revert), payload JSON, who, when (ms), and the head revision the
+ *           change was approved on ('' when it applies on top of whatever is there).
  * Returns {status, detail}: ok + new revision; unchanged + head; missing + revision;
- * secret + key (a plain value may not replace a secret without saying so).
+ * secret + key (a plain value may not replace a secret without saying so); moved + head (the
+ * head is not the expected one: an approved change never lands on a state nobody saw).
  */
 export const CHANGE_SCRIPT = `
 local key = KEYS[1]
 local op, payload, by, at = ARGV[1], cjson.decode(ARGV[2]), ARGV[3], tonumber(ARGV[4])
 local head = tonumber(redis.call('HGET', key, 'head') or '0')
+if ARGV[5] ~= nil and ARGV[5] ~= '' and tonumber(ARGV[5]) ~= head then return {'moved', tostring(head)} end
 local current = {}
 if head > 0 then current = cjson.decode(redis.call('HGET', key, 'r' .. head)).entries end
 local function same(a, b)

@@ -23,6 +23,7 @@ export type ChangeOutcome =
   | { status: "ok"; revision: number }
   | { status: "unchanged"; revision: number }
   | { status: "missing"; revision: number }
+  | { status: "moved"; revision: number }
   | { status: "secret"; key: string };
 
 export type ConfigChange =
@@ -45,7 +46,14 @@ export class ConfigStore {
     return `${this.prefix}:config:${project}:${env}`;
   }
 
-  async change(project: string, env: string, change: ConfigChange, by: string): Promise<ChangeOutcome> {
+  /** `onRevision`: apply only if the head is still this revision (an approved change). */
+  async change(
+    project: string,
+    env: string,
+    change: ConfigChange,
+    by: string,
+    onRevision?: number,
+  ): Promise<ChangeOutcome> {
     const { op, ...payload } = change;
     const [status, detail] = (await this.redis.eval(
       CHANGE_SCRIPT,
@@ -55,9 +63,10 @@ export class ConfigStore {
       JSON.stringify(payload),
       by,
       String(Date.now()),
+      onRevision === undefined ? "" : String(onRevision),
     )) as [string, string];
     if (status === "secret") return { status, key: detail };
-    if (status === "ok" || status === "unchanged" || status === "missing") {
+    if (status === "ok" || status === "unchanged" || status === "missing" || status === "moved") {
       return { status, revision: Number(detail) };
     }
     throw new Error(`unexpected answer from the config script: ${status}`);

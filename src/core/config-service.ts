@@ -3,6 +3,7 @@ import type { ConfigPlan } from "../../commands/config.js";
 import { type ConfigCipher, secretAad } from "../config/cipher.js";
 import type { ConfigStore, StoredEntry } from "../config/config-store.js";
 import { configView, diffViews, showValue } from "../config/view.js";
+import { StateMovedError } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
 import { DEFAULT_SECRET_PATTERNS } from "../secrets/patterns.js";
 import { ephemeral, type Reply } from "./message.js";
@@ -71,8 +72,15 @@ export class ConfigService {
         else if (stored?.s && this.sameSecret(stored.v, e.value, aad)) entries[e.key] = stored;
         else entries[e.key] = { v: cipher.encrypt(e.value, aad), s: true };
       }
-      const outcome = await store.change(plan.project, plan.env, { op: "set", entries }, plan.requestedBy);
+      const outcome = await store.change(
+        plan.project,
+        plan.env,
+        { op: "set", entries },
+        plan.requestedBy,
+        plan.onRevision,
+      );
       if (outcome.status === "secret") continue;
+      if (outcome.status === "moved") throw moved(plan, outcome.revision);
       const shown = plan.entries
         .map((e) => `\`${e.key}\`=${showValue({ clear: e.value, secret: secret(e.key, e.secret) })}`)
         .join(", ");
@@ -94,7 +102,9 @@ export class ConfigService {
       plan.env,
       { op: "unset", keys: plan.keys },
       plan.requestedBy,
+      plan.onRevision,
     );
+    if (outcome.status === "moved") throw moved(plan, outcome.revision);
     if (outcome.status !== "ok") {
       return ephemeral(
         `None of ${plan.keys.map((k) => `\`${k}\``).join(", ")} is in the stored config of *${plan.project}/${plan.env}*; nothing changed. (Keys from the fleet file change there.)`,
@@ -121,7 +131,9 @@ export class ConfigService {
       plan.env,
       { op: "revert", revision: plan.revision },
       plan.requestedBy,
+      plan.onRevision,
     );
+    if (outcome.status === "moved") throw moved(plan, outcome.revision);
     if (outcome.status === "missing")
       return ephemeral(`*${plan.project}/${plan.env}* has no r${plan.revision}.`);
     if (outcome.status !== "ok") {
@@ -185,4 +197,11 @@ export class ConfigService {
       "config changed",
     );
   }
+}
+
+/** An approved change whose config moved on after the approvers' look: it must not land. */
+function moved(plan: ConfigPlan & { onRevision?: number }, head: number): StateMovedError {
+  return new StateMovedError(
+    `the config of *${plan.project}/${plan.env}* changed since the request (r${plan.onRevision ?? 0} → r${head})`,
+  );
 }

@@ -60,11 +60,13 @@ export class DeployService {
       env: plan.env,
       image: plan.image,
       tag: plan.tag,
-      // An approved deploy runs the digest its approval request pinned and showed.
+      // An approved deploy runs the digest and config revision its approval request pinned and
+      // showed, not whatever is the latest once it is enqueued.
       targets: plan.hosts.map((host) => ({
         host,
         tag: plan.tag,
         ...(plan.digest ? { digest: plan.digest } : {}),
+        ...(plan.configRevision !== undefined ? { configRevision: plan.configRevision } : {}),
       })),
       requestedBy: plan.requestedBy,
       channel: plan.channel,

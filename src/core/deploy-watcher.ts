@@ -1,6 +1,6 @@
 import type { QueueEvents } from "bullmq";
 import type { Logger } from "pino";
-import type { DeployRecord, DeployStore } from "../deploys/store.js";
+import { type DeployRecord, type DeployStore, isFinal } from "../deploys/store.js";
 import { errorMessage } from "../errors.js";
 import type { Chat } from "./message.js";
 import { renderDeploy } from "./render-deploy.js";
@@ -82,8 +82,5 @@ export class DeployWatcher {
 }
 
 function isFinished(record: DeployRecord): boolean {
-  return record.meta.hosts.every((h) => {
-    const state = record.hosts[h]?.state;
-    return state === "succeeded" || state === "failed";
-  });
+  return record.meta.hosts.every((h) => isFinal(record.hosts[h]?.state ?? "queued"));
 }

@@ -1,5 +1,5 @@
 import type { HistoryPlan } from "../../commands/history.js";
-import type { DeployRecord, DeployStore } from "../deploys/store.js";
+import { type DeployRecord, type DeployStore, isFinal } from "../deploys/store.js";
 import { formatDuration } from "../fleet/duration.js";
 import { shortDigest } from "../names.js";
 import { ephemeral, type Reply } from "./message.js";
@@ -9,7 +9,8 @@ import { formatTime } from "./table.js";
 export function deployOutcome(record: DeployRecord): string {
   const states = record.meta.hosts.map((h) => record.hosts[h]?.state ?? "queued");
   const failed = states.filter((s) => s === "failed").length;
-  if (states.some((s) => s !== "succeeded" && s !== "failed")) return ":arrows_counterclockwise: in progress";
+  if (!states.every(isFinal)) return ":arrows_counterclockwise: in progress";
+  if (states.every((s) => s === "superseded")) return ":fast_forward: superseded by a newer deploy";
   if (failed === 0) return ":white_check_mark: succeeded";
   if (failed === states.length) return ":x: failed";
   return `:warning: failed on ${failed} of ${states.length} hosts`;

@@ -1,4 +1,4 @@
-import type { DeployRecord, HostStatus } from "../deploys/store.js";
+import { type DeployRecord, type HostStatus, isFinal } from "../deploys/store.js";
 import { formatDuration } from "../fleet/duration.js";
 import { shortDigest } from "../names.js";
 import { foreignText } from "./foreign-text.js";
@@ -10,6 +10,7 @@ const ICON: Record<HostStatus["state"], string> = {
   retrying: ":repeat:",
   succeeded: ":white_check_mark:",
   failed: ":x:",
+  superseded: ":fast_forward:",
 };
 
 function hostLine(host: string, s: HostStatus): string {
@@ -29,6 +30,8 @@ function hostLine(host: string, s: HostStatus): string {
       return `${ICON.succeeded} *${host}*: running \`${s.containerName ?? "?"}\`${digest}${took}`;
     case "failed":
       return `${ICON.failed} *${host}*: failed${took} — ${foreignText(s.error ?? "unknown error")}`;
+    case "superseded":
+      return `${ICON.superseded} *${host}*: superseded by deploy \`${s.supersededBy?.deployId ?? "?"}\` (${s.supersededBy?.tag ?? "?"}), a newer request; nothing was changed here`;
   }
 }
 
@@ -36,15 +39,18 @@ function hostLine(host: string, s: HostStatus): string {
 export function renderDeploy({ meta, hosts }: DeployRecord): Message {
   const what = `${meta.project}:${meta.tag}`;
   const states = meta.hosts.map((h) => hosts[h]?.state ?? "queued");
-  const done = states.every((s) => s === "succeeded" || s === "failed");
+  const done = states.every(isFinal);
   const failed = states.filter((s) => s === "failed").length;
+  const superseded = states.filter((s) => s === "superseded").length;
   const config = meta.configRevision ? ` with config r${meta.configRevision}` : "";
   const where = `*${meta.env}* on ${meta.hosts.join(", ")}${config}`;
   let headline: string;
   if (!done) headline = `:rocket: Deploying *${what}* to ${where}, requested by <@${meta.requestedBy}>`;
+  else if (superseded === states.length)
+    headline = `:fast_forward: Deploy of *${what}* to ${where} was superseded by a newer deploy before it began; nothing was changed. Requested by <@${meta.requestedBy}>`;
   else if (failed === 0)
     headline = `:white_check_mark: Deployed *${what}* to ${where}, requested by <@${meta.requestedBy}>`;
-  else if (failed === states.length)
+  else if (failed + superseded === states.length)
     headline = `:x: Deploy of *${what}* to ${where} failed; the previous version keeps serving. Requested by <@${meta.requestedBy}>`;
   else
     headline = `:warning: Deploy of *${what}* to ${where} partly failed (${failed} of ${states.length} hosts); failed hosts keep the previous version. Requested by <@${meta.requestedBy}>`;

@@ -1,6 +1,9 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
 
+// Read and delete in one step: a lock placed by someone else between the two is never removed.
+const TAKE = `local v = redis.call("get", KEYS[1]) if v then redis.call("del", KEYS[1]) end return v`;
+
 const lockSchema = z.object({ by: z.string(), at: z.number(), reason: z.string() });
 export type EnvLock = z.infer<typeof lockSchema>;
 
@@ -34,9 +37,8 @@ export class EnvLocks {
 
   /** The lock that was lifted, if there was one. */
   async unlock(project: string, env: string): Promise<EnvLock | undefined> {
-    const held = await this.get(project, env);
-    if (held) await this.redis.del(this.key(project, env));
-    return held;
+    const raw = (await this.redis.eval(TAKE, 1, this.key(project, env))) as string | null;
+    return raw ? lockSchema.parse(JSON.parse(raw)) : undefined;
   }
 }
 

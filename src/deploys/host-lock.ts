@@ -37,9 +37,22 @@ export class HostLocks {
 
   async tryAcquire(project: string, env: string, host: string, label: string): Promise<HeldLock | undefined> {
     const key = this.key(project, env, host);
-    const token = `${randomBytes(8).toString("hex")} ${label}`;
+    const token = HostLocks.token(label);
     const ok = await this.redis.set(key, token, "PX", this.ttlMs, "NX");
-    if (ok !== "OK") return undefined;
+    return ok === "OK" ? this.hold(key, token) : undefined;
+  }
+
+  /** A fresh lock value: random, so only its taker can renew or release it, and the holder's label. */
+  static token(label: string): string {
+    return `${randomBytes(8).toString("hex")} ${label}`;
+  }
+
+  get ttl(): number {
+    return this.ttlMs;
+  }
+
+  /** Renews a lock just taken with `token` (by `tryAcquire` or a script) until it is released. */
+  hold(key: string, token: string): HeldLock {
     let lost = false;
     // A failed call (Redis briefly away) is not a loss; only "not ours any more" is.
     const timer = setInterval(
@@ -60,27 +73,5 @@ export class HostLocks {
         await this.redis.eval(RELEASE, 1, key, token).catch(() => {});
       },
     };
-  }
-
-  /** Waits (polling) up to `waitMs` for the lock; undefined when someone else kept it that long. */
-  async acquire(
-    project: string,
-    env: string,
-    host: string,
-    label: string,
-    opts: { waitMs: number; pollMs?: number; onWait?: (holder: string | undefined) => Promise<void> },
-  ): Promise<HeldLock | undefined> {
-    const deadline = Date.now() + opts.waitMs;
-    let told = false;
-    for (;;) {
-      const lock = await this.tryAcquire(project, env, host, label);
-      if (lock) return lock;
-      if (Date.now() >= deadline) return undefined;
-      if (!told && opts.onWait) {
-        told = true;
-        await opts.onWait(await this.holder(project, env, host));
-      }
-      await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
-    }
   }
 }

@@ -21,7 +21,7 @@ const metaSchema = z.object({
 export type DeployMeta = z.infer<typeof metaSchema>;
 
 const hostStatusSchema = z.object({
-  state: z.enum(["queued", "running", "retrying", "succeeded", "failed"]),
+  state: z.enum(["queued", "running", "retrying", "succeeded", "failed", "superseded"]),
   step: z.string().optional(),
   digest: z.string().optional(),
   containerName: z.string().optional(),
@@ -36,8 +36,15 @@ const hostStatusSchema = z.object({
   replicas: z.number().int().min(0).optional(),
   /** When the deployed image was built (its `Created`), for the delivery report's lead time. */
   imageCreatedAt: z.number().optional(),
+  /** The newer deploy of the same project+env+host that made this one unnecessary before it began. */
+  supersededBy: z.object({ deployId: z.string(), tag: z.string() }).optional(),
 });
 export type HostStatus = z.infer<typeof hostStatusSchema>;
+
+/** States after which nothing more happens to a deploy on a host. */
+export function isFinal(state: HostStatus["state"]): boolean {
+  return state === "succeeded" || state === "failed" || state === "superseded";
+}
 
 export type DeployRecord = { meta: DeployMeta; hosts: Record<string, HostStatus> };
 

@@ -33,6 +33,8 @@ export const deployResultSchema = z.strictObject({
   replaced: z.array(z.string()),
   durationMs: z.number(),
   replicas: z.number().int().optional(),
+  /** Set when a newer request of the same project+env+host made this one unnecessary. */
+  supersededBy: z.string().optional(),
 });
 export type DeployResult = z.infer<typeof deployResultSchema>;
 

@@ -1,4 +1,4 @@
-import type { DeployRecord } from "../deploys/store.js";
+import { type DeployRecord, type HostStatus, isFinal } from "../deploys/store.js";
 
 /** What the report needs of an alert condition (an alert store item). */
 export type IncidentInput = {
@@ -41,16 +41,20 @@ export function median(values: readonly number[]): number | undefined {
 
 type Finished = { record: DeployRecord; failed: boolean; finishedAt: number; builtAt?: number };
 
-/** A deploy whose every host ended, with its outcome; undefined while any host still runs. */
+/**
+ * A deploy whose every host ended, with its outcome; undefined while any host still runs, and
+ * when a newer request superseded it everywhere (it changed nothing).
+ */
 function finished(record: DeployRecord): Finished | undefined {
-  const statuses = record.meta.hosts.map((h) => record.hosts[h]);
-  if (statuses.some((s) => s === undefined || (s.state !== "succeeded" && s.state !== "failed")))
-    return undefined;
-  const ends = statuses.map((s) => s?.finishedAt ?? record.meta.createdAt);
-  const built = statuses.map((s) => s?.imageCreatedAt).filter((t): t is number => t !== undefined);
+  const all = record.meta.hosts.map((h) => record.hosts[h]);
+  if (all.some((s) => s === undefined || !isFinal(s.state))) return undefined;
+  const statuses = all.filter((s): s is HostStatus => s !== undefined && s.state !== "superseded");
+  if (statuses.length === 0) return undefined;
+  const ends = statuses.map((s) => s.finishedAt ?? record.meta.createdAt);
+  const built = statuses.map((s) => s.imageCreatedAt).filter((t): t is number => t !== undefined);
   return {
     record,
-    failed: statuses.some((s) => s?.state === "failed"),
+    failed: statuses.some((s) => s.state === "failed"),
     finishedAt: Math.max(...ends),
     ...(built.length > 0 ? { builtAt: Math.min(...built) } : {}),
   };

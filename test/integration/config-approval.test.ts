@@ -161,6 +161,28 @@ describe("prod config changes go through approval requests", () => {
     });
   });
 
+  it("two requests shown on the same revision and approved at once: one lands, the other changes nothing", async () => {
+    const on = await head();
+    const first = await request(`set ${project} prod RACE=first`);
+    const second = await request(`set ${project} prod RACE=second`);
+    await Promise.all([
+      press(first.ts, first.id, "approve", "ULEAD", 3_000),
+      press(second.ts, second.id, "approve", "UOPS", 3_000),
+    ]);
+    const settled = /^(:white_check_mark: \*Approved|:warning: \*Void|:x: Approved)/;
+    const texts = [await messageMatching(first.ts, settled), await messageMatching(second.ts, settled)];
+    expect(await head()).toBe(on + 1);
+    const stored = (await new ConfigStore(redis, h.prefix).revision(project, "prod"))?.entries.RACE?.v;
+    const [won, lost] = stored === "first" ? texts : [...texts].reverse();
+    expect(won).toMatch(/^:white_check_mark: \*Approved by/);
+    // The loser is void at its re-check, or — pressed in the same instant — refused by the store.
+    expect(lost).toMatch(
+      new RegExp(
+        `the config changed since: r${on} → r${on + 1}|the config of \\*${project}/prod\\* changed since the request \\(r${on} → r${on + 1}\\); nothing was changed`,
+      ),
+    );
+  });
+
   it("without CONFIG_ENCRYPTION_KEY a secret cannot even be requested", async () => {
     const hooks = configApproval({ store: new ConfigStore(redis, h.prefix) });
     const plan = {

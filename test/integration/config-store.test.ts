@@ -112,4 +112,33 @@ describe("config store", () => {
     });
     expect(plain?.message.text).toContain("config is now *r1*");
   });
+
+  it("an approved change applies only on the revision it was approved on; otherwise nothing is written", async () => {
+    const store = new ConfigStore(shared, uniqueName("cs"));
+    const set = (k: string) => ({ op: "set", entries: { [k]: { v: "1" } } }) as const;
+    expect(await store.change("a1", "prod", set("A"), "U1", 0)).toEqual({ status: "ok", revision: 1 });
+    // Two requests both shown "on r1": the first lands, the second must not land on r2.
+    expect(await store.change("a1", "prod", set("B"), "U2", 1)).toEqual({ status: "ok", revision: 2 });
+    expect(await store.change("a1", "prod", set("C"), "U3", 1)).toEqual({ status: "moved", revision: 2 });
+    expect(await store.change("a1", "prod", { op: "unset", keys: ["A"] }, "U3", 1)).toEqual({
+      status: "moved",
+      revision: 2,
+    });
+    expect(await store.change("a1", "prod", { op: "revert", revision: 0 }, "U3", 1)).toEqual({
+      status: "moved",
+      revision: 2,
+    });
+    expect(await store.head("a1", "prod")).toBe(2);
+    expect(Object.keys((await store.revision("a1", "prod"))?.entries ?? {}).sort()).toEqual(["A", "B"]);
+
+    // The service turns it into a named fault (the approval message then says why nothing ran).
+    const fleet = fleetSchema.parse(testFleetInput(readFleetEnv(), { a1: { image: "web" } }));
+    const service = new ConfigService({ fleet, store, log: pino({ level: "silent" }) });
+    const base = { kind: "config", project: "a1", env: "beta", requestedBy: "U1", channel: "C1" } as const;
+    await store.change("a1", "beta", set("A"), "U1");
+    await expect(
+      service.run({ ...base, op: "set", entries: [{ key: "X", value: "1", secret: false }], onRevision: 0 }),
+    ).rejects.toThrow("the config of *a1/beta* changed since the request (r0 → r1); nothing was changed");
+    expect(await store.head("a1", "beta")).toBe(1);
+  });
 });

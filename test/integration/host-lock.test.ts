@@ -13,18 +13,17 @@ afterAll(async () => {
 });
 
 describe("the per-host deploy lock (real Redis)", () => {
-  it("a running holder keeps it past its expiry; a second deploy waits, then gets it once released", async () => {
+  it("a running holder keeps it past its expiry; a second deploy is refused, then gets it once released", async () => {
     const locks = new HostLocks(redis, prefix, 600);
     const first = await locks.tryAcquire("p", "beta", "serverA", "d1");
     expect(first).toBeDefined();
     // Three expiry periods later the holder still has it, because it renews.
     await new Promise((r) => setTimeout(r, 1_800));
     expect(await locks.holder("p", "beta", "serverA")).toBe("d1");
-    expect(await locks.acquire("p", "beta", "serverA", "d2", { waitMs: 300, pollMs: 50 })).toBeUndefined();
+    expect(await locks.tryAcquire("p", "beta", "serverA", "d2")).toBeUndefined();
 
-    const waiting = locks.acquire("p", "beta", "serverA", "d2", { waitMs: 5_000, pollMs: 50 });
     await first?.release();
-    const second = await waiting;
+    const second = await locks.tryAcquire("p", "beta", "serverA", "d2");
     expect(second).toBeDefined();
     expect(await locks.holder("p", "beta", "serverA")).toBe("d2");
     await second?.release();
@@ -48,7 +47,12 @@ describe("the per-host deploy lock (real Redis)", () => {
     // What a dead worker leaves behind: the key, with nobody renewing it.
     await redis.set(locks.key("p", "beta", "serverB"), "deadbeef d0", "PX", 600);
     const started = Date.now();
-    const lock = await locks.acquire("p", "beta", "serverB", "d1", { waitMs: 5_000, pollMs: 50 });
+    let lock = await locks.tryAcquire("p", "beta", "serverB", "d1");
+    expect(lock).toBeUndefined();
+    while (!lock && Date.now() - started < 5_000) {
+      await new Promise((r) => setTimeout(r, 50));
+      lock = await locks.tryAcquire("p", "beta", "serverB", "d1");
+    }
     expect(lock).toBeDefined();
     expect(Date.now() - started).toBeLessThan(1_500);
     await lock?.release();

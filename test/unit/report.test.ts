@@ -87,8 +87,9 @@ describe("DORA figures", () => {
       deploy("p3", "prod", 4 * DAY + H, "succeeded", { via: "rollback to p1" }),
       // outside the window: counted only as the deploy before, never itself
       deploy("old", "prod", -DAY, "succeeded"),
-      // still running: not counted
+      // still running, or superseded before it began: not counted
       deploy("p4", "prod", 5 * DAY, "running"),
+      deploy("p5", "prod", 5 * DAY + H, "superseded"),
     ];
     const incidents = [
       { project: "a1", env: "prod", eventAt: 1 * DAY + 60_000 + 30 * 60_000, resolvedAt: 1 * DAY + 2 * H },

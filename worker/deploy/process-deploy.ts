@@ -1,6 +1,6 @@
 import { type Job, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
-import type { HostLocks } from "../../src/deploys/host-lock.js";
+import type { DeployLanes, Lane } from "../../src/deploys/deploy-lane.js";
 import type { StopIntents } from "../../src/deploys/stop-intent.js";
 import type { DeployStore, HostStatus } from "../../src/deploys/store.js";
 import type { DockerHosts } from "../../src/docker/connect.js";
@@ -8,6 +8,7 @@ import { DeployFailedError, errorMessage, HostUnreachableError, RegistryError } 
 import type { Fleet } from "../../src/fleet/schema.js";
 import { type DeployJob, type DeployResult, deployJobSchema } from "../../src/jobs/schemas.js";
 import type { RegistryClient } from "../../src/registry/client.js";
+import { park, supersededResult } from "./park.js";
 import { type DeployEnvironment, runDeploy } from "./run-deploy.js";
 
 export type DeployDeps = {
@@ -22,11 +23,13 @@ export type DeployDeps = {
   graceMs?: number;
   stepDelayMs?: number;
   /** One deploy per project+env+host at a time; a second one waits up to `lockWaitMs`. */
-  locks?: HostLocks;
+  lanes?: DeployLanes;
   lockWaitMs?: number;
+  /** How long a waiting job stays parked before it looks again if nobody woke it. */
+  lockRecheckMs?: number;
+  /** Moves parked jobs (by id) back to the queue: the lane holder calls it when done. */
+  wake?: (jobIds: string[]) => Promise<void>;
 };
-
-const LOCK_WAIT_MS = 10 * 60_000;
 
 /** Faults a retry cannot fix: the image is bad or missing, or the request itself is wrong. */
 function isPermanent(err: unknown): boolean {
@@ -65,28 +68,38 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
   };
   let before = await deps.store.getHost(data.deployId, data.host);
   if (before?.state === "succeeded") return alreadyDone(before);
+  if (before?.state === "superseded") return supersededResult(data, before);
   const startedAt = before?.startedAt ?? Date.now();
-  let status: HostStatus = { state: "running", step: "starting", startedAt, previous: before?.previous };
+  // The digest says an earlier attempt got as far as pulling: it must finish, not be superseded.
+  let status: HostStatus = {
+    state: "running",
+    step: "starting",
+    startedAt,
+    previous: before?.previous,
+    ...(before?.digest ? { digest: before.digest } : {}),
+  };
   const save = async (next: Partial<HostStatus>) => {
     status = { ...status, ...next };
     await deps.store.setHost(data.deployId, data.host, status);
   };
 
-  const lock = await deps.locks?.acquire(data.project, data.env, data.host, data.deployId, {
-    waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
-    onWait: async (holder) => {
-      const step = `waiting for deploy ${holder ?? "?"} on this host to finish`;
-      log.info({ holder }, step);
-      await save({ step });
-      await job.updateProgress({ step });
-    },
+  const lane: Lane = { project: data.project, env: data.env, host: data.host };
+  const claim = await deps.lanes?.claim(lane, {
+    deployId: data.deployId,
+    tag: data.tag,
+    at: job.timestamp,
+    supersedable: !before?.digest && !before?.previous?.length,
+    waiterId: job.id ?? "",
   });
-  if (deps.locks && !lock) {
-    const holder = await deps.locks.holder(data.project, data.env, data.host);
-    const message = `another deploy (${holder ?? "?"}) of ${data.project} to ${data.env} kept ${data.host} busy for ${Math.round((deps.lockWaitMs ?? LOCK_WAIT_MS) / 1000)}s; try again when it is done`;
-    await save({ state: "failed", error: message, finishedAt: Date.now() });
-    throw new UnrecoverableError(message);
+  if (claim?.kind === "superseded") {
+    log.info({ newer: claim.by.deployId }, "deploy superseded by a newer request; nothing to do");
+    await save({ state: "superseded", step: undefined, supersededBy: claim.by, finishedAt: Date.now() });
+    return supersededResult(data, status);
   }
+  if (claim?.kind === "busy") {
+    return park(job, lane, claim.holder, { ...deps, save, status, shown: before?.step, log });
+  }
+  const lock = claim?.lock;
   try {
     // An earlier attempt of this job may have finished while this one waited for the lock.
     before = await deps.store.getHost(data.deployId, data.host);
@@ -109,7 +122,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
         if (lock?.lost()) {
           // Someone else may be deploying here now; going on could leave two versions running.
           throw new UnrecoverableError(
-            `this deploy lost its lock on ${data.host} (Redis was away or the worker paused too long); nothing more was changed — check /status and deploy again`,
+            `this deploy lost its lock on ${data.host} (Redis was away or the worker paused too long), so it stopped there and left the previous version running — check /status and deploy again`,
           );
         }
         await save({ step: text, ...extra });
@@ -142,5 +155,8 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
     throw err;
   } finally {
     await lock?.release();
+    // Whoever waits for this host looks again now (the newest of them takes it).
+    const waiting = await deps.lanes?.takeWaiters(lane).catch(() => []);
+    if (waiting?.length) await deps.wake?.(waiting).catch(() => {});
   }
 }

@@ -176,26 +176,19 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     for (const container of created) {
       await call(() => container.update({ RestartPolicy: parseRestart(spec.restart) }));
     }
+    // The last step that may still fail the deploy (a lost host lock stops it here): past it
+    // the new containers are accepted and nothing below can turn the outcome into a failure.
+    await ctx.step("retiring the previous container", { digest });
   } catch (err) {
     // Anything unexpected between stopping the old containers and accepting the new ones (a
-    // host that stops answering, Redis failing a step) must not leave the old ones stopped.
+    // host that stops answering, Redis failing a step, a lost lock) must not leave the old
+    // ones stopped or the new ones running.
     if (err instanceof DeployFailedError) throw err;
     await restore();
     throw err;
   }
-  await ctx.step("retiring the previous container", { digest });
   const replaced = [...new Set([...running, ...toRestore])];
-  for (const id of replaced) {
-    await ctx.intendStop(id, `retired by deploy ${job.deployId}`);
-    await retire(docker.getContainer(id), spec, ctx.log, host);
-  }
-  await prune(
-    docker,
-    job,
-    spec.keep,
-    created.map((c) => c.id),
-    ctx.log,
-  );
+  await finishSwap(docker, job, spec, ctx, replaced, created);
 
   return {
     host,
@@ -206,6 +199,30 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     durationMs: Date.now() - started,
     replicas,
   };
+}
+
+/**
+ * Retires the old containers and prunes. The new ones already serve, so a failure here is
+ * logged, not reported as a failed deploy: the outcome stays "the new version runs".
+ */
+async function finishSwap(
+  docker: Docker,
+  job: DeployJob,
+  spec: ProjectSpec,
+  ctx: DeployContext,
+  replaced: string[],
+  created: Docker.Container[],
+): Promise<void> {
+  const warn = (what: string) => (err: unknown) =>
+    ctx.log.warn({ host: job.host, err: dockerReason(err) }, `${what} after a successful swap`);
+  for (const id of replaced) {
+    await ctx
+      .intendStop(id, `retired by deploy ${job.deployId}`)
+      .catch(warn("could not mark a retiring container"));
+    await retire(docker.getContainer(id), spec, ctx.log, job.host);
+  }
+  const current = created.map((c) => c.id);
+  await prune(docker, job, spec.keep, current, ctx.log).catch(warn("could not prune old containers"));
 }
 
 /** `/scale` gave this host no replica: retire what runs, keep it for a rollback. */
@@ -220,7 +237,9 @@ async function scaleToZero(
     await ctx.intendStop(id, `scaled to 0 by ${job.deployId}`);
     await retire(ctx.docker.getContainer(id), ctx.spec, ctx.log, job.host);
   }
-  await prune(ctx.docker, job, ctx.spec.keep, [], ctx.log);
+  await prune(ctx.docker, job, ctx.spec.keep, [], ctx.log).catch((err) =>
+    ctx.log.warn({ host: job.host, err: dockerReason(err) }, "could not prune old containers"),
+  );
   return {
     host: job.host,
     digest: job.digest ?? "",

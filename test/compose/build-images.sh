@@ -48,9 +48,19 @@ fi
 if ! exists "$REDIS_IMAGE"; then
   base_rootfs "$WORK/redis"
   copy_with_libs "$WORK/redis" /usr/bin/redis-server /usr/bin/redis-cli
+  # The official redis image is built with protected mode off (other containers connect to it);
+  # Debian's binary has it on, so the entrypoint says so, as the official image's default does.
+  mkdir -p "$WORK/redis/usr/local/bin"
+  cat >"$WORK/redis/usr/local/bin/docker-entrypoint.sh" <<'ENTRY'
+#!/bin/sh
+if [ "$1" = redis-server ]; then shift; exec redis-server "$@" --protected-mode no; fi
+exec "$@"
+ENTRY
+  chmod 755 "$WORK/redis/usr/local/bin/docker-entrypoint.sh"
   tar -C "$WORK/redis" -c . | "$DOCKER" import \
     --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
     --change 'WORKDIR /data' \
+    --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
     --change 'CMD ["redis-server"]' - "$REDIS_IMAGE" >/dev/null
 fi
 

@@ -77,7 +77,13 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   };
   const store = new DeployStore(redis("client"), prefix);
   const registry = new RegistryClient(fleet.registry);
-  const hosts = new DockerHosts(fleet.hosts);
+  // Only workers and monitors talk to Docker; a bot on its own builds no client and needs no
+  // socket or certificate (it reads the hosts through worker jobs).
+  let docker: DockerHosts | undefined;
+  const dockerHosts = () => {
+    docker ??= new DockerHosts(fleet.hosts);
+    return docker;
+  };
   const key = env.CONFIG_ENCRYPTION_KEY ? parseEncryptionKey(env.CONFIG_ENCRYPTION_KEY) : undefined;
   const cipher = key ? new ConfigCipher(key) : undefined;
   const healthRedis = redis("producer");
@@ -90,7 +96,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const workerLog = log.child({ component: "worker" });
     const processors = createProcessors({
       fleet,
-      hosts,
+      hosts: dockerHosts(),
       registry,
       store,
       redis: redis("client"),
@@ -127,7 +133,6 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         chat,
         log,
         cipher,
-        hosts,
         registry,
         directory,
         approvalSweepMs: opts.approvalSweepMs,
@@ -179,7 +184,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const general = redis("client");
     const monitor = new Monitor({
       fleet,
-      hosts,
+      hosts: dockerHosts(),
       deploys: store,
       alerts: new AlertStore(general, prefix),
       intents: new StopIntents(general, prefix),

@@ -21,6 +21,7 @@ import { processExec } from "./exec/process-exec.js";
 import { processLifecycle } from "./lifecycle/process-lifecycle.js";
 import { processTailLogs } from "./logs/process-tail.js";
 import { processPrune } from "./prune/process-prune.js";
+import { processHostRead } from "./read/process-read.js";
 import type { Processors } from "./start-worker.js";
 
 export type WorkerDeps = {
@@ -86,5 +87,7 @@ export function createProcessors(deps: WorkerDeps): Processors {
         ...deps,
         secretsFor: secretsFor(deps.fleet, config, deps.cipher),
       }),
+    [JOB_NAMES.hostRead]: (job) =>
+      processHostRead(job, { ...deps, secretsFor: secretsFor(deps.fleet, config, deps.cipher) }),
   };
 }

@@ -1,6 +1,7 @@
 import type { Queue, QueueEvents } from "bullmq";
 import type { Logger } from "pino";
 import { errorMessage } from "../errors.js";
+import { isHostReadJobId } from "../jobs/read-schemas.js";
 import type { Audit } from "./event.js";
 
 /**
@@ -22,6 +23,7 @@ export class JobAudit {
   }
 
   private async record(jobId: string, action: string, detail?: string): Promise<void> {
+    if (isHostReadJobId(jobId)) return;
     try {
       const job = await this.queue.getJob(jobId);
       const data = (job?.data ?? {}) as Record<string, unknown>;

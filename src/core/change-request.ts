@@ -3,8 +3,7 @@ import type { PromotePlan } from "../../commands/promote.js";
 import type { RollbackPlan } from "../../commands/rollback.js";
 import type { ScalePlan } from "../../commands/scale.js";
 import type { DeployStore } from "../deploys/store.js";
-import type { DockerHosts } from "../docker/connect.js";
-import { readRunning } from "../docker/running.js";
+import type { RunningReader } from "../docker/running.js";
 import type { Fleet } from "../fleet/schema.js";
 import type { DeployRequest } from "./deploy-service.js";
 import { promoteRequest } from "./promote-service.js";
@@ -14,7 +13,8 @@ import { scaleRequest } from "./scale-service.js";
 /** The commands that redeploy what ran or runs elsewhere instead of a tag. */
 export type ChangePlan = RollbackPlan | PromotePlan | ScalePlan;
 
-export type ChangeReaders = { fleet: Fleet; store: DeployStore; hosts: DockerHosts };
+/** `running` reads the hosts through workers: the bot has no Docker access of its own. */
+export type ChangeReaders = { fleet: Fleet; store: DeployStore; running: RunningReader };
 
 /** The deploy request an approval request pinned, exactly as it was shown. */
 function fromPinned(plan: ChangePlan, pinned: PinnedRun): DeployRequest {
@@ -42,10 +42,10 @@ export async function changeRequest(plan: ChangePlan, r: ChangeReaders): Promise
     case "rollback":
       return rollbackRequest(plan, r.store);
     case "promote":
-      return promoteRequest(plan, await readRunning(r.hosts, plan.fromHosts, plan.project, plan.fromEnv));
+      return promoteRequest(plan, await r.running(plan.fromHosts, plan.project, plan.fromEnv));
     case "scale": {
       const envHosts = r.fleet.environments[plan.env]?.hosts ?? [];
-      const running = await readRunning(r.hosts, envHosts, plan.project, plan.env);
+      const running = await r.running(envHosts, plan.project, plan.env);
       return scaleRequest(plan, envHosts, running);
     }
   }

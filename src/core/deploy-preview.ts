@@ -1,13 +1,12 @@
 import type { DeployRequest, HostTarget } from "../core/deploy-service.js";
 import { describeLock, type EnvLocks } from "../deploys/env-lock.js";
-import type { DockerHosts } from "../docker/connect.js";
-import { type RunningContainer, readRunning } from "../docker/running.js";
+import type { RunningContainer, RunningReader } from "../docker/running.js";
 import { errorMessage } from "../errors.js";
 import { shortDigest } from "../names.js";
 import type { RegistryClient } from "../registry/client.js";
 import { ephemeral, type Reply } from "./message.js";
 
-export type PreviewDeps = { hosts: DockerHosts; registry: RegistryClient; locks: EnvLocks };
+export type PreviewDeps = { running: RunningReader; registry: RegistryClient; locks: EnvLocks };
 
 const image = (digest: string, tag: string) => `\`${shortDigest(digest)}\` (${tag})`;
 
@@ -35,7 +34,7 @@ export function createPreview(deps: PreviewDeps): (req: DeployRequest) => Promis
     const hosts = req.targets.map((t) => t.host);
     const tags = [...new Set(req.targets.filter((t) => !t.digest).map((t) => t.tag))];
     const [running, resolved, lock] = await Promise.all([
-      readRunning(deps.hosts, hosts, req.project, req.env),
+      deps.running(hosts, req.project, req.env),
       Promise.all(
         tags.map((tag) =>
           deps.registry.resolveDigest(req.image, tag).then(

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { CancelPlan, JobPlan, JobsPlan } from "../../commands/jobs.js";
 import type { DeployStore } from "../deploys/store.js";
 import { errorMessage } from "../errors.js";
+import { isHostReadJobId } from "../jobs/read-schemas.js";
 import { type JobView, jobView } from "../queue/job-view.js";
 import type { JobQueue } from "../queue/queues.js";
 import { type Chat, ephemeral, type Reply } from "./message.js";
@@ -49,7 +50,9 @@ export class JobsService {
           count - 1,
           state !== "completed" && state !== "failed",
         );
-        return jobs.filter((j): j is Job => Boolean(j)).map((j) => jobView(j, state));
+        return jobs
+          .filter((j): j is Job => Boolean(j) && !isHostReadJobId(j.id ?? ""))
+          .map((j) => jobView(j, state));
       }),
     );
     return out.flat();

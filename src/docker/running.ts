@@ -13,6 +13,13 @@ export type RunningContainer = {
 /** Per host: its running containers of the project, or why they could not be read. */
 export type RunningByHost = Record<string, RunningContainer[] | { error: string }>;
 
+/** Reads the running containers of a project+env on each named host (the bot: through workers). */
+export type RunningReader = (
+  hosts: readonly string[],
+  project: string,
+  env: string,
+) => Promise<RunningByHost>;
+
 const READ_TIMEOUT_MS = 5_000;
 
 /**

@@ -1,6 +1,5 @@
 import type Docker from "dockerode";
 import { errorMessage, HostUnreachableError } from "../errors.js";
-import type { DockerHosts } from "./connect.js";
 import { withDeadline } from "./deadline.js";
 import { LABEL } from "./labels.js";
 
@@ -109,7 +108,3 @@ export async function snapshotHost(
 
 /** Reads the named hosts in parallel; each one answers, or is marked unreachable, within the timeout. */
 export type FleetReader = (hosts: readonly string[], opts: SnapshotOptions) => Promise<HostSnapshot[]>;
-
-export function fleetReader(clients: DockerHosts): FleetReader {
-  return (hosts, opts) => Promise.all(hosts.map((host) => snapshotHost(host, () => clients.get(host), opts)));
-}

@@ -83,6 +83,8 @@ export const JOB_NAMES = {
   exec: "exec",
   lifecycle: "lifecycle",
   tailLogs: "tail-logs",
+  /** A read of one host (src/jobs/read-schemas.ts): the bot itself never talks to Docker. */
+  hostRead: "host-read",
 } as const;
 
 /** BullMQ ids may not contain ":"; one id per deploy and host drops a duplicate request. */

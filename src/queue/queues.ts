@@ -1,5 +1,6 @@
 import { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
+import { type HostReadJob, hostReadJobId, hostReadJobSchema } from "../jobs/read-schemas.js";
 import {
   type DeployJob,
   deployJobId,
@@ -89,6 +90,22 @@ export class JobQueue {
       removeOnFail: { age: 3600 },
     });
     return added.id ?? "";
+  }
+
+  /**
+   * A read of one host: one attempt (the asker waits seconds, not minutes), and the result is
+   * kept only until the asker took it (it removes the job) or a minute passed.
+   */
+  async enqueueHostRead(job: HostReadJob): Promise<string> {
+    const data = hostReadJobSchema.parse(job);
+    const jobId = hostReadJobId(data.requestId, data.host);
+    await this.queue.add(JOB_NAMES.hostRead, data, {
+      jobId,
+      attempts: 1,
+      removeOnComplete: { age: 60 },
+      removeOnFail: { age: 600 },
+    });
+    return jobId;
   }
 
   close(): Promise<void> {

@@ -25,13 +25,11 @@ import { type ActionRequest, Ops } from "../core/ops.js";
 import { PruneService } from "../core/prune-service.js";
 import { StatusService } from "../core/status-service.js";
 import type { DeployStore } from "../deploys/store.js";
-import type { DockerHosts } from "../docker/connect.js";
-import { projectLogs } from "../docker/project-logs.js";
-import { fleetReader } from "../docker/snapshot.js";
 import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
 import { AlertCommands } from "../monitor/alert-commands.js";
 import { AlertStore } from "../monitor/alert-store.js";
+import { HostReads, workerFleetReader, workerLogsReader, workerRunningReader } from "../queue/host-reads.js";
 import type { JobQueue } from "../queue/queues.js";
 import type { RegistryClient } from "../registry/client.js";
 import { ReportService } from "../report/report-service.js";
@@ -48,11 +46,11 @@ export type BotCoreDeps = {
   log: Logger;
   /** From CONFIG_ENCRYPTION_KEY; without it config secrets can be neither stored nor read. */
   cipher?: ConfigCipher;
-  /** Read-only Docker access for /status, /hosts, /logs, /images (changes go through workers). */
-  hosts: DockerHosts;
   registry: RegistryClient;
   /** How long a live read waits for one host before showing it as unreachable. */
   readTimeoutMs?: number;
+  /** Beyond `readTimeoutMs`, how long a read waits for a worker to answer (default 5 s). */
+  workerGraceMs?: number;
   /** Slack user-group membership, for approvers and roles that name a group (S…). */
   directory?: Directory;
   /** How often pending approval requests are checked for expiry (default 15 s). */
@@ -71,7 +69,10 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
   const access = new Access(fleet, directory);
   const audit = new AuditLog(deps.redis, deps.prefix, log.child({ component: "audit" }));
   const timeoutMs = deps.readTimeoutMs ?? READ_TIMEOUT_MS;
-  const read = fleetReader(deps.hosts);
+  // Every host read is a worker job: the bot holds no Docker credential (no socket, no certs).
+  const reads = new HostReads(queue, { graceMs: deps.workerGraceMs });
+  const read = workerFleetReader(reads);
+  const running = workerRunningReader(reads, timeoutMs);
   const configStore = new ConfigStore(deps.redis, deps.prefix);
   const configRevision = (project: string, env: string) => configStore.head(project, env);
   const change = createChangeServices({
@@ -81,7 +82,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     store,
     queue,
     log,
-    hosts: deps.hosts,
+    running,
     registry: deps.registry,
   });
   const deploys = new DeployService({
@@ -97,7 +98,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
   const status = new StatusService({ fleet, read, timeoutMs });
   const history = new HistoryService(store);
   const logs = new LogsService({
-    read: (host, q) => projectLogs(host, () => deps.hosts.get(host), q),
+    read: workerLogsReader(reads),
     chat,
     secretsFor: secretsFor(fleet, configStore, deps.cipher),
     timeoutMs,
@@ -142,7 +143,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     const result = ops.plan({ command: "deploy", text: req.value, user: req.user, channel });
     return result.ok ? ops.execute(result.plan) : ephemeral(result.message);
   };
-  const changeReaders = { fleet, store, hosts: deps.hosts, configRevision };
+  const changeReaders = { fleet, store, running, configRevision };
   const approvals = new ApprovalService({
     store: new ApprovalStore(deps.redis, deps.prefix),
     chat,

@@ -9,7 +9,7 @@ import { ephemeral, type Reply } from "../core/message.js";
 import type { ExecuteContext, PlanHandlers } from "../core/ops.js";
 import { EnvLocks } from "../deploys/env-lock.js";
 import type { DeployStore } from "../deploys/store.js";
-import type { DockerHosts } from "../docker/connect.js";
+import type { RunningReader } from "../docker/running.js";
 import type { Fleet } from "../fleet/schema.js";
 import type { JobQueue } from "../queue/queues.js";
 import type { RegistryClient } from "../registry/client.js";
@@ -21,16 +21,17 @@ export type ChangeDeps = {
   store: DeployStore;
   queue: JobQueue;
   log: Logger;
-  hosts: DockerHosts;
+  /** The hosts' running containers, read through workers. */
+  running: RunningReader;
   registry: RegistryClient;
 };
 
 type ChangeHandlers = Pick<PlanHandlers, "rollback" | "promote" | "scale" | "exec" | "lock" | "unlock">;
 
 /**
- * The commands that change what runs (rollback, promote, scale, exec, lock). The bot reads the
- * hosts' container labels and the registry itself, for dry runs and to find the running image;
- * every change still goes through the deploy service and a worker job.
+ * The commands that change what runs (rollback, promote, scale, exec, lock). Dry runs and the
+ * running image come from the hosts' container labels, read by workers (the bot has no Docker
+ * access), and from the registry; every change goes through the deploy service and a worker job.
  */
 export function createChangeServices(deps: ChangeDeps): {
   locks: EnvLocks;
@@ -38,12 +39,12 @@ export function createChangeServices(deps: ChangeDeps): {
   handlers: (deploys: DeployService) => ChangeHandlers;
 } {
   const { fleet, store, queue, log } = deps;
-  const { hosts } = deps;
+  const { running } = deps;
   const locks = new EnvLocks(deps.redis, deps.prefix);
-  const preview = createPreview({ hosts, registry: deps.registry, locks });
+  const preview = createPreview({ running, registry: deps.registry, locks });
   const execs = new ExecService({ queue, log });
   const lockService = new LockService(locks);
-  const readers = { fleet, store, hosts };
+  const readers = { fleet, store, running };
   // An approved change takes over its approval request's message, like an approved deploy.
   const orRefuse = (deploys: DeployService, req: DeployRequest | string, ctx: ExecuteContext) =>
     typeof req === "string"

@@ -16,6 +16,8 @@ const baseEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp"
 type Service = {
   command?: string[];
   user?: string;
+  group_add?: string[];
+  ports?: unknown[];
   volumes?: string[];
   environment?: Record<string, string>;
 };
@@ -24,7 +26,7 @@ describe("docker-compose.yml", () => {
   it("is valid for docker-compose and runs redis (AOF on a volume), bot, worker and monitor", async () => {
     const { stdout } = await run("docker-compose", ["-f", "docker-compose.yml", "config"], {
       cwd: ROOT,
-      env: { ...baseEnv, SLACK_BOT_TOKEN: "xoxb-test" },
+      env: { ...baseEnv, SLACK_BOT_TOKEN: "xoxb-test", DOCKER_GID: "4242" },
     });
     const config = parse(stdout) as { services: Record<string, Service>; volumes: Record<string, unknown> };
     expect(Object.keys(config.services).sort()).toEqual(["bot", "monitor", "redis", "worker"]);
@@ -34,10 +36,27 @@ describe("docker-compose.yml", () => {
     expect(Object.keys(config.volumes)).toContain("redis-data");
     expect(bot?.command).toEqual(["bot"]);
     expect(bot?.environment?.SLACK_BOT_TOKEN).toBe("xoxb-test");
+    // The bot reads the hosts through workers: no socket, no certificates.
+    expect(bot?.volumes?.map((v) => v.slice(v.indexOf(":") + 1))).toEqual(["/etc/dockops/fleet.yml:ro"]);
+    expect(bot?.ports).toEqual([{ published: 3000, target: 3000 }]);
+    for (const docker of [worker, monitor]) {
+      expect(docker?.user).toBeUndefined();
+      expect(docker?.group_add).toEqual(["4242"]);
+      expect(docker?.volumes?.some((v) => v.startsWith("/var/run/docker.sock:"))).toBe(true);
+    }
     expect(worker?.command).toEqual(["worker"]);
-    expect(worker?.user).toMatch(/^node:/);
-    expect(worker?.volumes?.some((v) => v.startsWith("/var/run/docker.sock:"))).toBe(true);
     expect(monitor?.command).toEqual(["monitor"]);
+  });
+
+  it("refuses to start the worker without DOCKER_GID, saying how to find it", async () => {
+    const failed = await run("docker-compose", ["-f", "docker-compose.yml", "config", "-q"], {
+      cwd: ROOT,
+      env: { ...baseEnv, SLACK_BOT_TOKEN: "xoxb-test" },
+    }).then(
+      () => "",
+      (err: { stderr?: string }) => err.stderr ?? "failed",
+    );
+    expect(failed).toContain("set DOCKER_GID in .env to the group id of the Docker socket: stat -c %g");
   });
 
   it("refuses to start the bot without a Slack token, saying which", async () => {

@@ -18,6 +18,7 @@ export class SlackStandIn {
   readonly uploads: Upload[] = [];
   private files = 0;
   private server?: Server;
+  private address = "127.0.0.1";
   private ts = 1_700_000_000;
   private waiters: Array<() => void> = [];
   private faults: Array<{ method: string; remaining: number; reply: "rate_limited" | string }> = [];
@@ -30,7 +31,9 @@ export class SlackStandIn {
     this.faults.push({ method, remaining: count, reply });
   }
 
-  async start(): Promise<void> {
+  /** `address`: where it listens, e.g. the fleet bridge so that containers can reach it. */
+  async start(address = "127.0.0.1"): Promise<void> {
+    this.address = address;
     this.server = createServer((req, res) => {
       const method = (req.url ?? "").replace(/^\/api\//, "").split("?")[0] ?? "";
       const fault = this.faults.find((f) => f.method === method && f.remaining > 0);
@@ -57,13 +60,13 @@ export class SlackStandIn {
         res.end(JSON.stringify(body));
       });
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => this.server?.listen(0, address, resolve));
   }
 
   get url(): string {
     if (!this.server) throw new Error("the Slack stand-in is not started");
     const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    return `http://${this.address}:${port}`;
   }
 
   /** Base URL for SLACK_API_URL. */

@@ -1,0 +1,106 @@
+import { newDeployId } from "../deploys/id.js";
+import type { HostLogs, LogsQuery } from "../docker/project-logs.js";
+import type { RunningReader } from "../docker/running.js";
+import type { FleetReader } from "../docker/snapshot.js";
+import { type HostQuery, type HostReadResult, hostReadResultSchemas } from "../jobs/read-schemas.js";
+import type { JobQueue } from "./queues.js";
+import { waitForJob } from "./wait-job.js";
+
+/** Beyond the host's own timeout, how long a worker may take to pick the job up and answer. */
+export const WORKER_GRACE_MS = 5_000;
+
+/** What the asker shows for a host when no worker took its read in time. */
+export function noWorkerAnswered(waitMs: number): string {
+  return `no worker answered within ${Math.round(waitMs / 1000)}s — is a worker running?`;
+}
+
+export type ReadAnswer<T> = { answered: true; result: T } | { answered: false; reason: string };
+
+type QueryOf<K extends HostQuery["kind"]> = Extract<HostQuery, { kind: K }>;
+
+/**
+ * The bot's side of host reads: one job per host, then the worker's answer, parsed with the same
+ * contract the worker was held to. A host a worker cannot reach, and a read no worker answered,
+ * are values, so one host never fails a reply about the others.
+ */
+export class HostReads {
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly opts: { graceMs?: number; pollMs?: number } = {},
+  ) {}
+
+  async read<K extends HostQuery["kind"]>(
+    host: string,
+    query: QueryOf<K>,
+    timeoutMs: number,
+    requestedBy?: string,
+  ): Promise<ReadAnswer<HostReadResult<K>>> {
+    const jobId = await this.queue.enqueueHostRead({
+      requestId: newDeployId(),
+      host,
+      query,
+      timeoutMs,
+      ...(requestedBy ? { requestedBy } : {}),
+    });
+    const waitMs = timeoutMs + (this.opts.graceMs ?? WORKER_GRACE_MS);
+    const outcome = await waitForJob(this.queue.queue, jobId, waitMs, this.opts.pollMs ?? 100);
+    // A read nobody took must not run later for nobody; a taken one ages out on its own.
+    await this.queue.queue.remove(jobId).catch(() => 0);
+    if (outcome.state === "pending") return { answered: false, reason: noWorkerAnswered(waitMs) };
+    if (outcome.state === "failed") return { answered: false, reason: outcome.reason };
+    const parsed = hostReadResultSchemas[query.kind].safeParse(outcome.result);
+    if (!parsed.success) {
+      return {
+        answered: false,
+        reason: "a worker answered in another shape; run one dockops version everywhere",
+      };
+    }
+    return { answered: true, result: parsed.data as HostReadResult<K> };
+  }
+}
+
+/** /status, /hosts and /images read the hosts through workers. */
+export function workerFleetReader(reads: HostReads): FleetReader {
+  return (hosts, opts) =>
+    Promise.all(
+      hosts.map(async (host) => {
+        const query = {
+          kind: "snapshot" as const,
+          inspect: opts.inspect ?? false,
+          ...(opts.project ? { project: opts.project } : {}),
+        };
+        const answer = await reads.read(host, query, opts.timeoutMs);
+        return answer.answered ? answer.result : { host, reachable: false as const, reason: answer.reason };
+      }),
+    );
+}
+
+/** Dry runs, /promote and /scale find the running containers through workers. */
+export function workerRunningReader(reads: HostReads, timeoutMs: number): RunningReader {
+  return async (hosts, project, env) => {
+    const answers = await Promise.all(
+      hosts.map((host) => reads.read(host, { kind: "running", project, env }, timeoutMs)),
+    );
+    return Object.fromEntries(
+      hosts.map((host, i) => {
+        const answer = answers[i] as ReadAnswer<HostReadResult<"running">>;
+        return [host, answer.answered ? answer.result : { error: answer.reason }];
+      }),
+    );
+  };
+}
+
+/** /logs reads each host's tail through a worker, which masks secret values before answering. */
+export function workerLogsReader(reads: HostReads): (host: string, q: LogsQuery) => Promise<HostLogs> {
+  return async (host, q) => {
+    const query = {
+      kind: "logs" as const,
+      project: q.project,
+      env: q.env,
+      tail: q.tail,
+      ...(q.sinceMs ? { sinceMs: q.sinceMs } : {}),
+    };
+    const answer = await reads.read(host, query, q.timeoutMs);
+    return answer.answered ? answer.result : { host, ok: false, reason: answer.reason };
+  };
+}

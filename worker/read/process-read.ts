@@ -1,0 +1,41 @@
+import { type Job, UnrecoverableError } from "bullmq";
+import type { DockerHosts } from "../../src/docker/connect.js";
+import { type HostLogs, projectLogs } from "../../src/docker/project-logs.js";
+import { readRunning } from "../../src/docker/running.js";
+import { snapshotHost } from "../../src/docker/snapshot.js";
+import type { Fleet } from "../../src/fleet/schema.js";
+import { hostReadJobSchema } from "../../src/jobs/read-schemas.js";
+import { maskSecrets } from "../../src/secrets/mask.js";
+
+export type ReadDeps = {
+  fleet: Fleet;
+  hosts: DockerHosts;
+  /** Secret values of the project+env: log lines are masked before they leave the worker. */
+  secretsFor: (project: string, env: string) => Promise<string[]>;
+};
+
+/**
+ * Reads one host for the bot, which has no Docker access of its own. A host that cannot be read
+ * is an answer (`reachable: false`, `ok: false`, `error`), not a failed job.
+ */
+export async function processHostRead(job: Job, deps: ReadDeps): Promise<unknown> {
+  const parsed = hostReadJobSchema.safeParse(job.data);
+  if (!parsed.success) throw new UnrecoverableError(`invalid read job: ${parsed.error.issues[0]?.message}`);
+  const { host, query, timeoutMs } = parsed.data;
+  if (!deps.fleet.hosts[host])
+    throw new UnrecoverableError(`host ${host} is not in this worker's fleet file`);
+  const connect = () => deps.hosts.get(host);
+  switch (query.kind) {
+    case "snapshot":
+      return snapshotHost(host, connect, { timeoutMs, inspect: query.inspect, project: query.project });
+    case "running":
+      return (await readRunning(deps.hosts, [host], query.project, query.env, timeoutMs))[host];
+    case "logs": {
+      const [logs, secrets]: [HostLogs, string[]] = await Promise.all([
+        projectLogs(host, connect, { ...query, timeoutMs }),
+        deps.secretsFor(query.project, query.env),
+      ]);
+      return logs.ok ? { ...logs, lines: logs.lines.map((l) => maskSecrets(l, secrets)) } : logs;
+    }
+  }
+}

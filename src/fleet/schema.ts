@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AUDIT_RETENTION_MS } from "../audit/retention.js";
 import { ENV_KEY_PATTERN, NAME_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from "../names.js";
 import { DEFAULT_SECRET_PATTERNS, SECRET_PATTERN_SYNTAX } from "../secrets/patterns.js";
 import { ALLOW_KEYS } from "./allow-keys.js";
@@ -137,6 +138,11 @@ const alerts = z.strictObject({
     .default({ count: 3, window: 5 * 60_000 }),
 });
 
+const audit = z.strictObject({
+  /** Entries older than this leave the audit stream; nothing else removes them. */
+  retention: duration.default(AUDIT_RETENTION_MS),
+});
+
 export const fleetSchema = z
   .strictObject({
     registry,
@@ -155,6 +161,7 @@ export const fleetSchema = z
       .transform(ownKeysOnly)
       .optional(),
     alerts: alerts.optional(),
+    audit: audit.default({ retention: AUDIT_RETENTION_MS }),
   })
   .superRefine((fleet, ctx) => {
     const hostNames = Object.keys(fleet.hosts);

@@ -66,7 +66,12 @@ export const READ_TIMEOUT_MS = 5_000;
 export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; close: () => Promise<void> } {
   const { fleet, store, queue, chat, log } = deps;
   const directory = deps.directory ?? NO_GROUPS;
-  const audit = new AuditLog(deps.redis, deps.prefix, log.child({ component: "audit" }));
+  const audit = new AuditLog(
+    deps.redis,
+    deps.prefix,
+    log.child({ component: "audit" }),
+    fleet.audit.retention,
+  );
   const timeoutMs = deps.readTimeoutMs ?? READ_TIMEOUT_MS;
   const read = fleetReader(deps.hosts);
   const configStore = new ConfigStore(deps.redis, deps.prefix);

@@ -29,6 +29,8 @@ export function parseFleet(text: string, file: string, env: Record<string, strin
   if (!result.success) throw new ConfigError(formatIssues(file, result.error.issues));
   const fleet = result.data;
   const base = dirname(resolve(file));
+  if (fleet.registry.ca && !isAbsolute(fleet.registry.ca))
+    fleet.registry.ca = resolve(base, fleet.registry.ca);
   for (const host of Object.values(fleet.hosts)) {
     if (host.tls) {
       for (const k of ["ca", "cert", "key"] as const) {

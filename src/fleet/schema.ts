@@ -118,6 +118,8 @@ const registry = z.strictObject({
   username: z.string().optional(),
   password: z.string().optional(),
   insecure: z.boolean().default(false),
+  /** PEM file of the CA that signed the registry's certificate (relative to the fleet file). */
+  ca: z.string().min(1).optional(),
 });
 
 /** Config keys matching these are stored encrypted and masked in chat (see README). */
@@ -195,6 +197,13 @@ export const fleetSchema = z
           }
         });
       }
+    }
+    if (fleet.registry.ca !== undefined && fleet.registry.insecure) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["registry", "ca"],
+        message: "a CA is for HTTPS; remove insecure: true (or the ca)",
+      });
     }
     if ((fleet.registry.username ?? "") !== "" && (fleet.registry.password ?? "") === "") {
       ctx.addIssue({

@@ -3,6 +3,7 @@ import { AUDIT_RETENTION_MS } from "../audit/retention.js";
 import { ENV_KEY_PATTERN, NAME_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from "../names.js";
 import { DEFAULT_SECRET_PATTERNS, SECRET_PATTERN_SYNTAX } from "../secrets/patterns.js";
 import { ALLOW_KEYS } from "./allow-keys.js";
+import { CROSS_CHECK_DESPITE_OTHER_ISSUES } from "./cross-checkable.js";
 import { parseDuration } from "./duration.js";
 
 /**
@@ -332,7 +333,7 @@ export const fleetSchema = z
         message: "a username needs a password",
       });
     }
-  });
+  }, CROSS_CHECK_DESPITE_OTHER_ISSUES);
 
 export type FleetInput = z.input<typeof fleetSchema>;
 export type Fleet = z.output<typeof fleetSchema>;

@@ -50,6 +50,12 @@ export class RegistryClient {
     return { username: this.spec.username, password: this.spec.password ?? "", serveraddress: this.spec.url };
   }
 
+  /** GET /v2/: the registry answers, over the protocol the fleet file says, and takes the credentials. */
+  async ping(): Promise<void> {
+    const res = await this.request("/v2/", "GET", {});
+    if (!res.ok) throw new RegistryError(`registry ${this.spec.url} answered ${res.status} at /v2/`);
+  }
+
   async resolveDigest(repository: string, tag: string): Promise<string> {
     const res = await this.request(`/v2/${repository}/manifests/${encodeURIComponent(tag)}`, "HEAD", {
       Accept: MANIFEST_TYPES,

@@ -4,7 +4,7 @@ import { type ApprovalRule, approvalFor } from "./approval.js";
 import type { CommandContext } from "./context.js";
 import { planned, type Result } from "./result.js";
 import { truncateWord } from "./suggest.js";
-import { badEnv, badProject, pickHosts, readWords, TARGET_WORDS } from "./targets.js";
+import { badEnv, badHostChoice, badProject, chosenHosts, readWords, TARGET_WORDS } from "./targets.js";
 
 export type DeployPlan = {
   kind: "deploy";
@@ -50,10 +50,10 @@ export function planDeploy(text: string, ctx: CommandContext): Result<DeployPlan
   }
   const envWhy = badEnv(fleet, envName);
   if (envWhy) return fail(envWhy);
-  const picked = pickHosts(fleet, envName, hostWord);
-  if ("why" in picked) return fail(picked.why);
+  const hostWhy = badHostChoice(fleet, envName, hostWord);
+  if (hostWhy) return fail(hostWhy);
   const project = fleet.projects[projectName] as ProjectSpec;
-  const hosts = picked.hosts;
+  const hosts = chosenHosts(fleet, envName, hostWord);
 
   const approval = approvalFor(fleet, envName);
   return planned({

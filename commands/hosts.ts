@@ -1,7 +1,7 @@
 import { type Asked, askedBy, type CommandContext } from "./context.js";
 import { wordsOnly } from "./options.js";
 import { planned, type Result, usage } from "./result.js";
-import { hostNamed } from "./targets.js";
+import { badFleetHost } from "./targets.js";
 
 export type HostsPlan = { kind: "hosts"; hosts: string[] } & Asked;
 
@@ -20,9 +20,9 @@ export function planHosts(text: string, ctx: CommandContext): Result<HostsPlan> 
   const fail = (why: string) => usage(`${why}\nUsage: \`${hostsHelp.usage}\``);
   const hosts: string[] = [];
   for (const word of words) {
-    const host = hostNamed(ctx.fleet, word);
-    if (!host.ok) return fail(host.message);
-    if (!hosts.includes(host.plan)) hosts.push(host.plan);
+    const why = badFleetHost(ctx.fleet, word);
+    if (why) return fail(why);
+    if (!hosts.includes(word)) hosts.push(word);
   }
   return planned({
     kind: "hosts",

@@ -1,7 +1,7 @@
 import type { CommandContext } from "./context.js";
 import { durationOption, intOption, parseOptions } from "./options.js";
 import { planned, type Result, usage } from "./result.js";
-import { envHosts, projectEnvArgs } from "./targets.js";
+import { badHostChoice, chosenHosts, projectEnvArgs } from "./targets.js";
 
 export type LogsPlan = {
   kind: "logs";
@@ -34,8 +34,8 @@ export function planLogs(text: string, ctx: CommandContext): Result<LogsPlan> {
   const args = projectEnvArgs(ctx.fleet, words, 1);
   if (!args.ok) return fail(args.message);
   const { project, env, rest } = args.plan;
-  const hosts = envHosts(ctx.fleet, env, rest[0]);
-  if (!hosts.ok) return fail(hosts.message);
+  const hostWhy = badHostChoice(ctx.fleet, env, rest[0]);
+  if (hostWhy) return fail(hostWhy);
   const tail =
     values.tail === undefined ? planned(DEFAULT_TAIL) : intOption("--tail", values.tail, 1, MAX_TAIL);
   if (!tail.ok) return fail(tail.message);
@@ -46,7 +46,7 @@ export function planLogs(text: string, ctx: CommandContext): Result<LogsPlan> {
     kind: "logs",
     project,
     env,
-    hosts: hosts.plan,
+    hosts: chosenHosts(ctx.fleet, env, rest[0]),
     tail: tail.plan,
     ...(since ? { sinceMs: since.plan } : {}),
     requestedBy: ctx.user,

@@ -1,7 +1,7 @@
 import type { CommandContext } from "./context.js";
 import { oneWord } from "./options.js";
 import { planned, type Result, usage } from "./result.js";
-import { hostNamed } from "./targets.js";
+import { badFleetHost } from "./targets.js";
 
 /** Host-wide, so it has no environment; dangling images are used by no container. */
 export type PrunePlan = { kind: "prune"; host: string; requestedBy: string; channel: string };
@@ -17,7 +17,7 @@ export const pruneHelp = {
 export function planPrune(text: string, ctx: CommandContext): Result<PrunePlan> {
   const word = oneWord(text, pruneHelp.usage, { none: "name a host", many: "name one host" });
   if (!word.ok) return word;
-  const host = hostNamed(ctx.fleet, word.plan);
-  if (!host.ok) return usage(`${host.message}\nUsage: \`${pruneHelp.usage}\``);
-  return planned({ kind: "prune", host: host.plan, requestedBy: ctx.user, channel: ctx.channel });
+  const why = badFleetHost(ctx.fleet, word.plan);
+  if (why) return usage(`${why}\nUsage: \`${pruneHelp.usage}\``);
+  return planned({ kind: "prune", host: word.plan, requestedBy: ctx.user, channel: ctx.channel });
 }

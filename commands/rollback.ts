@@ -2,7 +2,7 @@ import { type ApprovalRule, approvalFor } from "./approval.js";
 import type { CommandContext } from "./context.js";
 import type { PinnedRun } from "./pinned.js";
 import { planned, type Result } from "./result.js";
-import { badEnv, badProject, pickHosts, readWords, TARGET_WORDS } from "./targets.js";
+import { badEnv, badHostChoice, badProject, chosenHosts, readWords, TARGET_WORDS } from "./targets.js";
 
 /** Which version to go back to is read from the deploy history when the plan runs. */
 export type RollbackPlan = {
@@ -33,17 +33,15 @@ export function planRollback(text: string, ctx: CommandContext): Result<Rollback
   const { words, flags, fail } = read;
   const [project, env, hostWord] = words as [string, string, string | undefined];
   const { fleet } = ctx;
-  const why = badProject(fleet, project) ?? badEnv(fleet, env);
+  const why = badProject(fleet, project) ?? badEnv(fleet, env) ?? badHostChoice(fleet, env, hostWord);
   if (why) return fail(why);
-  const picked = pickHosts(fleet, env, hostWord);
-  if ("why" in picked) return fail(picked.why);
   const approval = approvalFor(fleet, env);
   return planned({
     kind: "rollback",
     project,
     env,
     image: fleet.projects[project]?.image as string,
-    hosts: picked.hosts,
+    hosts: chosenHosts(fleet, env, hostWord),
     requestedBy: ctx.user,
     channel: ctx.channel,
     dryRun: flags.has("dry-run"),

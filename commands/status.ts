@@ -2,7 +2,7 @@ import { type Asked, askedBy, type CommandContext } from "./context.js";
 import { wordsOnly } from "./options.js";
 import { planned, type Result, usage } from "./result.js";
 import { truncateWord } from "./suggest.js";
-import { envNamed, projectNamed } from "./targets.js";
+import { badEnv, badProject } from "./targets.js";
 
 export type StatusPlan = {
   kind: "status";
@@ -35,15 +35,15 @@ export function planStatus(text: string, ctx: CommandContext): Result<StatusPlan
     // One word may name either a project or an environment ("/status beta").
     if (second === undefined && !(first in fleet.projects) && first in fleet.environments) env = first;
     else {
-      const p = projectNamed(fleet, first);
-      if (!p.ok) return fail(p.message);
-      project = p.plan;
+      const why = badProject(fleet, first);
+      if (why) return fail(why);
+      project = first;
     }
   }
   if (second !== undefined) {
-    const e = envNamed(fleet, second);
-    if (!e.ok) return fail(e.message);
-    env = e.plan;
+    const why = badEnv(fleet, second);
+    if (why) return fail(why);
+    env = second;
   }
   const hosts = env ? [...(fleet.environments[env]?.hosts ?? [])] : Object.keys(fleet.hosts);
   return planned({

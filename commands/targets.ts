@@ -4,29 +4,13 @@ import { planned, type Result, type Usage, usage } from "./result.js";
 import { closest, truncateWord, unknownName } from "./suggest.js";
 import { tokenize } from "./tokenize.js";
 
-/** A "why not" from the checks below as a result: the word, or the usage message. */
-const named = (word: string, why: string | undefined): Result<string> => (why ? usage(why) : planned(word));
-
-/** Resolves a project word against the fleet, or says what is wrong. */
-export function projectNamed(fleet: Fleet, word: string): Result<string> {
-  return named(word, badProject(fleet, word));
-}
-
-export function envNamed(fleet: Fleet, word: string): Result<string> {
-  return named(word, badEnv(fleet, word));
-}
-
-export function hostNamed(fleet: Fleet, word: string): Result<string> {
-  return NAME_PATTERN.test(word) && word in fleet.hosts
-    ? planned(word)
-    : usage(unknownName("host", word, Object.keys(fleet.hosts)));
-}
-
-/** The environment's hosts, or the one named host if it belongs to the environment. */
-export function envHosts(fleet: Fleet, env: string, hostWord?: string): Result<string[]> {
-  const picked = pickHosts(fleet, env, hostWord);
-  return "why" in picked ? usage(picked.why) : planned(picked.hosts);
-}
+/*
+ * One calling style for names in the fleet: a check answers "why not" — the usage message, or
+ * undefined when the word is fine — so a planner chains checks with `??` and fails on the first
+ * reason (`badProject(f, p) ?? badEnv(f, e) ?? badHostChoice(f, e, h)`), then reads the value it
+ * checked (`chosenHosts`). Readers of a whole command text (`readWords`, `projectEnvArgs`) return
+ * the words or a usage message.
+ */
 
 /** Leading `<project> <env>` words resolved against the fleet, and up to `extra` words after them. */
 export function projectEnvArgs(
@@ -38,11 +22,9 @@ export function projectEnvArgs(
   if (words.length > 2 + extra) {
     return usage(`too many words: \`${truncateWord(words.slice(2 + extra).join(" "))}\``);
   }
-  const project = projectNamed(fleet, words[0] as string);
-  if (!project.ok) return project;
-  const env = envNamed(fleet, words[1] as string);
-  if (!env.ok) return env;
-  return planned({ project: project.plan, env: env.plan, rest: words.slice(2) });
+  const [project, env] = words as [string, string];
+  const why = badProject(fleet, project) ?? badEnv(fleet, env);
+  return why ? usage(why) : planned({ project, env, rest: words.slice(2) });
 }
 
 /** Why `word` names no project of the fleet, or undefined when it does. */
@@ -66,16 +48,20 @@ export function badHost(fleet: Fleet, envName: string, word: string): string | u
     : unknownName("host", word, hosts);
 }
 
-/** Every host of the environment, or the one named (`all` = every host). */
-export function pickHosts(
-  fleet: Fleet,
-  envName: string,
-  word: string | undefined,
-): { hosts: string[] } | { why: string } {
-  const hosts = fleet.environments[envName]?.hosts ?? [];
-  if (word === undefined || word === "all") return { hosts: [...hosts] };
-  const why = badHost(fleet, envName, word);
-  return why ? { why } : { hosts: [word] };
+/** Why `word` names no host of the fleet (any environment's), or undefined when it does. */
+export function badFleetHost(fleet: Fleet, word: string): string | undefined {
+  if (NAME_PATTERN.test(word) && word in fleet.hosts) return undefined;
+  return unknownName("host", word, Object.keys(fleet.hosts));
+}
+
+/** Why `word` (a host of the environment, `all`, or none) cannot choose hosts, or undefined. */
+export function badHostChoice(fleet: Fleet, envName: string, word: string | undefined): string | undefined {
+  return word === undefined || word === "all" ? undefined : badHost(fleet, envName, word);
+}
+
+/** The hosts a checked `word` chooses: every host of the environment, or the one named. */
+export function chosenHosts(fleet: Fleet, envName: string, word: string | undefined): string[] {
+  return word === undefined || word === "all" ? [...(fleet.environments[envName]?.hosts ?? [])] : [word];
 }
 
 /** Why the flags are not all known, or undefined. */

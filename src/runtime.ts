@@ -168,7 +168,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     watcher
       .catchUp()
       .catch((err) => log.warn({ err: errorMessage(err) }, "could not catch up deploy messages"));
-    if (built) new JobAudit(events, queue.queue, built.audit.record, log).start();
+    if (built) new JobAudit(events, queue.queue, built.audit.recordOnce, log).start();
   }
 
   if (opts.roles.includes("monitor")) {

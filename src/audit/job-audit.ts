@@ -2,33 +2,38 @@ import type { Queue, QueueEvents } from "bullmq";
 import type { Logger } from "pino";
 import { errorMessage } from "../errors.js";
 import { isHostReadJobId } from "../jobs/read-schemas.js";
-import type { Audit } from "./event.js";
+import type { AuditEvent } from "./event.js";
 
 /**
  * Job start, finish and failure from BullMQ's events, for any job kind: the job's own data
  * (names only, by the job contract) says who asked and for which project, env and host.
+ * Every bot process sees every queue event; `recordOnce` keys the entry by the event's ID in
+ * BullMQ's event stream, so two bots still leave one entry per event.
  */
 export class JobAudit {
   constructor(
     private readonly events: QueueEvents,
     private readonly queue: Queue,
-    private readonly audit: Audit,
+    private readonly recordOnce: (eventId: string, event: AuditEvent) => void,
     private readonly log: Logger,
   ) {}
 
   start(): void {
-    this.events.on("active", ({ jobId }) => void this.record(jobId, "started"));
-    this.events.on("completed", ({ jobId }) => void this.record(jobId, "finished"));
-    this.events.on("failed", ({ jobId, failedReason }) => void this.record(jobId, "failed", failedReason));
+    this.events.on("active", ({ jobId }, eventId) => void this.record(eventId, jobId, "started"));
+    this.events.on("completed", ({ jobId }, eventId) => void this.record(eventId, jobId, "finished"));
+    this.events.on(
+      "failed",
+      ({ jobId, failedReason }, eventId) => void this.record(eventId, jobId, "failed", failedReason),
+    );
   }
 
-  private async record(jobId: string, action: string, detail?: string): Promise<void> {
+  private async record(eventId: string, jobId: string, action: string, detail?: string): Promise<void> {
     if (isHostReadJobId(jobId)) return;
     try {
       const job = await this.queue.getJob(jobId);
       const data = (job?.data ?? {}) as Record<string, unknown>;
       const str = (k: string) => (typeof data[k] === "string" ? { [k]: data[k] as string } : {});
-      this.audit({
+      this.recordOnce(eventId, {
         type: "job",
         action,
         ...(typeof data.requestedBy === "string" ? { user: data.requestedBy } : {}),

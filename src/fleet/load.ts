@@ -8,27 +8,55 @@ import { type Fleet, fleetSchema } from "./schema.js";
 
 export type LoadedFleet = { fleet: Fleet; file: string; unsetVariables: string[] };
 
+/** One thing wrong in a fleet file: where (a dotted path inside it) and what. */
+export type FleetProblem = { path: string; message: string };
+
+export type CheckedFleet =
+  | (LoadedFleet & { ok: true })
+  | { ok: false; file: string; problems: FleetProblem[]; unsetVariables: string[] };
+
 export function formatIssues(file: string, issues: readonly z.core.$ZodIssue[]): string {
-  const lines = issues.map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
-    return `  ${path}: ${issue.message}`;
-  });
-  return `${file} is invalid:\n${lines.join("\n")}`;
+  return formatProblems(file, issues.map(toProblem));
 }
 
-/** Parses fleet YAML text; `file` is used in messages and to resolve relative TLS paths. */
-export function parseFleet(text: string, file: string, env: Record<string, string | undefined>): LoadedFleet {
+function formatProblems(file: string, problems: readonly FleetProblem[]): string {
+  return `${file} is invalid:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`;
+}
+
+function toProblem(issue: z.core.$ZodIssue): FleetProblem {
+  const path = issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
+  return { path, message: issue.message };
+}
+
+/**
+ * Checks fleet YAML text and lists every problem as a value (for `npm run check`); `file` is
+ * used in messages and to resolve relative TLS and CA paths.
+ */
+export function checkFleet(
+  text: string,
+  file: string,
+  env: Record<string, string | undefined>,
+): CheckedFleet {
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (err) {
-    throw new ConfigError(`${file} is not valid YAML: ${errorMessage(err)}`);
+    return {
+      ok: false,
+      file,
+      problems: [{ path: "(yaml)", message: errorMessage(err) }],
+      unsetVariables: [],
+    };
   }
   const { value, missing } = interpolate(raw ?? {}, env);
+  const unsetVariables = [...new Set(missing)];
   const result = fleetSchema.safeParse(dropEmptyStrings(value));
-  if (!result.success) throw new ConfigError(formatIssues(file, result.error.issues));
+  if (!result.success)
+    return { ok: false, file, problems: result.error.issues.map(toProblem), unsetVariables };
   const fleet = result.data;
   const base = dirname(resolve(file));
+  if (fleet.registry.ca && !isAbsolute(fleet.registry.ca))
+    fleet.registry.ca = resolve(base, fleet.registry.ca);
   for (const host of Object.values(fleet.hosts)) {
     if (host.tls) {
       for (const k of ["ca", "cert", "key"] as const) {
@@ -36,7 +64,16 @@ export function parseFleet(text: string, file: string, env: Record<string, strin
       }
     }
   }
-  return { fleet, file, unsetVariables: [...new Set(missing)] };
+  return { ok: true, fleet, file, unsetVariables };
+}
+
+/** Parses fleet YAML text; `file` is used in messages and to resolve relative TLS paths. */
+export function parseFleet(text: string, file: string, env: Record<string, string | undefined>): LoadedFleet {
+  const checked = checkFleet(text, file, env);
+  if (checked.ok) return { fleet: checked.fleet, file, unsetVariables: checked.unsetVariables };
+  const [first] = checked.problems;
+  if (first?.path === "(yaml)") throw new ConfigError(`${file} is not valid YAML: ${first.message}`);
+  throw new ConfigError(formatProblems(file, checked.problems));
 }
 
 export function loadFleet(file: string, env: Record<string, string | undefined> = process.env): LoadedFleet {

@@ -1,7 +1,9 @@
 import { z } from "zod";
+import { AUDIT_RETENTION_MS } from "../audit/retention.js";
 import { ENV_KEY_PATTERN, NAME_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from "../names.js";
 import { DEFAULT_SECRET_PATTERNS, SECRET_PATTERN_SYNTAX } from "../secrets/patterns.js";
 import { ALLOW_KEYS, FLEET_ALLOW_KEYS } from "./allow-keys.js";
+import { CROSS_CHECK_DESPITE_OTHER_ISSUES } from "./cross-checkable.js";
 import { parseDuration } from "./duration.js";
 
 /**
@@ -16,136 +18,261 @@ const name = (what: string) =>
   z.string().regex(NAME_PATTERN, `${what} names start with a letter and use only letters, digits, - and _`);
 
 /** "60s", "5m", or a number of seconds; stored as milliseconds. */
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `"${value}" is not a duration; write e.g. 30s, 5m or 1h` });
-    return z.NEVER;
-  }
-  return ms;
-});
+const duration = z
+  .union([z.string(), z.number()])
+  .describe("A duration: 30s, 5m, 1h, 2d, 500ms, or a number of seconds")
+  .transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: "custom", message: `"${value}" is not a duration; write e.g. 30s, 5m or 1h` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 /** Scalars in YAML (numbers, booleans) become the strings a container environment needs. */
 const envValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
-const tls = z.strictObject({ ca: z.string().min(1), cert: z.string().min(1), key: z.string().min(1) });
+const tls = z
+  .strictObject({
+    ca: z.string().min(1).describe("PEM file of the CA that signed the daemon's certificate"),
+    cert: z.string().min(1).describe("PEM file of the client certificate"),
+    key: z.string().min(1).describe("PEM file of the client key"),
+  })
+  .describe("Client certificate files for a TLS daemon (relative paths are relative to the fleet file)");
 
-const host = z.strictObject({
-  docker: z
-    .string()
-    .regex(
-      /^(unix:\/\/\/.+|tcp:\/\/[^\s/]+:\d{1,5})$/,
-      "write unix:///path/to/docker.sock or tcp://ADDRESS:PORT",
-    ),
-  tls: tls.optional(),
-  timeout: duration.default(30_000),
-});
+const host = z
+  .strictObject({
+    docker: z
+      .string()
+      .regex(
+        /^(unix:\/\/\/.+|tcp:\/\/[^\s/]+:\d{1,5})$/,
+        "write unix:///path/to/docker.sock or tcp://ADDRESS:PORT",
+      )
+      .describe("The Docker API: unix:///path/docker.sock or tcp://ADDRESS:PORT"),
+    tls: tls.optional(),
+    timeout: duration
+      .default(30_000)
+      .describe("Connect/idle timeout of every Docker API call to this host (default 30s)"),
+  })
+  .describe("A server running dockerd");
 
-const approval = z.strictObject({
-  approvers: z.array(z.string().min(1)).min(1, "list at least one approver (Slack user or user-group ID)"),
-  allowSelfApproval: z.boolean().default(false),
-  expires: duration.default(30 * 60_000),
-});
+const approval = z
+  .strictObject({
+    approvers: z
+      .array(z.string().min(1))
+      .min(1, "list at least one approver (Slack user or user-group ID)")
+      .describe("Slack user IDs (U…) or user-group IDs (S…) who may approve"),
+    allowSelfApproval: z
+      .boolean()
+      .default(false)
+      .describe("Whether the requester may approve their own request"),
+    expires: duration.default(30 * 60_000).describe("How long a request waits for a decision (default 30m)"),
+  })
+  .describe("Changes to this environment need another person's approval");
 
 /** Command → roles allowed to run it; commands not listed stay open. */
 const allow = z
   .record(z.string().regex(/^[a-z][a-z0-9-]*$/, "name a command, e.g. deploy"), z.array(z.string()))
   .optional();
 
-const environment = z.strictObject({
-  channel: z.string().min(1).optional(),
-  hosts: z.array(z.string()).min(1, "an environment needs at least one host"),
-  approval: approval.optional(),
-  /** Command (plan kind) → roles allowed to run it here. */
-  allow,
-  /** Slack channel IDs this environment's commands may come from; unset = any channel. */
-  channels: z
-    .array(z.string().min(1))
-    .min(1, "list at least one channel ID, or leave channels out")
-    .optional(),
-});
+const environment = z
+  .strictObject({
+    channel: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The environment's Slack channel ID (deploy messages, alerts)"),
+    hosts: z
+      .array(z.string())
+      .min(1, "an environment needs at least one host")
+      .describe("Hosts (names under hosts) a deploy without a host goes to"),
+    approval: approval.optional(),
+    /** Command (plan kind) → roles allowed to run it here; commands not listed stay open. */
+    allow: allow.describe(
+      "Command → roles allowed to run it here, e.g. deploy: [deployers]; commands not listed stay open",
+    ),
+    /** Slack channel IDs this environment's commands may come from; unset = any channel. */
+    channels: z
+      .array(z.string().min(1))
+      .min(1, "list at least one channel ID, or leave channels out")
+      .optional()
+      .describe("Slack channel IDs this environment's commands may come from; unset = any channel"),
+  })
+  .describe("A named set of hosts, e.g. beta or prod");
 
 const port = z
   .string()
   .regex(
     /^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/,
     'write "HOSTPORT:CONTAINERPORT", e.g. "8080:80", optionally "IP:8080:80" or "8080:80/udp"',
-  );
+  )
+  .describe('"HOST:CONTAINER", "IP:HOST:CONTAINER", optionally with /udp');
 
-const health = z.strictObject({
-  cmd: z.string().min(1).optional(),
-  timeout: duration.default(60_000),
-  interval: duration.default(2_000),
-  retries: z.number().int().min(1).max(100).default(3),
-});
+const health = z
+  .strictObject({
+    cmd: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Shell command run inside the container as its health check (overrides the image's HEALTHCHECK)",
+      ),
+    timeout: duration
+      .default(60_000)
+      .describe("How long the container may take to turn healthy (default 60s)"),
+    interval: duration.default(2_000).describe("Docker's health check interval (default 2s)"),
+    retries: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(3)
+      .describe("Failed checks before the container is unhealthy"),
+  })
+  .describe("How a deploy decides the new container is healthy");
 
 const restart = z
   .string()
-  .regex(
-    /^(no|always|unless-stopped|on-failure(:\d+)?)$/,
-    "use no, always, unless-stopped or on-failure[:N]",
-  );
+  .regex(/^(no|always|unless-stopped|on-failure(:\d+)?)$/, "use no, always, unless-stopped or on-failure[:N]")
+  .describe("Docker restart policy: no, always, unless-stopped or on-failure[:N]");
 
-const project = z.strictObject({
-  image: z.string().regex(REPOSITORY_PATTERN, "an image is a repository path in the registry, e.g. team/a1"),
-  tag: z.string().regex(TAG_PATTERN, "not a valid Docker tag").default("latest"),
-  ports: z.array(port).default([]),
-  health: health.optional(),
-  env: z
-    .record(z.string().regex(ENV_KEY_PATTERN, "not a valid environment variable name"), envValue)
-    .default({}),
-  command: z.union([z.string().min(1), z.array(z.string())]).optional(),
-  volumes: z.array(z.string().min(1)).default([]),
-  network: z.string().min(1).optional(),
-  restart: restart.default("unless-stopped"),
-  memory: z
-    .string()
-    .regex(/^\d+[bkmg]?$/i, "write a size such as 512m or 2g")
-    .optional(),
-  cpus: z.number().positive().optional(),
-  labels: z.record(z.string(), z.string()).default({}),
-  verify: duration.default(5_000),
-  stopTimeout: duration.default(10_000),
-  keep: z.number().int().min(0).max(20).default(2),
-  /** Commands `/exec` may run in the container: an argv must start with one of these, word for word. */
-  exec: z
-    .strictObject({
-      allow: z.array(z.string().trim().min(1, "an allowed command cannot be empty")).default([]),
-    })
-    .default({ allow: [] }),
-});
+const project = z
+  .strictObject({
+    image: z
+      .string()
+      .regex(REPOSITORY_PATTERN, "an image is a repository path in the registry, e.g. team/a1")
+      .describe("Repository in the registry, e.g. team/a1"),
+    tag: z
+      .string()
+      .regex(TAG_PATTERN, "not a valid Docker tag")
+      .default("latest")
+      .describe("Tag deployed when /deploy names none"),
+    ports: z.array(port).default([]).describe("Published ports"),
+    health: health.optional(),
+    env: z
+      .record(z.string().regex(ENV_KEY_PATTERN, "not a valid environment variable name"), envValue)
+      .default({})
+      .describe("Environment variables (numbers and booleans become strings)"),
+    command: z
+      .union([z.string().min(1), z.array(z.string())])
+      .optional()
+      .describe("A string (run with sh -c) or an argv list"),
+    volumes: z.array(z.string().min(1)).default([]).describe("docker run -v specs"),
+    network: z.string().min(1).optional().describe("Network mode or name"),
+    restart: restart.default("unless-stopped"),
+    memory: z
+      .string()
+      .regex(/^\d+[bkmg]?$/i, "write a size such as 512m or 2g")
+      .optional()
+      .describe("Memory limit, e.g. 512m or 2g"),
+    cpus: z.number().positive().optional().describe("CPU limit, e.g. 1.5"),
+    labels: z.record(z.string(), z.string()).default({}).describe("Extra container labels"),
+    verify: duration
+      .default(5_000)
+      .describe(
+        "How long the new container must stay running and healthy before the deploy succeeds (default 5s)",
+      ),
+    stopTimeout: duration.default(10_000).describe("Grace period for docker stop (default 10s)"),
+    keep: z
+      .number()
+      .int()
+      .min(0)
+      .max(20)
+      .default(2)
+      .describe("Stopped previous containers kept per host for rollback"),
+    /** Commands `/exec` may run in the container: an argv must start with one of these, word for word. */
+    exec: z
+      .strictObject({
+        allow: z
+          .array(z.string().trim().min(1, "an allowed command cannot be empty"))
+          .default([])
+          .describe("Commands /exec may run; an argv must start with one of these, word for word"),
+      })
+      .default({ allow: [] })
+      .describe("What /exec may run in the project's container"),
+  })
+  .describe("An application deployed as one container per host");
 
-const registry = z.strictObject({
-  url: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "write the registry as host[:port], without a scheme"),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  insecure: z.boolean().default(false),
-});
+const registry = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "write the registry as host[:port], without a scheme")
+      .describe("Registry host[:port], without a scheme"),
+    username: z
+      .string()
+      .optional()
+      .describe("For docker pull and the Registry API; never shown in chat or logs"),
+    password: z
+      .string()
+      .optional()
+      .describe("Password or token for username; put a variable reference here, not the secret itself"),
+    insecure: z
+      .boolean()
+      .default(false)
+      .describe("true = plain HTTP (credentials go only to the registry's own host)"),
+    /** PEM file of the CA that signed the registry's certificate (relative to the fleet file). */
+    ca: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("PEM file of the CA that signed the registry's certificate (relative to the fleet file)"),
+  })
+  .describe("The private registry images are pulled from");
 
 /** Config keys matching these are stored encrypted and masked in chat (see README). */
-const secrets = z.strictObject({
-  patterns: z
-    .array(z.string().regex(SECRET_PATTERN_SYNTAX, "write a key name with * wildcards, e.g. *_TOKEN"))
-    .default(DEFAULT_SECRET_PATTERNS),
-});
+const secrets = z
+  .strictObject({
+    patterns: z
+      .array(z.string().regex(SECRET_PATTERN_SYNTAX, "write a key name with * wildcards, e.g. *_TOKEN"))
+      .default(DEFAULT_SECRET_PATTERNS)
+      .describe("Key names with * wildcards, case-insensitive; giving the list replaces the default"),
+  })
+  .describe("Config keys that are secret: encrypted at rest and masked in chat");
 
-const alerts = z.strictObject({
-  /** Where alerts go; without it, each alert goes to its environment's channel. */
-  channel: z.string().min(1).optional(),
-  restartLoop: z
-    .strictObject({
-      count: z.number().int().min(2).max(100).default(3),
-      window: duration.default(5 * 60_000),
-    })
-    .default({ count: 3, window: 5 * 60_000 }),
-});
+const alerts = z
+  .strictObject({
+    /** Where alerts go; without it, each alert goes to its environment's channel. */
+    channel: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Slack channel ID for alerts; unset = each environment's channel"),
+    restartLoop: z
+      .strictObject({
+        count: z
+          .number()
+          .int()
+          .min(2)
+          .max(100)
+          .default(3)
+          .describe("Restarts within window that make a loop"),
+        window: duration.default(5 * 60_000).describe("The window (default 5m)"),
+      })
+      .prefault({})
+      .describe("What counts as a restart loop"),
+  })
+  .describe("Where alerts go and what counts as a restart loop");
+
+const audit = z
+  .strictObject({
+    /** Entries older than this leave the audit stream; nothing else removes them. */
+    retention: duration
+      .default(AUDIT_RETENTION_MS)
+      .describe("How long audit entries stay in Redis, e.g. 400d (the default)"),
+  })
+  .describe("The audit trail in Redis");
 
 export const fleetSchema = z
   .strictObject({
     registry,
-    hosts: z.record(name("host"), host).transform(ownKeysOnly),
-    environments: z.record(name("environment"), environment).transform(ownKeysOnly),
-    projects: z.record(name("project"), project).transform(ownKeysOnly),
+    hosts: z.record(name("host"), host).describe("Docker hosts by name").transform(ownKeysOnly),
+    environments: z
+      .record(name("environment"), environment)
+      .describe("Environments by name")
+      .transform(ownKeysOnly),
+    projects: z.record(name("project"), project).describe("Projects by name").transform(ownKeysOnly),
     secrets: secrets.optional(),
     /** Named lists of Slack user IDs (U…, W…) and user-group IDs (S…), used by `allow`. */
     roles: z
@@ -155,11 +282,14 @@ export const fleetSchema = z
           z.string().regex(/^[UWS][A-Z0-9]{1,20}$/, "write a Slack user ID (U…) or user-group ID (S…)"),
         ),
       )
+      .describe("Named lists of Slack user IDs (U…, W…) and user-group IDs (S…), used by allow")
       .transform(ownKeysOnly)
       .optional(),
     alerts: alerts.optional(),
-    /** Roles for the commands that act on no environment (FLEET_ALLOW_KEYS). */
-    allow,
+    allow: allow.describe(
+      "Roles for the commands that act on no environment (cancel, prune, jobs, job, audit, hosts, images, alerts); commands not listed stay open",
+    ),
+    audit: audit.prefault({}),
   })
   .superRefine((fleet, ctx) => {
     const hostNames = Object.keys(fleet.hosts);
@@ -204,6 +334,13 @@ export const fleetSchema = z
         });
       }
     }
+    if (fleet.registry.ca !== undefined && fleet.registry.insecure) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["registry", "ca"],
+        message: "a CA is for HTTPS; remove insecure: true (or the ca)",
+      });
+    }
     if ((fleet.registry.username ?? "") !== "" && (fleet.registry.password ?? "") === "") {
       ctx.addIssue({
         code: "custom",
@@ -211,7 +348,7 @@ export const fleetSchema = z
         message: "a username needs a password",
       });
     }
-  });
+  }, CROSS_CHECK_DESPITE_OTHER_ISSUES);
 
 export type FleetInput = z.input<typeof fleetSchema>;
 export type Fleet = z.output<typeof fleetSchema>;

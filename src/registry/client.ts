@@ -1,6 +1,9 @@
-import { RegistryError } from "../errors.js";
+import { readFileSync } from "node:fs";
+import { ConfigError, errorMessage, RegistryError } from "../errors.js";
 import type { RegistrySpec } from "../fleet/schema.js";
 import { DIGEST_PATTERN } from "../names.js";
+import { mayCarryCredentials } from "./credentials-policy.js";
+import { send } from "./http.js";
 
 const MANIFEST_TYPES = [
   "application/vnd.docker.distribution.manifest.v2+json",
@@ -16,18 +19,24 @@ type Manifest = {
 
 export type ImageInfo = { tag: string; digest: string /** Build time, epoch ms. */; created?: number };
 
+/** Node's messages for a server certificate that no trusted CA signed. */
+const UNTRUSTED_CERT = /self[- ]signed|unable to (verify|get)|certificate/i;
+
 /**
  * The Registry HTTP API v2, just the parts the bot needs. Handles both basic auth and the
- * bearer-token challenge that hosted registries answer with.
+ * bearer-token challenge that hosted registries answer with. HTTPS trusts the system's roots
+ * plus `registry.ca`; credentials go over plain HTTP only to the registry's own host.
  */
 export class RegistryClient {
   private readonly base: string;
+  private readonly ca: string | undefined;
 
   constructor(
     private readonly spec: RegistrySpec,
     private readonly timeoutMs = 15_000,
   ) {
     this.base = `${spec.insecure ? "http" : "https"}://${spec.url}`;
+    this.ca = spec.ca === undefined ? undefined : readCa(spec.ca);
   }
 
   /** The reference Docker pulls: registry/repository@digest. */
@@ -39,6 +48,12 @@ export class RegistryClient {
   authConfig(): { username: string; password: string; serveraddress: string } | undefined {
     if (!this.spec.username) return undefined;
     return { username: this.spec.username, password: this.spec.password ?? "", serveraddress: this.spec.url };
+  }
+
+  /** GET /v2/: the registry answers, over the protocol the fleet file says, and takes the credentials. */
+  async ping(): Promise<void> {
+    const res = await this.request("/v2/", "GET", {});
+    if (!res.ok) throw new RegistryError(`registry ${this.spec.url} answered ${res.status} at /v2/`);
   }
 
   async resolveDigest(repository: string, tag: string): Promise<string> {
@@ -110,16 +125,24 @@ export class RegistryClient {
     return res;
   }
 
-  private async fetch(path: string, method: string, headers: Record<string, string>): Promise<Response> {
+  private fetch(path: string, method: string, headers: Record<string, string>): Promise<Response> {
+    return this.send(new URL(`${this.base}${path}`), method, headers);
+  }
+
+  private async send(url: URL, method: string, headers: Record<string, string>): Promise<Response> {
     try {
-      return await fetch(`${this.base}${path}`, {
-        method,
-        headers,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      return await send(url, { method, headers, timeoutMs: this.timeoutMs, ca: this.ca });
     } catch (err) {
-      const reason = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
-      throw new RegistryError(`cannot reach the registry ${this.spec.url} (${reason})`, { cause: err });
+      const reason = errorMessage(err);
+      const hint =
+        url.protocol === "https:" && UNTRUSTED_CERT.test(reason)
+          ? "; if an internal CA signed its certificate, set registry.ca to that CA's PEM file"
+          : "";
+      const where =
+        url.host === this.spec.url
+          ? `the registry ${this.spec.url}`
+          : `${url.origin} (the registry's token service)`;
+      throw new RegistryError(`cannot reach ${where} (${reason})${hint}`, { cause: err });
     }
   }
 
@@ -133,18 +156,35 @@ export class RegistryClient {
       [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] as string, m[2] as string]),
     );
     if (!params.realm) throw new RegistryError(`registry ${this.spec.url} sent an unusable auth challenge`);
-    const url = new URL(params.realm);
+    let url: URL;
+    try {
+      url = new URL(params.realm);
+    } catch {
+      throw new RegistryError(`registry ${this.spec.url} sent an unusable token realm`);
+    }
     if (params.service) url.searchParams.set("service", params.service);
     if (params.scope) url.searchParams.set("scope", params.scope);
     const basic = this.basicHeader();
-    const res = await fetch(url, {
-      headers: basic ? { Authorization: basic } : {},
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
+    if (basic && !mayCarryCredentials(url, this.spec.url)) {
+      throw new RegistryError(
+        `registry ${this.spec.url} asks for a token from ${url.origin}, another host over plain HTTP; dockops sends no credentials there. Serve the token service over HTTPS (set registry.ca for an internal CA)`,
+      );
+    }
+    const res = await this.send(url, "GET", basic ? { Authorization: basic } : {});
     if (!res.ok) throw new RegistryError(`registry ${this.spec.url} refused a token (${res.status})`);
     const body = (await res.json()) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
     if (!token) throw new RegistryError(`registry ${this.spec.url} returned no token`);
     return token;
+  }
+}
+
+function readCa(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(
+      `cannot read registry.ca ${path} (${errorMessage(err)}); give the PEM file of the registry's CA`,
+    );
   }
 }

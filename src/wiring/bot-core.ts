@@ -67,7 +67,12 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
   const { fleet, store, queue, chat, log } = deps;
   const directory = deps.directory ?? NO_GROUPS;
   const access = new Access(fleet, directory);
-  const audit = new AuditLog(deps.redis, deps.prefix, log.child({ component: "audit" }));
+  const audit = new AuditLog(
+    deps.redis,
+    deps.prefix,
+    log.child({ component: "audit" }),
+    fleet.audit.retention,
+  );
   const timeoutMs = deps.readTimeoutMs ?? READ_TIMEOUT_MS;
   // Every host read is a worker job: the bot holds no Docker credential (no socket, no certs).
   const reads = new HostReads(queue, { graceMs: deps.workerGraceMs });

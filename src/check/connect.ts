@@ -1,0 +1,57 @@
+import { DockerHosts } from "../docker/connect.js";
+import { errorMessage } from "../errors.js";
+import type { Fleet } from "../fleet/schema.js";
+import { checkRedis } from "../queue/check-redis.js";
+import { RegistryClient } from "../registry/client.js";
+import { type CheckRow, probeHost, probeRegistry } from "./probes.js";
+
+/** A Redis URL without its password, for the table. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, "//•••@");
+}
+
+async function probeRedis(url: string): Promise<CheckRow> {
+  const what = "redis";
+  try {
+    await checkRedis(url);
+    return { what, status: "ok", detail: redactUrl(url), fix: "" };
+  } catch (err) {
+    const reason = errorMessage(err).split(". ")[0] ?? "";
+    return {
+      what,
+      status: "FAIL",
+      detail: reason.replace(url, redactUrl(url)),
+      fix: 'start Redis or set REDIS_URL to yours (see README "Run it")',
+    };
+  }
+}
+
+/**
+ * Reaches everything the fleet file names, all at once: every host's Docker daemon, the
+ * registry and each project's repository and default tag, and Redis. Faults become rows.
+ */
+export async function checkConnections(fleet: Fleet, redisUrl: string): Promise<CheckRow[]> {
+  const hosts = new DockerHosts(fleet.hosts);
+  let registry: RegistryClient | undefined;
+  let registryRow: CheckRow | undefined;
+  try {
+    registry = new RegistryClient(fleet.registry, 10_000);
+  } catch (err) {
+    registryRow = {
+      what: `registry ${fleet.registry.url}`,
+      status: "FAIL",
+      detail: errorMessage(err),
+      fix: "fix registry.ca",
+    };
+  }
+  const [hostRows, registryRows, redisRow] = await Promise.all([
+    Promise.all(
+      Object.entries(fleet.hosts).map(([name, spec]) =>
+        probeHost(name, spec, async () => hosts.get(name).version()),
+      ),
+    ),
+    registry ? probeRegistry(fleet, registry) : Promise.resolve(registryRow ? [registryRow] : []),
+    probeRedis(redisUrl),
+  ]);
+  return [...hostRows, ...registryRows, redisRow];
+}

@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from "../src/core/foreign-text.js";
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
@@ -34,8 +35,8 @@ export function unknownName(kind: string, word: string, known: readonly string[]
     : `no ${kind} \`${shown}\`, and the fleet file defines none`;
 }
 
-/** Echo at most a short, backtick-free piece of what the user typed. */
+/** Echo at most a short, backtick-free piece of what the user typed, escaped for mrkdwn. */
 export function truncateWord(word: string): string {
   const clean = word.replace(/[`\n\r]/g, "");
-  return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
+  return escapeMrkdwn(clean.length > 40 ? `${clean.slice(0, 40)}…` : clean);
 }

@@ -128,7 +128,8 @@ export class JobsService {
     try {
       await this.deps.store.setHost(deployId, host, {
         state: "failed",
-        error: `cancelled by <@${by}> before it started`,
+        error: "cancelled before it started",
+        cancelledBy: by,
         finishedAt: Date.now(),
       });
       const record = await this.deps.store.get(deployId);

@@ -29,6 +29,8 @@ function hostLine(host: string, s: HostStatus): string {
         return `${ICON.succeeded} *${host}*: running ${s.replicas} replicas of \`${s.containerName ?? "?"}\`${digest}${took}`;
       return `${ICON.succeeded} *${host}*: running \`${s.containerName ?? "?"}\`${digest}${took}`;
     case "failed":
+      if (s.cancelledBy)
+        return `${ICON.failed} *${host}*: cancelled by <@${s.cancelledBy}> before it started`;
       return `${ICON.failed} *${host}*: failed${took} — ${foreignText(s.error ?? "unknown error")}`;
     case "superseded":
       return `${ICON.superseded} *${host}*: superseded by deploy \`${s.supersededBy?.deployId ?? "?"}\` (${s.supersededBy?.tag ?? "?"}), a newer request; nothing was changed here`;

@@ -27,7 +27,10 @@ const hostStatusSchema = z.object({
   containerName: z.string().optional(),
   /** Containers this deploy stopped, so a retry after a crash can put them back. */
   previous: z.array(z.string()).optional(),
+  /** What went wrong, as Docker, the registry or the worker said it: foreign text, shown escaped. */
   error: z.string().optional(),
+  /** Who cancelled the job before it ran: kept apart from `error`, which chat shows escaped. */
+  cancelledBy: z.string().optional(),
   startedAt: z.number().optional(),
   finishedAt: z.number().optional(),
   /** The config revision the deploy ran with, when config is stored; `/rollback` pins it again. */

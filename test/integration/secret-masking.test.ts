@@ -1,11 +1,14 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pullTestImage } from "../support/alerts.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { uniqueName } from "../support/names.js";
 import { ask } from "../support/ops-read.js";
-import { registerSecret } from "../support/secret-scan.js";
+import { recordAuditStream, registerSecret, runDir, scanRun, startRun } from "../support/secret-scan.js";
 
 const project = uniqueName("mask");
 const hex = () => randomBytes(6).toString("hex");
@@ -111,5 +114,24 @@ describe("secrets typed in commands", () => {
     expect(stream.join("\n")).toContain(`/config set ${project} beta DB_PASSWORD=•••• (secret)`);
     expect(stream.join("\n")).toContain(`/ops config set ${project} beta OPS_PASSWORD=•••• (secret)`);
     expect(stream.join("\n")).toContain("/config (not understood; arguments not stored)");
+  });
+});
+
+describe("the end-of-run secret scan", () => {
+  it("reads a harness's audit stream", async () => {
+    const saved = process.env.DOCKOPS_TEST_RUN_DIR;
+    const planted = `planted-${hex()}`;
+    const prefix = uniqueName("q");
+    try {
+      startRun(mkdtempSync(join(tmpdir(), "scan-")));
+      registerSecret(planted);
+      await redis.xadd(`${prefix}:audit`, "*", "event", JSON.stringify({ type: "command", text: planted }));
+      await recordAuditStream(h.fleetEnv.REDIS_URL as string, prefix);
+      expect(scanRun(runDir() as string)).toEqual([`${prefix}-audit.out contains the secret pl…`]);
+    } finally {
+      await redis.del(`${prefix}:audit`);
+      if (saved === undefined) delete process.env.DOCKOPS_TEST_RUN_DIR;
+      else process.env.DOCKOPS_TEST_RUN_DIR = saved;
+    }
   });
 });

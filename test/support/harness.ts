@@ -12,7 +12,7 @@ import { buttonPressBody } from "./button.js";
 import { dockerFor, removeProject } from "./docker.js";
 import { type FleetEnv, need, readFleetEnv } from "./fleet-env.js";
 import { uniqueName } from "./names.js";
-import { recordOutput } from "./secret-scan.js";
+import { recordAuditStream, recordOutput } from "./secret-scan.js";
 import { sendSigned, slashCommandBody } from "./signed-request.js";
 import { SlackStandIn } from "./slack-standin.js";
 
@@ -278,7 +278,9 @@ export async function startHarness(
       for (const more of extra) await more.close();
       if (!mainStopped) await runtime.close();
       recordOutput(`${prefix}-slack`, slack.allText().join("\n"));
+      recordOutput(`${prefix}-slack-uploads`, slack.uploads.map((u) => u.body).join("\n"));
       recordOutput(`${prefix}-log`, logs.join(""));
+      await recordAuditStream(need(fleetEnv, "REDIS_URL"), prefix).catch(() => {});
       await Promise.all(
         Object.keys(projects).flatMap((p) => HOSTS.map((h) => removeProject(docker[h], p).catch(() => {}))),
       );

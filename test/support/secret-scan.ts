@@ -1,10 +1,12 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 
 /**
- * Every harness writes what the Slack stand-in received and everything logged into the run
- * directory; tests register the secret values they use. At the end of the run the global
- * teardown fails the suite if any secret shows up anywhere.
+ * Every harness writes what the Slack stand-in received (messages, replies, and each uploaded
+ * file's bytes), everything logged, and its audit stream into the run directory; tests register
+ * the secret values they use. At the end of the run the global teardown fails the suite if any
+ * secret shows up anywhere, verbatim or in a common encoding.
  */
 const RUN_DIR_VAR = "DOCKOPS_TEST_RUN_DIR";
 
@@ -27,6 +29,29 @@ export function recordOutput(name: string, content: string): void {
   if (dir) writeFileSync(join(dir, `${name}.out`), content);
 }
 
+/** Records the audit stream of one key prefix (`<prefix>:audit`) as it stands. */
+export async function recordAuditStream(redisUrl: string, prefix: string): Promise<void> {
+  if (!runDir()) return;
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const entries = await redis.xrange(`${prefix}:audit`, "-", "+");
+    recordOutput(`${prefix}-audit`, entries.map(([id, fields]) => `${id} ${fields.join(" ")}`).join("\n"));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** How a secret may show up besides verbatim: JSON-escaped, URL-encoded, base64. */
+function forms(secret: string): string[] {
+  return [
+    secret,
+    JSON.stringify(secret).slice(1, -1),
+    encodeURIComponent(secret),
+    Buffer.from(secret).toString("base64").replace(/=+$/, ""),
+  ];
+}
+
 /** Names of recorded outputs that contain a registered secret, with the secret masked. */
 export function scanRun(dir: string): string[] {
   let secrets: string[] = [];
@@ -43,7 +68,7 @@ export function scanRun(dir: string): string[] {
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".out"))) {
     const text = readFileSync(join(dir, file), "utf8");
     for (const secret of new Set(secrets)) {
-      if (text.includes(secret) || text.includes(JSON.stringify(secret).slice(1, -1))) {
+      if (forms(secret).some((form) => text.includes(form))) {
         leaks.push(`${file} contains the secret ${secret.slice(0, 2)}…`);
       }
     }

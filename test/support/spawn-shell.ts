@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import type { FleetInput } from "../../src/fleet/schema.js";
+import { recordOutput } from "./secret-scan.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
@@ -53,7 +54,13 @@ export function spawnShell(args: string[], env: Record<string, string>): ShellPr
     err += c.toString("utf8");
     wake();
   });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code) => {
+      // What the shell printed is chat and log in one: the end-of-run secret scan reads it too.
+      recordOutput(`shell-${child.pid}`, `${out}\n${err}`);
+      resolve(code);
+    }),
+  );
   return {
     child,
     out: () => out,

@@ -126,6 +126,11 @@ describe("foreign text is escaped for Slack's mrkdwn (&, <, >)", () => {
     expect(text).toContain("pulled &lt;image&gt;");
   });
 
+  it("in what a user typed, echoed in a usage message", () => {
+    const result = planCommand("deploy", "a1:<!channel> beta", { fleet, user: "U1", channel: "C1" });
+    expect(result.ok ? "" : result.message).toContain("`&lt;!channel&gt;` is not a valid image tag");
+  });
+
   it("in table cells, padded by what Slack shows", () => {
     const table = codeTable(
       ["IMAGE", "STATE"],

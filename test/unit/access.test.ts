@@ -18,7 +18,7 @@ const example = parseYaml(
 const ruled: FleetInput = {
   ...example,
   roles: { configurers: ["U0CONF"], readers: ["U0READ"], pruners: ["U0PRUNE"], auditors: ["U0AUD"] },
-  allow: { prune: ["pruners"], audit: ["auditors", "readers"] },
+  allow: { prune: ["pruners"], audit: ["auditors", "readers"], hosts: ["readers"] },
   environments: {
     beta: { channel: "C0BETA", hosts: ["serverA", "serverB"] },
     stage: {
@@ -139,6 +139,11 @@ describe("commands with no environment", () => {
       reason: "You may not run `audit`: only the *auditors* or *readers* role may. Nothing was done.",
     });
     expect(await verdict("jobs", "", "U0DEV")).toMatchObject({ ok: true });
+    expect(await verdict("hosts", "", "U0DEV")).toEqual({
+      ok: false,
+      reason: "You may not run `hosts`: only the *readers* role may. Nothing was done.",
+    });
+    expect(await verdict("hosts", "serverA", "U0READ")).toMatchObject({ ok: true });
     // Naming an environment does not escape it, and the environment's read rule applies too.
     expect(await verdict("audit", "beta", "U0DEV")).toMatchObject({ ok: false });
     expect(await verdict("audit", "stage", "U0AUD")).toEqual({

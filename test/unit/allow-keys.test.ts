@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { SLASH_COMMANDS } from "../../commands/index.js";
 import { ConfigError } from "../../src/errors.js";
-import { ALLOW_KEYS } from "../../src/fleet/allow-keys.js";
+import { ALLOW_KEYS, FLEET_ALLOW_KEYS } from "../../src/fleet/allow-keys.js";
 import { parseFleet } from "../../src/fleet/load.js";
 
 const example = readFileSync(new URL("../../fleet.example.yml", import.meta.url), "utf8");
@@ -17,6 +17,7 @@ describe("allow keys", () => {
     for (const key of ALLOW_KEYS) {
       if (key !== "lifecycle") expect(SLASH_COMMANDS).toContain(key);
     }
+    for (const key of FLEET_ALLOW_KEYS) expect(SLASH_COMMANDS).toContain(key);
   });
 
   it("accept a command name and refuse a typo, which would leave the command open", () => {

@@ -21,6 +21,7 @@ function withRoles(extra: Partial<FleetInput>): FleetInput {
   return {
     ...example,
     ...(extra.roles ? { roles: extra.roles } : {}),
+    ...(extra.allow ? { allow: extra.allow } : {}),
     environments: { ...example.environments, ...extra.environments },
   };
 }
@@ -37,6 +38,7 @@ const plan = (kind: string, user: string, env = "prod", channel = "C0PROD") => (
 describe("fleet file roles", () => {
   it("loads the README's roles example", () => {
     expect(fleet.roles).toEqual({ deployers: ["U0DEV1", "S0DEPLOY"], configurers: ["U0LEAD"] });
+    expect(fleet.allow).toEqual({ prune: ["deployers"] });
     expect(fleet.environments.prod).toMatchObject({
       channels: ["C0PROD"],
       allow: { deploy: ["deployers"], config: ["configurers"] },

@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import { DeployLanes } from "../../src/deploys/deploy-lane.js";
 import { HostLocks } from "../../src/deploys/host-lock.js";
 import { need, readFleetEnv } from "../support/fleet-env.js";
 import { uniqueName } from "../support/names.js";
@@ -65,5 +66,53 @@ describe("the per-host deploy lock (real Redis)", () => {
     await redis.set(key, "cafe d2", "PX", 10_000);
     await stale?.release();
     expect(await redis.get(key)).toBe("cafe d2");
+  });
+});
+
+describe("deploy lanes: newest request wins, waiters are listed (real Redis)", () => {
+  const lane = { project: "p", env: "beta", host: "serverA" };
+  // Each test its own keys, under the file's prefix so the cleanup finds them.
+  const newLanes = () => {
+    const own = `${prefix}:${uniqueName("lane")}`;
+    return new DeployLanes(redis, new HostLocks(redis, own), own);
+  };
+  const req = (deployId: string, at: number, supersedable = true) => ({
+    deployId,
+    tag: `t-${deployId}`,
+    at,
+    supersedable,
+    waiterId: `job-${deployId}`,
+  });
+
+  it("a newer request supersedes an older one that has not begun, whatever order they claim in", async () => {
+    const lanes = newLanes();
+    const holder = await lanes.claim(lane, req("d1", 100));
+    expect(holder.kind).toBe("acquired");
+    // The newest claims first, the older one after: both wait while d1 holds the host.
+    expect(await lanes.claim(lane, req("d3", 300))).toEqual({ kind: "busy", holder: "d1" });
+    expect(await lanes.claim(lane, req("d2", 200))).toEqual({
+      kind: "superseded",
+      by: { deployId: "d3", tag: "t-d3" },
+    });
+    expect(await lanes.takeWaiters(lane)).toEqual(["job-d3"]);
+    if (holder.kind === "acquired") await holder.lock.release();
+    expect(await lanes.isFree(lane)).toBe(true);
+    const next = await lanes.claim(lane, req("d3", 300));
+    expect(next.kind).toBe("acquired");
+    if (next.kind === "acquired") await next.lock.release();
+  });
+
+  it("an older request whose earlier attempt began changing the host still gets the lane", async () => {
+    const lanes = newLanes();
+    const newer = await lanes.claim(lane, req("d2", 200));
+    if (newer.kind === "acquired") await newer.lock.release();
+    const resumed = await lanes.claim(lane, req("d1", 100, false));
+    expect(resumed.kind).toBe("acquired");
+    if (resumed.kind === "acquired") await resumed.lock.release();
+    // …and it did not become the newest: a later look still names d2.
+    expect(await lanes.claim(lane, req("d0", 50))).toEqual({
+      kind: "superseded",
+      by: { deployId: "d2", tag: "t-d2" },
+    });
   });
 });

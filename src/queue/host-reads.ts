@@ -21,7 +21,8 @@ type QueryOf<K extends HostQuery["kind"]> = Extract<HostQuery, { kind: K }>;
 /**
  * The bot's side of host reads: one job per host, then the worker's answer, parsed with the same
  * contract the worker was held to. A host a worker cannot reach, and a read no worker answered,
- * are values, so one host never fails a reply about the others.
+ * are values, so one host never fails a reply about the others. The job goes wherever
+ * `JobQueue.enqueueHostRead` routes it: with per-host queues or host agents, only that changes.
  */
 export class HostReads {
   constructor(

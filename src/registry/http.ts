@@ -41,7 +41,6 @@ function once(url: URL, opts: HttpOptions): Promise<Response> {
       {
         method: opts.method,
         headers: opts.headers,
-        timeout: opts.timeoutMs,
         ...(https && opts.ca ? { ca: opts.ca } : {}),
       },
       (res) => {
@@ -60,7 +59,13 @@ function once(url: URL, opts: HttpOptions): Promise<Response> {
         });
       },
     );
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
+    // The whole exchange, not just each socket read, must finish in time (as fetch's
+    // AbortSignal.timeout did): a registry that trickles bytes must not hold a deploy.
+    const deadline = setTimeout(
+      () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)),
+      opts.timeoutMs,
+    );
+    req.on("close", () => clearTimeout(deadline));
     req.on("error", reject);
     req.end();
   });

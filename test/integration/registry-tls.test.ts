@@ -174,3 +174,25 @@ describe("credentials never go over plain HTTP to another host", () => {
     expect(JSON.stringify(otherSaw)).not.toContain(basic.slice(6));
   });
 });
+
+describe("a registry that never finishes answering", () => {
+  it("fails within the client's timeout", async () => {
+    // Headers at once, then the body one byte at a time: each read is quick, the whole is not.
+    const slow = createHttpServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const drip = setInterval(() => res.write(" "), 50);
+      res.on("close", () => clearInterval(drip));
+    });
+    await listen(slow, "127.0.0.1");
+    try {
+      const client = new RegistryClient({ url: `127.0.0.1:${port(slow)}`, insecure: true }, 500);
+      const started = Date.now();
+      const err = await client.listTags("web").catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/cannot reach the registry .*no answer within 500 ms/);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+    }
+  });
+});

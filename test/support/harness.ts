@@ -12,7 +12,7 @@ import { buttonPressBody } from "./button.js";
 import { dockerFor, removeProject } from "./docker.js";
 import { type FleetEnv, need, readFleetEnv } from "./fleet-env.js";
 import { uniqueName } from "./names.js";
-import { recordOutput } from "./secret-scan.js";
+import { auditStreamText, recordOutput } from "./secret-scan.js";
 import { sendSigned, slashCommandBody } from "./signed-request.js";
 import { SlackStandIn } from "./slack-standin.js";
 
@@ -266,6 +266,7 @@ export async function startHarness(
       if (!mainStopped) await runtime.close();
       recordOutput(`${prefix}-slack`, slack.allText().join("\n"));
       recordOutput(`${prefix}-log`, logs.join(""));
+      recordOutput(`${prefix}-audit`, await auditStreamText(need(fleetEnv, "REDIS_URL"), prefix));
       await Promise.all(
         Object.keys(projects).flatMap((p) => HOSTS.map((h) => removeProject(docker[h], p).catch(() => {}))),
       );

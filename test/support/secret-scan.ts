@@ -1,9 +1,10 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 
 /**
- * Every harness writes what the Slack stand-in received and everything logged into the run
- * directory; tests register the secret values they use. At the end of the run the global
+ * Every harness writes what the Slack stand-in received, everything logged and its audit stream
+ * into the run directory; tests register the secret values they use. At the end of the run the global
  * teardown fails the suite if any secret shows up anywhere.
  */
 const RUN_DIR_VAR = "DOCKOPS_TEST_RUN_DIR";
@@ -25,6 +26,26 @@ export function registerSecret(value: string): void {
 export function recordOutput(name: string, content: string): void {
   const dir = runDir();
   if (dir) writeFileSync(join(dir, `${name}.out`), content);
+}
+
+/** The audit stream of a harness's prefix as text, for the scan; "" when Redis is gone (fault tests). */
+export async function auditStreamText(redisUrl: string, prefix: string): Promise<string> {
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    connectTimeout: 2_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on("error", () => {});
+  try {
+    await redis.connect();
+    const entries = await redis.xrange(`${prefix}:audit`, "-", "+");
+    return entries.map(([id, fields]) => `${id} ${fields.join(" ")}`).join("\n");
+  } catch {
+    return "";
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Names of recorded outputs that contain a registered secret, with the secret masked. */

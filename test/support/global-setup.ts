@@ -17,7 +17,10 @@ export default function setup(): () => void {
   registerSecret(readFleetEnv().REGISTRY_PASSWORD ?? "");
   return () => {
     const leaks = scanRun(dir);
-    if (leaks.length > 0) throw new Error(`secrets leaked into chat, logs or the audit stream:\n${leaks.join("\n")}`);
-    process.stdout.write(`secret scan: no registered secret in any chat message, log or audit stream (${dir})\n`);
+    if (leaks.length > 0)
+      throw new Error(`secrets leaked into chat, logs or the audit stream:\n${leaks.join("\n")}`);
+    process.stdout.write(
+      `secret scan: no registered secret in any chat message, log or audit stream (${dir})\n`,
+    );
   };
 }

@@ -141,7 +141,7 @@ export class RegistryClient {
       const where =
         url.host === this.spec.url
           ? `the registry ${this.spec.url}`
-          : `${url.origin} (the registry's token service)`;
+          : `${url.origin}, where the registry ${this.spec.url} sent the request`;
       throw new RegistryError(`cannot reach ${where} (${reason})${hint}`, { cause: err });
     }
   }

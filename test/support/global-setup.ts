@@ -7,7 +7,7 @@ import { registerSecret, scanRun, startRun } from "./secret-scan.js";
 /**
  * Brings the shared test fleet up (or checks it is up: the script is idempotent and fast the
  * second time). A fleet that cannot start fails the run here, loudly, before any test.
- * At the end, fails the run if any registered secret reached Slack or a log.
+ * At the end, fails the run if any registered secret reached Slack, a log or the audit stream.
  */
 export default function setup(): () => void {
   const script = fileURLToPath(new URL("../fleet/up.sh", import.meta.url));
@@ -17,7 +17,10 @@ export default function setup(): () => void {
   registerSecret(readFleetEnv().REGISTRY_PASSWORD ?? "");
   return () => {
     const leaks = scanRun(dir);
-    if (leaks.length > 0) throw new Error(`secrets leaked into chat or logs:\n${leaks.join("\n")}`);
-    process.stdout.write(`secret scan: no registered secret in any chat message or log (${dir})\n`);
+    if (leaks.length > 0)
+      throw new Error(`secrets leaked into chat, logs or the audit stream:\n${leaks.join("\n")}`);
+    process.stdout.write(
+      `secret scan: no registered secret in any chat message, log or audit stream (${dir})\n`,
+    );
   };
 }

@@ -29,17 +29,30 @@ export function recordOutput(name: string, content: string): void {
   if (dir) writeFileSync(join(dir, `${name}.out`), content);
 }
 
-/** Records the audit stream of one key prefix (`<prefix>:audit`) as it stands. */
-export async function recordAuditStream(redisUrl: string, prefix: string): Promise<void> {
-  if (!runDir()) return;
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+/** The audit stream of a harness's prefix as text, for the scan; "" when Redis is gone (fault tests). */
+export async function auditStreamText(redisUrl: string, prefix: string): Promise<string> {
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    connectTimeout: 2_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on("error", () => {});
   try {
     await redis.connect();
     const entries = await redis.xrange(`${prefix}:audit`, "-", "+");
-    recordOutput(`${prefix}-audit`, entries.map(([id, fields]) => `${id} ${fields.join(" ")}`).join("\n"));
+    return entries.map(([id, fields]) => `${id} ${fields.join(" ")}`).join("\n");
+  } catch {
+    return "";
   } finally {
     redis.disconnect();
   }
+}
+
+/** Records the audit stream of one key prefix (`<prefix>:audit`) as it stands. */
+export async function recordAuditStream(redisUrl: string, prefix: string): Promise<void> {
+  if (!runDir()) return;
+  recordOutput(`${prefix}-audit`, await auditStreamText(redisUrl, prefix));
 }
 
 /** How a secret may show up besides verbatim: JSON-escaped, URL-encoded, base64. */

@@ -1,4 +1,5 @@
 import { escapeMrkdwn } from "../src/core/foreign-text.js";
+
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {

@@ -32,7 +32,13 @@ export function recordOutput(name: string, content: string): void {
 /** Records the audit stream of one key prefix (`<prefix>:audit`) as it stands. */
 export async function recordAuditStream(redisUrl: string, prefix: string): Promise<void> {
   if (!runDir()) return;
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  // One try: a fault test may have stopped its Redis; the caller decides what that means.
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
+  redis.on("error", () => {});
   try {
     await redis.connect();
     const entries = await redis.xrange(`${prefix}:audit`, "-", "+");

@@ -15,7 +15,8 @@ function line(e: AuditEntry): string {
   const where = e.channel ? ` in <#${e.channel}>` : "";
   const scope = [e.project, e.env].filter(Boolean).join(" ");
   const text = e.text ? ` ${foreignCode(e.text)}` : "";
-  const detail = e.detail ? ` — ${foreignText(e.detail)}` : "";
+  // A job's detail is its failure as Docker or the registry said it; other details are the bot's own.
+  const detail = e.detail ? ` — ${e.type === "job" ? foreignText(e.detail) : e.detail}` : "";
   return `${ICON[e.type]} ${when}${who}${where} *${e.type} ${e.action}*${scope ? ` (${scope})` : ""}${text}${detail}`;
 }
 

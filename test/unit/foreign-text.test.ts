@@ -98,12 +98,14 @@ describe("foreign text is escaped for Slack's mrkdwn (&, <, >)", () => {
       [
         { id: "1-0", at: 0, type: "command", action: "usage", user: "U1", text: "/deploy <!channel>" },
         { id: "2-0", at: 0, type: "job", action: "failed", text: "deploy", detail: "pull <x> failed" },
+        { id: "3-0", at: 0, type: "denied", action: "deploy", detail: "only <@ULEAD> may approve" },
       ],
       {},
     ).text;
     expect(text).toContain("<@U1>");
     expect(text).toContain("`/deploy &lt;!channel&gt;`");
     expect(text).toContain("— pull &lt;x&gt; failed");
+    expect(text).toContain("— only <@ULEAD> may approve");
   });
 
   it("in /job's error and log lines", () => {

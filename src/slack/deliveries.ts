@@ -1,0 +1,55 @@
+import type { Redis } from "ioredis";
+
+/** Slack retries an unacknowledged event for about an hour (three retries); remember that long. */
+const REMEMBER_SECONDS = 2 * 60 * 60;
+
+/**
+ * Slack delivers at least once: an envelope whose ack never reached Slack (a socket that dropped
+ * mid-command, a slow answer) comes again, possibly to another bot replica. A delivery runs only
+ * for whoever claims it first.
+ */
+export interface Deliveries {
+  /** True for the first claim of `key`; false when it was already handled. */
+  claim(key: string): Promise<boolean>;
+}
+
+/** Claims in Redis, so they hold across bot replicas and restarts. */
+export class RedisDeliveries implements Deliveries {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async claim(key: string): Promise<boolean> {
+    const set = await this.redis.set(
+      `${this.prefix}:slack-delivery:${key}`,
+      "1",
+      "EX",
+      REMEMBER_SECONDS,
+      "NX",
+    );
+    return set === "OK";
+  }
+}
+
+/** Claims in this process only (a bot without Redis, e.g. in unit tests). */
+export class MemoryDeliveries implements Deliveries {
+  private readonly seen = new Set<string>();
+
+  async claim(key: string): Promise<boolean> {
+    if (this.seen.has(key)) return false;
+    this.seen.add(key);
+    return true;
+  }
+}
+
+/**
+ * What stays the same when Slack delivers the same thing again: a command's or interaction's
+ * `trigger_id` (unique per invocation), an event's `event_id`.
+ */
+export function deliveryKey(body: unknown): string | undefined {
+  const b = body as { trigger_id?: unknown; event_id?: unknown };
+  if (typeof b.trigger_id === "string" && b.trigger_id) return `trigger:${b.trigger_id}`;
+  if (typeof b.event_id === "string" && b.event_id) return `event:${b.event_id}`;
+  return undefined;
+}

@@ -5,12 +5,11 @@ import { WebSocketPeer } from "./websocket-peer.js";
 
 export type EnvelopeType = "slash_commands" | "interactive" | "events_api";
 
-/** How a delivery goes wrong, to test what the app does about it. */
-export type DeliveryFault =
-  /** The app's ack is lost on the way and the connection drops: Slack delivers it again. */
-  | "lose-ack"
-  /** The connection drops right after the envelope is sent, before any ack can come back. */
-  | "drop-after-send";
+/**
+ * How a delivery goes wrong, to test what the app does about it. `lose-ack`: the app's ack is
+ * lost on the way and the connection drops with it, so Slack delivers the envelope again.
+ */
+export type DeliveryFault = "lose-ack";
 
 type Pending = {
   envelope: Record<string, unknown>;
@@ -142,7 +141,6 @@ export class SocketModeLink {
         ? { retry_attempt: p.attempts - 1, retry_reason: "timeout" }
         : {};
     peer.sendText(JSON.stringify({ ...p.envelope, ...retry }));
-    if (p.fault === "drop-after-send" && p.attempts === 1) peer.drop();
   }
 
   private onAck(peer: WebSocketPeer, text: string): void {

@@ -8,7 +8,7 @@ import { healthHandler, metricsHandler } from "../http/routes.js";
 import { boltLogger } from "./bolt-logger.js";
 import { reworded } from "./command-mentions.js";
 import { type CommandSet, commandFor, installedCommands } from "./command-set.js";
-import { type Deliveries, deliveryKey } from "./deliveries.js";
+import { ackOnce, type Deliveries } from "./deliveries.js";
 import { fallbackText, toBlocks } from "./render.js";
 
 export type SlackOptions = {
@@ -68,33 +68,6 @@ export type CommandListenerOptions = {
   /** Rewrites command mentions into the installed form. */
   word: (text: string) => string;
 };
-
-/**
- * Acks, and tells whether this delivery is the one to run: false when the ack could not be sent
- * (the socket dropped; Slack delivers it again) or an earlier delivery already ran it.
- */
-export async function ackOnce(
-  ack: () => Promise<void>,
-  body: unknown,
-  deliveries: Deliveries,
-  log: Logger,
-): Promise<boolean> {
-  try {
-    await ack();
-  } catch (err) {
-    log.warn({ err: errorMessage(err) }, "could not ack; Slack will deliver it again");
-    return false;
-  }
-  const key = deliveryKey(body);
-  if (!key) return true;
-  const first = await deliveries.claim(key).catch((err) => {
-    // Without the claim store the queue is down too; run it rather than lose it.
-    log.warn({ err: errorMessage(err) }, "cannot check for a redelivery");
-    return true;
-  });
-  if (!first) log.info({ key }, "Slack delivered this again; it already ran");
-  return first;
-}
 
 /** Every listener hands over to the core at once; ack comes first, within Slack's 3 seconds. */
 export function registerCommands(app: App, ops: Ops, log: Logger, opts: CommandListenerOptions): void {

@@ -1,4 +1,6 @@
 import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { errorMessage } from "../errors.js";
 
 /** Slack retries an unacknowledged event for about an hour (three retries); remember that long. */
 const REMEMBER_SECONDS = 2 * 60 * 60;
@@ -52,4 +54,31 @@ export function deliveryKey(body: unknown): string | undefined {
   if (typeof b.trigger_id === "string" && b.trigger_id) return `trigger:${b.trigger_id}`;
   if (typeof b.event_id === "string" && b.event_id) return `event:${b.event_id}`;
   return undefined;
+}
+
+/**
+ * Acks, and tells whether this delivery is the one to run: false when the ack could not be sent
+ * (the socket dropped; Slack delivers it again) or an earlier delivery already ran it.
+ */
+export async function ackOnce(
+  ack: () => Promise<void>,
+  body: unknown,
+  deliveries: Deliveries,
+  log: Logger,
+): Promise<boolean> {
+  try {
+    await ack();
+  } catch (err) {
+    log.warn({ err: errorMessage(err) }, "could not ack; Slack will deliver it again");
+    return false;
+  }
+  const key = deliveryKey(body);
+  if (!key) return true;
+  const first = await deliveries.claim(key).catch((err) => {
+    // Without the claim store the queue is down too; run it rather than lose it.
+    log.warn({ err: errorMessage(err) }, "cannot check for a redelivery");
+    return true;
+  });
+  if (!first) log.info({ key }, "Slack delivered this again; it already ran");
+  return first;
 }

@@ -7,9 +7,9 @@ import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
 import type { RegistryClient } from "../registry/client.js";
 import { tagsByDate } from "../registry/tags-by-date.js";
-import { ackOnce, type EmptyCommandHandler } from "./app.js";
+import type { EmptyCommandHandler } from "./app.js";
 import { reworded } from "./command-mentions.js";
-import type { Deliveries } from "./deliveries.js";
+import { ackOnce, type Deliveries } from "./deliveries.js";
 import { DEPLOY_MODAL, deployModal, modalToCommand, newestFirst, type ProjectTags } from "./deploy-modal.js";
 import { fallbackText, toBlocks } from "./render.js";
 

@@ -101,7 +101,8 @@ export class SocketModeLink {
       envelope_id: randomUUID(),
       payload,
       type,
-      accepts_response_payload: type !== "events_api",
+      // Slack takes a response in the ack of a command or a modal submission, not of a button or event.
+      accepts_response_payload: type === "slash_commands" || payload.type === "view_submission",
       ...(type === "events_api" ? { retry_attempt: 0, retry_reason: "" } : {}),
     };
     return new Promise((resolve) => {

@@ -2,6 +2,9 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { errorMessage } from "../errors.js";
 
+/** How long a claim may take before the delivery runs anyway (Redis is down). */
+const CLAIM_WAIT_MS = 1_000;
+
 /** Slack retries an unacknowledged event for about an hour (three retries); remember that long. */
 const REMEMBER_SECONDS = 2 * 60 * 60;
 
@@ -74,11 +77,20 @@ export async function ackOnce(
   }
   const key = deliveryKey(body);
   if (!key) return true;
-  const first = await deliveries.claim(key).catch((err) => {
-    // Without the claim store the queue is down too; run it rather than lose it.
-    log.warn({ err: errorMessage(err) }, "cannot check for a redelivery");
-    return true;
+  // Without the claim store the queue is down too: run it (its refusal says so) rather than lose
+  // it, and do not keep the requester waiting for Redis to come back.
+  let timer: NodeJS.Timeout | undefined;
+  const unanswered = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), CLAIM_WAIT_MS);
   });
+  const first = await Promise.race([
+    deliveries.claim(key).catch((err) => {
+      log.warn({ err: errorMessage(err) }, "cannot check for a redelivery");
+      return true;
+    }),
+    unanswered,
+  ]);
+  clearTimeout(timer);
   if (!first) log.info({ key }, "Slack delivered this again; it already ran");
   return first;
 }

@@ -38,3 +38,17 @@ describe("a delivery runs once", () => {
     expect(await ackOnce(acked, body, deliveries, log)).toBe(true);
   });
 });
+
+describe("a claim store that does not answer", () => {
+  it("does not hold the delivery up: it runs after a second", async () => {
+    const stuck = { claim: () => new Promise<boolean>(() => {}) };
+    const started = Date.now();
+    expect(await ackOnce(acked, { trigger_id: "5.5.x" }, stuck, log)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2_500);
+  });
+
+  it("that fails runs it rather than lose it", async () => {
+    const down = { claim: () => Promise.reject(new Error("Connection is closed.")) };
+    expect(await ackOnce(acked, { trigger_id: "5.5.y" }, down, log)).toBe(true);
+  });
+});

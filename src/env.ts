@@ -7,6 +7,14 @@ const schema = z.object({
   SLACK_BOT_TOKEN: z.string().min(1).optional(),
   SLACK_APP_TOKEN: z.string().min(1).optional(),
   SLACK_API_URL: z.url().optional(),
+  /**
+   * The installed slash commands (see `npm run manifest`): commands with their own slash command
+   * (comma list, `all` or `none`; default `deploy`), their prefix, and the umbrella (default `ops`).
+   * Checked when the bot starts (src/slack/command-set.ts).
+   */
+  SLACK_COMMANDS: z.string().optional(),
+  SLACK_COMMAND_PREFIX: z.string().optional(),
+  SLACK_UMBRELLA_COMMAND: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   REDIS_URL: z
     .string()

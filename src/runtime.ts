@@ -29,6 +29,9 @@ import { createRedis } from "./queue/connection.js";
 import { createQueueEvents, JobQueue } from "./queue/queues.js";
 import { RegistryClient } from "./registry/client.js";
 import { ShellChat } from "./shell/shell-chat.js";
+import { installedWording } from "./slack/command-mentions.js";
+import { commandSetFromEnv } from "./slack/command-set.js";
+import { RedisDeliveries } from "./slack/deliveries.js";
 import { registerSlackExtras } from "./slack/extras.js";
 import { SlackChat } from "./slack/slack-chat.js";
 import { hasSlackCredentials, startSlackBot } from "./slack/start-slack.js";
@@ -148,7 +151,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         log,
         health,
         core,
-        extras: (app, ops) => registerSlackExtras(app, ops, { fleet, registry, store, log }),
+        deliveries: new RedisDeliveries(redis("client"), prefix),
+        extras: (app, ops, deliveries, word) =>
+          registerSlackExtras(app, ops, { fleet, registry, store, log, deliveries, word }),
       });
       closers.push(slack.close);
       chat = slack.chat;
@@ -179,6 +184,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       if (!env.SLACK_BOT_TOKEN) throw new ConfigError("the monitor needs SLACK_BOT_TOKEN to post alerts");
       alertChat = new SlackChat(
         new WebClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+        installedWording(commandSetFromEnv(env)),
       );
     }
     const general = redis("client");

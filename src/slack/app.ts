@@ -1,11 +1,14 @@
 import type { Server } from "node:http";
 import { App, type CustomRoute, HTTPReceiver, LogLevel, SocketModeReceiver } from "@slack/bolt";
 import type { Logger } from "pino";
-import { SLASH_COMMANDS } from "../../commands/index.js";
+import { opsHelp } from "../../commands/index.js";
 import type { Ops } from "../core/ops.js";
 import { errorMessage } from "../errors.js";
 import { healthHandler, metricsHandler } from "../http/routes.js";
 import { boltLogger } from "./bolt-logger.js";
+import { reworded } from "./command-mentions.js";
+import { type CommandSet, commandFor, installedCommands } from "./command-set.js";
+import { ackOnce, type Deliveries } from "./deliveries.js";
 import { fallbackText, toBlocks } from "./render.js";
 
 export type SlackOptions = {
@@ -29,11 +32,13 @@ const metricsRoute: CustomRoute = { path: "/metrics", method: ["GET"], handler: 
 export function createSlackApp(opts: SlackOptions): App {
   const logger = boltLogger(opts.log);
   const customRoutes = [healthRoute(opts.health), metricsRoute];
+  const clientOptions = opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {};
   const receiver = opts.appToken
     ? new SocketModeReceiver({
         appToken: opts.appToken,
         customRoutes,
-        installerOptions: { port: opts.port },
+        // apps.connections.open goes through this client: SLACK_API_URL must reach it too.
+        installerOptions: { port: opts.port, clientOptions },
         logger,
       })
     : new HTTPReceiver({ signingSecret: opts.signingSecret, port: opts.port, customRoutes, logger });
@@ -42,7 +47,7 @@ export function createSlackApp(opts: SlackOptions): App {
     receiver,
     logger,
     logLevel: LogLevel.WARN,
-    clientOptions: opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {},
+    clientOptions,
   });
   return app;
 }
@@ -54,54 +59,70 @@ export type EmptyCommandHandler = (cmd: {
   channel: string;
 }) => Promise<void>;
 
+export type CommandListenerOptions = {
+  /** The slash commands this installation has; by default `/deploy` and `/ops`. */
+  commands: CommandSet;
+  /** Handlers for commands sent with no text (`/deploy` opens a modal), by command name. */
+  onEmpty?: Record<string, EmptyCommandHandler>;
+  deliveries: Deliveries;
+  /** Rewrites command mentions into the installed form. */
+  word: (text: string) => string;
+};
+
 /** Every listener hands over to the core at once; ack comes first, within Slack's 3 seconds. */
-export function registerCommands(
-  app: App,
-  ops: Ops,
-  log: Logger,
-  onEmpty: Record<string, EmptyCommandHandler> = {},
-): void {
-  for (const name of SLASH_COMMANDS) {
-    app.command(`/${name}`, async ({ command, ack, respond }) => {
-      const empty = onEmpty[name];
-      if (empty && (command.text ?? "").trim() === "") {
-        await ack();
-        try {
-          await empty({ triggerId: command.trigger_id, user: command.user_id, channel: command.channel_id });
-        } catch (err) {
-          log.error({ command: name, err: errorMessage(err) }, "cannot open the form");
-          await respond({
-            response_type: "ephemeral",
-            text: `:x: could not open the form (${errorMessage(err)}); type \`/${name} help\` for the typed form`,
-          });
-        }
-        return;
-      }
-      const request = {
-        command: name,
-        text: command.text ?? "",
-        user: command.user_id,
-        channel: command.channel_id,
-      };
-      const result = ops.plan(request);
-      if (!result.ok) return ack({ response_type: "ephemeral", text: result.message });
-      if (result.plan.kind === "help") return ack({ response_type: "ephemeral", text: result.plan.text });
-      await ack();
+export function registerCommands(app: App, ops: Ops, log: Logger, opts: CommandListenerOptions): void {
+  const { commands, onEmpty = {}, deliveries, word } = opts;
+  app.command(/^\/.+/, async ({ command, ack, respond, body }) => {
+    const name = commandFor(commands, command.command);
+    if (!name) {
+      // The manifest and the bot's SLACK_COMMANDS disagree: say so instead of staying silent.
+      const known = installedCommands(commands).map((c) => `\`${c.slash}\``);
+      return ack({
+        response_type: "ephemeral",
+        text: `:x: dockops is set up for ${known.join(" and ")}, not \`${command.command}\`; set SLACK_COMMANDS (and SLACK_COMMAND_PREFIX) to match the app's manifest`,
+      });
+    }
+    const text = command.text ?? "";
+    const words = text.trim().split(/\s+/).filter(Boolean);
+    // `/deploy` alone, or `/ops deploy` alone through the umbrella.
+    const bare =
+      words.length === 0 ? name : name === opsHelp.name && words.length === 1 ? words[0] : undefined;
+    const empty = bare ? onEmpty[bare.toLowerCase()] : undefined;
+    if (bare && empty) {
+      if (!(await ackOnce(ack, body, deliveries, log))) return;
       try {
-        const reply = await ops.execute(result.plan);
-        if (reply) {
-          await respond({
-            response_type: reply.visibility,
-            text: fallbackText(reply.message),
-            blocks: toBlocks(reply.message),
-          });
-        }
+        await empty({ triggerId: command.trigger_id, user: command.user_id, channel: command.channel_id });
       } catch (err) {
-        log.error({ command: name, err: errorMessage(err) }, "command failed");
-        await respond({ response_type: "ephemeral", text: `:x: ${errorMessage(err)}` });
+        log.error({ command: name, err: errorMessage(err) }, "cannot open the form");
+        await respond({
+          response_type: "ephemeral",
+          text: word(
+            `:x: could not open the form (${errorMessage(err)}); type \`/${bare} help\` for the typed form`,
+          ),
+        });
       }
-    });
-  }
+      return;
+    }
+    const request = { command: name, text, user: command.user_id, channel: command.channel_id };
+    const result = ops.plan(request);
+    if (!result.ok) return ack({ response_type: "ephemeral", text: word(result.message) });
+    if (result.plan.kind === "help") return ack({ response_type: "ephemeral", text: word(result.plan.text) });
+    if (!(await ackOnce(ack, body, deliveries, log))) return;
+    try {
+      const reply = await ops.execute(result.plan);
+      if (reply) {
+        const message = reworded(reply.message, word);
+        await respond({
+          response_type: reply.visibility,
+          text: fallbackText(message),
+          blocks: toBlocks(message),
+        });
+      }
+    } catch (err) {
+      log.error({ command: name, err: errorMessage(err) }, "command failed");
+      await respond({ response_type: "ephemeral", text: `:x: ${errorMessage(err)}` });
+    }
+  });
 }
 
 export async function startSlackApp(app: App): Promise<Server | undefined> {
@@ -110,9 +131,15 @@ export async function startSlackApp(app: App): Promise<Server | undefined> {
 }
 
 /** Buttons: ack at once, then hand the press to the core; its reply goes to the presser only. */
-export function registerActions(app: App, ops: Ops, log: Logger): void {
+export function registerActions(
+  app: App,
+  ops: Ops,
+  log: Logger,
+  opts: Pick<CommandListenerOptions, "deliveries" | "word">,
+): void {
+  const { deliveries, word } = opts;
   app.action(/.+/, async ({ ack, body, action, respond }) => {
-    await ack();
+    if (!(await ackOnce(ack, body, deliveries, log))) return;
     if (body.type !== "block_actions" || action.type !== "button" || !("action_id" in action)) return;
     const message = body.container?.message_ts
       ? {
@@ -127,13 +154,15 @@ export function registerActions(app: App, ops: Ops, log: Logger): void {
         user: body.user.id,
         message,
       });
-      if (reply)
+      if (reply) {
+        const answer = reworded(reply.message, word);
         await respond({
           response_type: "ephemeral",
           replace_original: false,
-          text: fallbackText(reply.message),
-          blocks: toBlocks(reply.message),
+          text: fallbackText(answer),
+          blocks: toBlocks(answer),
         });
+      }
     } catch (err) {
       log.error({ action: action.action_id, err: errorMessage(err) }, "action failed");
       await respond({

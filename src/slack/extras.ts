@@ -8,10 +8,21 @@ import type { Fleet } from "../fleet/schema.js";
 import type { RegistryClient } from "../registry/client.js";
 import { tagsByDate } from "../registry/tags-by-date.js";
 import type { EmptyCommandHandler } from "./app.js";
+import { reworded } from "./command-mentions.js";
+import { ackOnce, type Deliveries } from "./deliveries.js";
 import { DEPLOY_MODAL, deployModal, modalToCommand, newestFirst, type ProjectTags } from "./deploy-modal.js";
 import { fallbackText, toBlocks } from "./render.js";
 
-export type ExtrasDeps = { fleet: Fleet; registry: RegistryClient; store: DeployStore; log: Logger };
+export type ExtrasDeps = {
+  fleet: Fleet;
+  registry: RegistryClient;
+  store: DeployStore;
+  log: Logger;
+  /** A submission Slack delivers again (its ack was lost) must not deploy twice. */
+  deliveries: Deliveries;
+  /** Rewrites command mentions into the installed form. */
+  word: (text: string) => string;
+};
 
 /** The modal offers at most this many tags per project (Slack allows 100 options in all). */
 const MAX_MODAL_TAGS = 25;
@@ -22,7 +33,7 @@ export function registerSlackExtras(
   ops: Ops,
   deps: ExtrasDeps,
 ): { onEmpty: Record<string, EmptyCommandHandler> } {
-  const { fleet, registry, store, log } = deps;
+  const { fleet, registry, store, log, deliveries, word } = deps;
 
   const openDeployModal: EmptyCommandHandler = async ({ triggerId, channel }) => {
     // The trigger expires 3 s after the command: a slow registry falls back to a free-text tag,
@@ -56,18 +67,19 @@ export function registerSlackExtras(
       (JSON.parse(view.private_metadata || "{}") as { channel?: string }).channel ?? body.user.id;
     const result = ops.plan({ command: "deploy", text: parsed.text, user: body.user.id, channel });
     if (!result.ok) {
-      const why = (result.message.split("\n")[0] ?? "").slice(0, 150);
+      const why = (word(result.message).split("\n")[0] ?? "").slice(0, 150);
       return void (await ack({ response_action: "errors", errors: { [blockFor(why)]: why } }));
     }
-    await ack();
+    if (!(await ackOnce(ack, body, deliveries, log))) return;
     try {
       const reply = await ops.execute(result.plan);
       if (reply) {
+        const message = reworded(reply.message, word);
         await app.client.chat.postEphemeral({
           channel,
           user: body.user.id,
-          text: fallbackText(reply.message),
-          blocks: toBlocks(reply.message),
+          text: fallbackText(message),
+          blocks: toBlocks(message),
         });
       }
     } catch (err) {
@@ -80,7 +92,10 @@ export function registerSlackExtras(
     try {
       // The Home tab is no channel: environments limited to channels are not shown there.
       const envs = await ops.visibleEnvs("home", event.user, "");
-      const home = renderHome(fleet, await latestDeploys(store, fleet, 10, envs), Date.now(), envs);
+      const home = reworded(
+        renderHome(fleet, await latestDeploys(store, fleet, 10, envs), Date.now(), envs),
+        word,
+      );
       await app.client.views.publish({ user_id: event.user, view: { type: "home", blocks: toBlocks(home) } });
     } catch (err) {
       log.warn({ err: errorMessage(err) }, "cannot publish the App Home");

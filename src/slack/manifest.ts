@@ -1,5 +1,7 @@
 import { stringify } from "yaml";
-import { COMMANDS, opsHelp, SLASH_COMMANDS } from "../../commands/index.js";
+import { COMMANDS } from "../../commands/index.js";
+import { installedWording } from "./command-mentions.js";
+import { type CommandSet, DEFAULT_COMMANDS, installedCommands, parseCommandChoice } from "./command-set.js";
 
 /**
  * The bot's scopes: slash commands, posting (also in channels it was not invited to), ephemerals,
@@ -7,26 +9,44 @@ import { COMMANDS, opsHelp, SLASH_COMMANDS } from "../../commands/index.js";
  */
 export const BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "files:write"];
 
-/**
- * The Slack app manifest, read from the code: one slash command per `SLASH_COMMANDS` entry with
- * its help text, interactivity (buttons, the /deploy modal), App Home and its event. Without
- * `url` it is a Socket Mode app; with it, every request goes to `<url>/slack/events`.
- */
-export function buildManifest(opts: { url?: string } = {}): Record<string, unknown> {
-  const requestUrl = opts.url ? `${opts.url.replace(/\/+$/, "")}/slack/events` : undefined;
-  const withUrl = requestUrl ? { url: requestUrl } : {};
-  const slashCommands = SLASH_COMMANDS.map((name) => {
-    const c = [...COMMANDS, opsHelp].find((x) => x.name === name);
-    const description = c?.description.replace(/`/g, "") ?? name;
-    const usage = c?.usage.replace(new RegExp(`^/${name}\\s*`), "") ?? "";
+/** The default installation: `/deploy` and `/ops`. */
+export function defaultCommandSet(): CommandSet {
+  const parsed = parseCommandChoice({ commands: DEFAULT_COMMANDS });
+  if (!parsed.ok) throw new Error(parsed.problems.map((p) => p.message).join("; "));
+  return parsed.set;
+}
+
+export type ManifestOptions = { url?: string; commands?: CommandSet };
+
+/** Slack's limits on a command's description and usage hint. */
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+function slashCommands(set: CommandSet, withUrl: { url?: string }) {
+  const word = installedWording(set);
+  return installedCommands(set).map(({ slash, name }) => {
+    const c = COMMANDS.find((x) => x.name === name);
+    const description = c
+      ? word(c.description).replace(/`/g, "")
+      : `Every dockops command: ${slash} help lists them; e.g. ${slash} status, ${slash} logs a1 beta`;
+    const usage = c ? c.usage.replace(new RegExp(`^/${name}\\s*`), "") : "help | <command> ...";
     return {
-      command: `/${name}`,
+      command: slash,
       ...withUrl,
-      description: description.length > 100 ? `${description.slice(0, 99)}…` : description,
-      usage_hint: usage.slice(0, 100),
+      description: clip(description, 100),
+      usage_hint: clip(usage, 100),
       should_escape: false,
     };
   });
+}
+
+/**
+ * The Slack app manifest, read from the code: the installed slash commands (by default `/deploy`
+ * and `/ops`) with their help text, interactivity (buttons, the deploy modal), App Home and its
+ * event. Without `url` it is a Socket Mode app; with it, every request goes to `<url>/slack/events`.
+ */
+export function buildManifest(opts: ManifestOptions = {}): Record<string, unknown> {
+  const requestUrl = opts.url ? `${opts.url.replace(/\/+$/, "")}/slack/events` : undefined;
+  const withUrl = requestUrl ? { url: requestUrl } : {};
   return {
     display_information: {
       name: "dockops",
@@ -40,7 +60,7 @@ export function buildManifest(opts: { url?: string } = {}): Record<string, unkno
         messages_tab_read_only_enabled: false,
       },
       bot_user: { display_name: "dockops", always_online: true },
-      slash_commands: slashCommands,
+      slash_commands: slashCommands(opts.commands ?? defaultCommandSet(), withUrl),
     },
     oauth_config: { scopes: { bot: BOT_SCOPES } },
     settings: {
@@ -56,10 +76,27 @@ export function buildManifest(opts: { url?: string } = {}): Record<string, unkno
   };
 }
 
-export function manifestYaml(opts: { url?: string } = {}): string {
+/** The environment the bot needs for this choice of commands (nothing for the default). */
+export function commandEnv(set: CommandSet): Record<string, string> {
+  const env: Record<string, string> = {};
+  const def = defaultCommandSet();
+  if (set.topLevel.join(",") !== def.topLevel.join(","))
+    env.SLACK_COMMANDS = set.topLevel.join(",") || "none";
+  if (set.prefix !== "") env.SLACK_COMMAND_PREFIX = set.prefix;
+  if (set.umbrella !== def.umbrella) env.SLACK_UMBRELLA_COMMAND = set.umbrella;
+  return env;
+}
+
+export function manifestYaml(opts: ManifestOptions = {}): string {
+  const set = opts.commands ?? defaultCommandSet();
+  const env = Object.entries(commandEnv(set)).map(([k, v]) => `${k}=${v}`);
   const header = [
     `# Slack app manifest for dockops (${opts.url ? "HTTP mode" : "Socket Mode"}). Generated from the code by`,
     "# `npm run manifest`; do not edit by hand. For HTTP mode: `npm run manifest -- --url https://YOUR-HOST`.",
+    `# Commands: ${installedCommands(set)
+      .map((c) => c.slash)
+      .join(" ")}. More: \`npm run manifest -- --commands deploy,rollback\` or \`--prefix do-\`.`,
+    ...(env.length > 0 ? [`# Run the bot with ${env.join(" ")} so it answers these commands.`] : []),
   ].join("\n");
-  return `${header}\n${stringify(buildManifest(opts), { lineWidth: 0 })}`;
+  return `${header}\n${stringify(buildManifest({ ...opts, commands: set }), { lineWidth: 0 })}`;
 }

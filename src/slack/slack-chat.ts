@@ -1,12 +1,18 @@
 import type { WebClient } from "@slack/web-api";
 import type { Chat, Message, MessageRef } from "../core/message.js";
+import { reworded } from "./command-mentions.js";
 import { fallbackText, toBlocks } from "./render.js";
 
 /** The core's Chat port over Slack's Web API (the WebClient retries 429s as Slack documents). */
 export class SlackChat implements Chat {
-  constructor(private readonly client: WebClient) {}
+  constructor(
+    private readonly client: WebClient,
+    /** Rewrites command mentions into the form the team installed (`/ops status`). */
+    private readonly word: (text: string) => string = (text) => text,
+  ) {}
 
-  async post(channel: string, message: Message): Promise<MessageRef> {
+  async post(channel: string, said: Message): Promise<MessageRef> {
+    const message = reworded(said, this.word);
     const res = await this.client.chat.postMessage({
       channel,
       text: fallbackText(message),
@@ -15,7 +21,8 @@ export class SlackChat implements Chat {
     return { channel: res.channel ?? channel, ts: res.ts ?? "" };
   }
 
-  async update(ref: MessageRef, message: Message): Promise<void> {
+  async update(ref: MessageRef, said: Message): Promise<void> {
+    const message = reworded(said, this.word);
     await this.client.chat.update({
       channel: ref.channel,
       ts: ref.ts,

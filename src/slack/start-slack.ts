@@ -11,6 +11,9 @@ import {
   registerCommands,
   startSlackApp,
 } from "./app.js";
+import { installedWording } from "./command-mentions.js";
+import { commandSetFromEnv, installedCommands } from "./command-set.js";
+import { type Deliveries, MemoryDeliveries } from "./deliveries.js";
 import { SlackChat } from "./slack-chat.js";
 import { SlackDirectory } from "./slack-directory.js";
 
@@ -26,7 +29,11 @@ export type SlackBotOptions = {
   extras?: (
     app: ReturnType<typeof createSlackApp>,
     ops: Ops,
+    deliveries: Deliveries,
+    word: (text: string) => string,
   ) => { onEmpty: Record<string, EmptyCommandHandler> };
+  /** Which deliveries already ran (Slack redelivers what it saw no ack for); default: this process. */
+  deliveries?: Deliveries;
 };
 
 export function hasSlackCredentials(env: AppEnv): boolean {
@@ -36,6 +43,9 @@ export function hasSlackCredentials(env: AppEnv): boolean {
 /** The Slack adapter: Bolt app, its Chat, listeners; HTTP mode serves /healthz and /metrics too. */
 export async function startSlackBot(opts: SlackBotOptions): Promise<SlackBot> {
   const { env, log } = opts;
+  const commands = commandSetFromEnv(env);
+  const word = installedWording(commands);
+  const deliveries = opts.deliveries ?? new MemoryDeliveries();
   const app = createSlackApp({
     signingSecret: env.SLACK_SIGNING_SECRET ?? "",
     botToken: env.SLACK_BOT_TOKEN ?? "",
@@ -45,15 +55,16 @@ export async function startSlackBot(opts: SlackBotOptions): Promise<SlackBot> {
     log,
     health: opts.health,
   });
-  const chat = new SlackChat(app.client);
+  const chat = new SlackChat(app.client, word);
   const ops = opts.core(chat, new SlackDirectory(app.client));
-  const extras = opts.extras?.(app, ops);
-  registerCommands(app, ops, log, extras?.onEmpty);
-  registerActions(app, ops, log);
+  const extras = opts.extras?.(app, ops, deliveries, word);
+  registerCommands(app, ops, log, { commands, onEmpty: extras?.onEmpty, deliveries, word });
+  registerActions(app, ops, log, { deliveries, word });
   const server: Server | undefined = await startSlackApp(app);
   const address = server?.address();
   const port = address && typeof address === "object" ? address.port : undefined;
-  log.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN) }, "bot started");
+  const slash = installedCommands(commands).map((c) => c.slash);
+  log.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN), commands: slash }, "bot started");
   return {
     chat,
     port,

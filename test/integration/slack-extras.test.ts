@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpGet } from "../support/docker.js";
 import { type Harness, startHarness } from "../support/harness.js";
+import { modalSubmission } from "../support/modal-submission.js";
 import { freePort, uniqueName } from "../support/names.js";
 import { blocksText } from "../support/slack-standin.js";
 
@@ -16,26 +17,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const selected = (value: string) => ({ value: { type: "static_select", selected_option: { value } } });
-
-function submission(values: Record<string, string>) {
-  return {
-    type: "view_submission",
-    team: { id: "T1", domain: "test" },
-    user: { id: "UDEV", name: "dev", team_id: "T1" },
-    api_app_id: "A1",
-    token: "deprecated-verification-token",
-    trigger_id: "1.2",
-    view: {
-      id: "V1",
-      type: "modal",
-      callback_id: "deploy_modal",
-      private_metadata: JSON.stringify({ channel: "CBETA" }),
-      hash: "h1",
-      state: { values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, selected(v)])) },
-    },
-  };
-}
+const submission = (values: Record<string, string>) => modalSubmission(values, "1.2");
 
 describe("Slack extras", () => {
   it("/deploy with no text opens a modal with the registry's tags, newest build first", async () => {

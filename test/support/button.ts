@@ -11,9 +11,9 @@ export type ButtonPress = {
   ephemeral?: boolean;
 };
 
-/** The form body Slack POSTs when someone presses a button (a `block_actions` payload). */
-export function buttonPressBody(press: ButtonPress): string {
-  const payload = {
+/** The `block_actions` payload Slack sends when someone presses a button. */
+export function buttonPressPayload(press: ButtonPress): Record<string, unknown> {
+  return {
     type: "block_actions",
     user: { id: press.user, username: press.user.toLowerCase(), team_id: "T1" },
     api_app_id: "A1",
@@ -40,5 +40,9 @@ export function buttonPressBody(press: ButtonPress): string {
       },
     ],
   };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** The form body Slack POSTs when someone presses a button. */
+export function buttonPressBody(press: ButtonPress): string {
+  return new URLSearchParams({ payload: JSON.stringify(buttonPressPayload(press)) }).toString();
 }

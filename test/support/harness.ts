@@ -3,18 +3,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import type Docker from "dockerode";
+import { COMMANDS } from "../../commands/index.js";
 import { loadEnv } from "../../src/env.js";
 import { type Fleet, type FleetInput, fleetSchema } from "../../src/fleet/schema.js";
 import { createLogger } from "../../src/log.js";
 import type { MonitorOptions } from "../../src/monitor/monitor.js";
 import { type Role, type Runtime, startRuntime } from "../../src/runtime.js";
-import { buttonPressBody } from "./button.js";
+import { type CommandSet, commandFor, commandSetFromEnv, typedForm } from "../../src/slack/command-set.js";
+import { buttonPressPayload } from "./button.js";
 import { dockerFor, removeProject } from "./docker.js";
 import { type FleetEnv, need, readFleetEnv } from "./fleet-env.js";
 import { uniqueName } from "./names.js";
 import { recordAuditStream, recordOutput } from "./secret-scan.js";
-import { sendSigned, slashCommandBody } from "./signed-request.js";
+import { slashCommandFields } from "./signed-request.js";
 import { SlackStandIn } from "./slack-standin.js";
+import { httpDoor, type SlackDoor, socketDoor, type Transport } from "./slack-transport.js";
+import type { DeliveryFault } from "./socket-mode-link.js";
 
 export const SIGNING_SECRET = "test-signing-secret-0123456789";
 export const HOSTS = ["serverA", "serverB", "serverC"] as const;
@@ -66,15 +70,23 @@ export type Harness = {
   fleetFile: string;
   fleetEnv: FleetEnv;
   slack: SlackStandIn;
+  /** How Slack reaches this bot. */
+  transport: Transport;
+  /** The slash commands this bot was started with. */
+  commands: CommandSet;
   port: number;
   logs: string[];
   docker: Record<HostName, Docker>;
   addr: Record<HostName, string>;
-  /** Sends a signed slash command; returns Bolt's HTTP answer (the ack). */
+  /**
+   * Sends a slash command the way the transport does; returns the ack. A command this
+   * installation has no slash command for (`/status` when only `/deploy` and `/ops` are
+   * installed) is sent as the team would type it: `/ops status ...`.
+   */
   command: (
     command: string,
     text: string,
-    opts?: { user?: string; channel?: string },
+    opts?: { user?: string; channel?: string; fault?: DeliveryFault },
   ) => Promise<{ status: number; text: string; responseId: string }>;
   /** Presses a button on a message, as a signed block_actions interaction; returns the ack. */
   press: (
@@ -124,6 +136,13 @@ export async function startHarness(
     approvalSweepMs?: number;
     monitor?: Partial<MonitorOptions>;
     alerts?: FleetInput["alerts"];
+    /** Signed HTTP requests (default) or Socket Mode through the stand-in. */
+    transport?: Transport;
+    /**
+     * The bot's SLACK_COMMANDS / SLACK_COMMAND_PREFIX / SLACK_UMBRELLA_COMMAND. By default every
+     * command that can have its own slash command has one, so older tests type `/logs` directly.
+     */
+    commands?: { SLACK_COMMANDS?: string; SLACK_COMMAND_PREFIX?: string; SLACK_UMBRELLA_COMMAND?: string };
   } = {},
 ): Promise<Harness> {
   const fleetEnv = { ...readFleetEnv(), ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}) };
@@ -138,6 +157,7 @@ export async function startHarness(
   const fleet = fleetSchema.parse(input);
   const fleetFile = join(mkdtempSync(join(tmpdir(), "dockops-fleet-")), "fleet.yml");
   writeFileSync(fleetFile, JSON.stringify(input, null, 2));
+  const transport = opts.transport ?? "http";
   const slack = new SlackStandIn();
   Object.assign(slack.userGroups, opts.userGroups ?? {});
   await slack.start();
@@ -151,7 +171,9 @@ export async function startHarness(
   const env = loadEnv({
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: "xoxb-test-token",
+    SLACK_APP_TOKEN: transport === "socket" ? "xapp-1-A1-test-token" : undefined,
     SLACK_API_URL: slack.apiUrl,
+    ...(opts.commands ?? { SLACK_COMMANDS: "all" }),
     PORT: "0",
     REDIS_URL: need(fleetEnv, "REDIS_URL"),
     LOG_LEVEL: "debug",
@@ -181,7 +203,10 @@ export async function startHarness(
     serverB: need(fleetEnv, "HOST_B_ADDR"),
     serverC: need(fleetEnv, "HOST_C_ADDR"),
   };
-  let base = `http://127.0.0.1:${runtime.port}`;
+  const doorTo = (port: number | undefined): SlackDoor =>
+    transport === "socket" ? socketDoor(slack) : httpDoor(`http://127.0.0.1:${port}`, SIGNING_SECRET);
+  let door = doorTo(runtime.port);
+  const commands = commandSetFromEnv(env);
   let responses = 0;
   return {
     prefix,
@@ -189,25 +214,26 @@ export async function startHarness(
     fleetFile,
     fleetEnv,
     slack,
+    transport,
+    commands,
     port: runtime.port ?? 0,
     logs,
     docker,
     addr,
     command: async (command, text, o = {}) => {
       const responseId = `r${++responses}`;
-      const body = slashCommandBody({
-        command,
-        text,
+      const typed = asInstalled(commands, command, text);
+      const fields = slashCommandFields({
+        ...typed,
         user: o.user ?? "UDEV",
         channel: o.channel ?? "CBETA",
         responseUrl: slack.responseUrl(responseId),
       });
-      const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
-      return { status: res.status, text: await res.text(), responseId };
+      return { ...(await door.command(fields, o.fault)), responseId };
     },
     press: async (actionId, value, o) => {
       const responseId = `r${++responses}`;
-      const body = buttonPressBody({
+      const payload = buttonPressPayload({
         action: actionId,
         ephemeral: false,
         value,
@@ -216,12 +242,12 @@ export async function startHarness(
         messageTs: o.messageTs,
         responseUrl: slack.responseUrl(responseId),
       });
-      const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
+      const res = await door.interactive(payload);
       return { status: res.status, responseId };
     },
     pressOn: async (action, value, message, o = {}) => {
       const responseId = `r${++responses}`;
-      const body = buttonPressBody({
+      const payload = buttonPressPayload({
         ephemeral: false,
         action,
         value,
@@ -230,27 +256,20 @@ export async function startHarness(
         messageTs: message.ts,
         responseUrl: slack.responseUrl(responseId),
       });
-      const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
+      const res = await door.interactive(payload);
       return { status: res.status, responseId };
     },
-    interact: async (payload) => {
-      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-      const res = await sendSigned(base, body, { secret: SIGNING_SECRET });
-      return { status: res.status, text: await res.text() };
-    },
-    event: async (event) => {
-      const body = JSON.stringify({
+    interact: (payload) => door.interactive(payload),
+    event: (event) =>
+      door.event({
         token: "deprecated-verification-token",
         team_id: "T1",
         api_app_id: "A1",
         type: "event_callback",
-        event_id: `Ev${Date.now()}`,
+        event_id: `Ev${Date.now()}${++responses}`,
         event_time: Math.floor(Date.now() / 1000),
         event,
-      });
-      const res = await sendSigned(base, body, { secret: SIGNING_SECRET, contentType: "application/json" });
-      return { status: res.status, text: await res.text() };
-    },
+      }),
     spawn: async (roles) => {
       const more = await startRuntime({
         env: { ...env, PORT: 0 },
@@ -272,7 +291,7 @@ export async function startHarness(
       if (!mainStopped) await runtime.close();
       runtime = await startMain(fleetSchema.parse(edit(input)), 0);
       mainStopped = false;
-      base = `http://127.0.0.1:${runtime.port}`;
+      door = doorTo(runtime.port);
     },
     close: async () => {
       for (const more of extra) await more.close();
@@ -287,4 +306,12 @@ export async function startHarness(
       await slack.stop();
     },
   };
+}
+
+/** `/status beta` as the team types it where `/status` has no slash command of its own: `/ops status beta`. */
+function asInstalled(set: CommandSet, command: string, text: string): { command: string; text: string } {
+  const name = command.replace(/^\//, "");
+  if (commandFor(set, command) || !COMMANDS.some((c) => c.name === name)) return { command, text };
+  const [slash, ...words] = typedForm(set, name).split(" ");
+  return { command: slash as string, text: [...words, text].join(" ").trim() };
 }

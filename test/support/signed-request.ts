@@ -13,8 +13,9 @@ export function slackSignature(secret: string, timestamp: number, body: string):
   return `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
 }
 
-export function slashCommandBody(cmd: SlashCommand): string {
-  return new URLSearchParams({
+/** The fields Slack sends for a slash command (form-encoded over HTTP, JSON over Socket Mode). */
+export function slashCommandFields(cmd: SlashCommand): Record<string, string> {
+  return {
     token: "deprecated-verification-token",
     team_id: "T1",
     team_domain: "test",
@@ -27,7 +28,11 @@ export function slashCommandBody(cmd: SlashCommand): string {
     api_app_id: "A1",
     response_url: cmd.responseUrl,
     trigger_id: `${Date.now()}.${randomBytes(4).toString("hex")}`,
-  }).toString();
+  };
+}
+
+export function slashCommandBody(cmd: SlashCommand): string {
+  return new URLSearchParams(slashCommandFields(cmd)).toString();
 }
 
 export type SendOptions = {

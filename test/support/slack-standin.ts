@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { SocketModeLink } from "./socket-mode-link.js";
 
 export type ApiCall = { method: string; args: Record<string, unknown>; at: number };
 export type ResponseUrlCall = { id: string; body: Record<string, unknown>; at: number };
@@ -7,8 +8,8 @@ export type ResponseUrlCall = { id: string; body: Record<string, unknown>; at: n
 export type Upload = { fileId: string; body: string; at: number };
 
 /**
- * A stand-in for Slack's Web API and response_urls — the one part of the system that cannot be
- * real offline. It records every call so tests can read what the bot "said".
+ * A stand-in for Slack's Web API, response_urls and Socket Mode — the one part of the system
+ * that cannot be real offline. It records every call so tests can read what the bot "said".
  */
 export class SlackStandIn {
   readonly calls: ApiCall[] = [];
@@ -16,6 +17,8 @@ export class SlackStandIn {
   /** Slack user groups (S…) and their members, answered by `usergroups.users.list`. */
   readonly userGroups: Record<string, string[]> = {};
   readonly uploads: Upload[] = [];
+  /** Socket Mode: connections opened with `apps.connections.open` and the envelopes sent on them. */
+  readonly socketMode = new SocketModeLink();
   private files = 0;
   private server?: Server;
   private address = "127.0.0.1";
@@ -60,6 +63,10 @@ export class SlackStandIn {
         res.end(JSON.stringify(body));
       });
     });
+    this.server.on("upgrade", (req, socket, head: Buffer) => {
+      if ((req.url ?? "").startsWith("/link/")) this.socketMode.upgrade(req, socket, head);
+      else socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+    });
     await new Promise<void>((resolve) => this.server?.listen(0, address, resolve));
   }
 
@@ -79,6 +86,7 @@ export class SlackStandIn {
   }
 
   async stop(): Promise<void> {
+    this.socketMode.close();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
@@ -138,6 +146,13 @@ export class SlackStandIn {
       this.responses.push({ id: url.slice("/response/".length), body: args, at });
     } else {
       const method = url.replace(/^\/api\//, "").split("?")[0] ?? "";
+      if (method === "apps.connections.open") {
+        // Slack takes only an app-level token here, and only in the Authorization header.
+        const token = String(req.headers.authorization ?? "").replace(/^Bearer /, "");
+        reply = token.startsWith("xapp-")
+          ? { ok: true, url: this.socketMode.openUrl(this.url) }
+          : { ok: false, error: "not_allowed_token_type" };
+      }
       if (method === "auth.test")
         reply = { ok: true, user_id: "UBOT", bot_id: "BBOT", team_id: "T1", user: "dockops" };
       if (method === "chat.postMessage") {

@@ -1,0 +1,41 @@
+/**
+ * Slack's own slash commands (Slack help, "Use built-in slash commands", plus the Giphy and
+ * Polly-style names every workspace meets). Slack handles these itself, so an app command with
+ * one of these names never reaches the app — the manifest must not declare any of them.
+ */
+export const SLACK_BUILT_INS: readonly string[] = [
+  "/active",
+  "/apps",
+  "/archive",
+  "/away",
+  "/call",
+  "/collapse",
+  "/dm",
+  "/dnd",
+  "/expand",
+  "/feed",
+  "/feedback",
+  "/giphy",
+  "/help",
+  "/invite",
+  "/invite_people",
+  "/join",
+  "/kick",
+  "/leave",
+  "/me",
+  "/msg",
+  "/mute",
+  "/open",
+  "/poll",
+  "/prefs",
+  "/remind",
+  "/remove",
+  "/rename",
+  "/search",
+  "/shortcuts",
+  "/shrug",
+  "/star",
+  "/status",
+  "/topic",
+  "/who",
+];

@@ -102,12 +102,18 @@ describe("reads carry who and where", () => {
   it("/status with no environment shows only the environments the user may see", async () => {
     const image = await pullTestImage(h, h.docker.serverC, "plain:v1");
     await runManaged(h.docker.serverC, image, { project, env: "vault" }, "no");
-    const lead = await ask(h, "/status", project, { user: "ULEAD", channel: "CBETA" });
-    expect(lead.text).toMatch(new RegExp(`serverC +${project} +vault`));
-    const dev = await ask(h, "/status", project, { user: "UDEV", channel: "CBETA" });
-    expect(dev.text).toMatch(/^\*Status\* of /);
-    expect(dev.text).not.toContain("vault");
-    expect(dev.text).not.toContain("serverC");
+    // The bot reads hosts through worker jobs; this file's harness runs none, so one helps here.
+    const worker = await h.spawn(["worker"]);
+    try {
+      const lead = await ask(h, "/status", project, { user: "ULEAD", channel: "CBETA" });
+      expect(lead.text).toMatch(new RegExp(`serverC +${project} +vault`));
+      const dev = await ask(h, "/status", project, { user: "UDEV", channel: "CBETA" });
+      expect(dev.text).toMatch(/^\*Status\* of /);
+      expect(dev.text).not.toContain("vault");
+      expect(dev.text).not.toContain("serverC");
+    } finally {
+      await worker.close();
+    }
   });
 });
 

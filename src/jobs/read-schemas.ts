@@ -94,7 +94,9 @@ export const logsResultSchema = z.union([
   z.strictObject({
     host: z.string(),
     ok: z.literal(true),
-    container: z.strictObject({ name: z.string(), state: z.string() }).optional(),
+    container: z
+      .strictObject({ name: z.string(), state: z.string(), configRevision: z.number().int().optional() })
+      .optional(),
     lines: z.array(z.string()),
   }),
   z.strictObject({ host: z.string(), ok: z.literal(false), reason: z.string() }),

@@ -11,7 +11,7 @@ export type ReadDeps = {
   fleet: Fleet;
   hosts: DockerHosts;
   /** Secret values of the project+env: log lines are masked before they leave the worker. */
-  secretsFor: (project: string, env: string) => Promise<string[]>;
+  secretsFor: (project: string, env: string, inUse?: readonly number[]) => Promise<string[]>;
 };
 
 /**
@@ -31,11 +31,12 @@ export async function processHostRead(job: Job, deps: ReadDeps): Promise<unknown
     case "running":
       return (await readRunning(deps.hosts, [host], query.project, query.env, timeoutMs))[host];
     case "logs": {
-      const [logs, secrets]: [HostLogs, string[]] = await Promise.all([
-        projectLogs(host, connect, { ...query, timeoutMs }),
-        deps.secretsFor(query.project, query.env),
-      ]);
-      return logs.ok ? { ...logs, lines: logs.lines.map((l) => maskSecrets(l, secrets)) } : logs;
+      const logs: HostLogs = await projectLogs(host, connect, { ...query, timeoutMs });
+      if (!logs.ok) return logs;
+      // The container may run an old revision whose secrets are no longer among the recent ones.
+      const inUse = logs.container?.configRevision;
+      const secrets = await deps.secretsFor(query.project, query.env, inUse === undefined ? [] : [inUse]);
+      return { ...logs, lines: logs.lines.map((l) => maskSecrets(l, secrets)) };
     }
   }
 }

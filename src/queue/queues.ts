@@ -93,8 +93,9 @@ export class JobQueue {
   }
 
   /**
-   * A read of one host: one attempt (the asker waits seconds, not minutes), and the result is
-   * kept only until the asker took it (it removes the job) or a minute passed.
+   * A read of one host: one attempt (the asker waits seconds, not minutes). The asker removes the
+   * job once it has the answer. No `age` here: BullMQ applies a finishing job's age to the whole
+   * finished set, so a short one would also delete every older deploy's record of its job.
    */
   async enqueueHostRead(job: HostReadJob): Promise<string> {
     const data = hostReadJobSchema.parse(job);
@@ -102,8 +103,8 @@ export class JobQueue {
     await this.queue.add(JOB_NAMES.hostRead, data, {
       jobId,
       attempts: 1,
-      removeOnComplete: { age: 60 },
-      removeOnFail: { age: 600 },
+      removeOnComplete: false,
+      removeOnFail: false,
     });
     return jobId;
   }

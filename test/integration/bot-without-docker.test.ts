@@ -48,9 +48,9 @@ describe("a bot with no route to any Docker host", () => {
     expect(status.text).toMatch(new RegExp(`\\nserverA +${web} +beta +v1 \\(\\w{12}\\) +running +healthy`));
     expect(status.text).not.toContain("Unreachable");
 
-    const hosts = await ask(h, "/hosts", "serverA serverB serverC");
-    for (const host of ["serverA", "serverB", "serverC"])
-      expect(hosts.text).toMatch(new RegExp(`\\n${host} +yes `));
+    // serverC is left out: test/faults/monitor-host.test.ts stops and starts it meanwhile.
+    const hosts = await ask(h, "/hosts", "serverA serverB");
+    for (const host of ["serverA", "serverB"]) expect(hosts.text).toMatch(new RegExp(`\\n${host} +yes `));
 
     const logs = await ask(h, "/logs", `${web} beta serverA --tail 20`);
     expect(logs.text).toContain("web v1 starting");

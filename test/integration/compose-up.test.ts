@@ -209,7 +209,9 @@ describe("docker-compose.yml brought up against the test fleet", () => {
     const text = await ask("/hosts", "");
     expect(text).toMatch(/\nserverA +yes +\S+ +\d+\/\d+ +unix socket /);
     expect(text).toMatch(/\nserverB +yes +\S+ +\d+\/\d+ +plain TCP \(INSECURE\) /);
-    expect(text).toMatch(/\nserverC +yes +\S+ +\d+\/\d+ +TLS /);
+    // test/faults/monitor-host.test.ts may have serverC stopped right now; a refused connection
+    // still shows the worker read the certificates and dialled TLS (unreadable ones fail earlier).
+    expect(text).toMatch(/\nserverC +(yes +\S+ +\d+\/\d+|no \(ECONNREFUSED\) +— +—) +TLS /);
   });
 
   it("deploys to beta, and /status shows it running on both hosts", async () => {

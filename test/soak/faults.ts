@@ -31,6 +31,8 @@ export class FaultInjector {
   private busy = new Set<string>();
   private pending = new Set<Promise<void>>();
   injected = 0;
+  /** How many faults of each kind were injected. */
+  readonly byKind: Partial<Record<FaultKind, number>> = {};
 
   constructor(
     private readonly world: World,
@@ -58,6 +60,7 @@ export class FaultInjector {
     if (!plan || this.busy.has(plan.resource)) return;
     this.busy.add(plan.resource);
     this.injected += 1;
+    this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
     const task = (async () => {
       try {
         this.journal.fault(`${plan.label} (for ${outage} ms)`);

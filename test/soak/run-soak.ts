@@ -30,6 +30,7 @@ export type SoakResult = {
   seed: number;
   operations: number;
   faults: number;
+  faultsByKind: Record<string, number>;
   violations: Violation[];
   report: string;
   durationMs: number;
@@ -83,6 +84,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         seed: o.seed,
         operations: workload.ops.length + workload.ops.reduce((n, op) => n + op.presses.length, 0),
         faults: faults.injected,
+        faultsByKind: faults.byKind,
         violations,
         durationMs: Date.now() - t0,
         report: "",
@@ -124,6 +126,9 @@ async function quiet(prefix: string, redis: Redis, o: SoakOptions): Promise<void
 function report(r: Omit<SoakResult, "report">, journal: Journal, world: World): string {
   const lines = [
     `soak seed ${r.seed}: ${r.operations} operations, ${r.faults} faults injected, ${r.violations.length} violation(s) in ${Math.round(r.durationMs / 1000)} s`,
+    `  faults: ${Object.entries(r.faultsByKind)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ")}`,
   ];
   for (const v of r.violations) {
     lines.push("", `VIOLATION of invariant ${v.invariant}: ${v.what}`);

@@ -127,7 +127,7 @@ async function checkOutcomes(
 }
 
 /** 2: each host runs what its last successful deploy says, healthy — or the record says why not. */
-async function checkHosts(world: World, records: DeployRecord[], v: Violation[]): Promise<void> {
+export async function checkHosts(world: World, records: DeployRecord[], v: Violation[]): Promise<void> {
   for (const host of HOST_NAMES) {
     const docker = world.docker[host];
     const all = await docker.listContainers({ all: true, filters: { label: [`${LABEL.managed}=true`] } });
@@ -184,7 +184,7 @@ async function checkHosts(world: World, records: DeployRecord[], v: Violation[])
 }
 
 /** 3: no deploy left "in progress", in its record or its message; open alerts still true. */
-async function checkMessagesAndAlerts(
+export async function checkMessagesAndAlerts(
   world: World,
   redis: Redis,
   records: DeployRecord[],
@@ -242,13 +242,18 @@ async function checkMessagesAndAlerts(
 }
 
 /** 4: no secret value in any Slack call, log line, job payload or anywhere in Redis (audit included). */
-async function checkSecrets(world: World, redis: Redis, secrets: string[], v: Violation[]): Promise<void> {
+export async function checkSecrets(
+  world: World,
+  redis: Redis,
+  secrets: string[],
+  v: Violation[],
+): Promise<void> {
   const places: Array<[string, string]> = [["Slack", world.slack.allText().join("\n")]];
   for (const p of [world.bot, ...world.workers, world.monitor])
     places.push([`${p.name} log`, readFileSync(p.logFile, "utf8")]);
   let cursor = "0";
   do {
-    const [next, keys] = await redis.scan(cursor, "COUNT", 500);
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${world.prefix}:*`, "COUNT", 500);
     cursor = next;
     for (const key of keys) places.push([`redis ${key}`, await dumpKey(redis, key)]);
   } while (cursor !== "0");
@@ -272,7 +277,7 @@ async function dumpKey(redis: Redis, key: string): Promise<string> {
 }
 
 /** 5: no job active or waiting, no lock left behind. */
-async function checkStuck(world: World, redis: Redis, v: Violation[]): Promise<void> {
+export async function checkStuck(world: World, redis: Redis, v: Violation[]): Promise<void> {
   const connection = redis.duplicate();
   connection.on("error", () => {});
   const queue = new Queue(QUEUE_NAME, { connection, prefix: world.prefix });
@@ -302,7 +307,7 @@ async function checkStuck(world: World, redis: Redis, v: Violation[]): Promise<v
 }
 
 /** 6: config revisions 1..head, each numbered as its place. */
-async function checkRevisions(redis: Redis, config: ConfigStore, v: Violation[]): Promise<void> {
+export async function checkRevisions(redis: Redis, config: ConfigStore, v: Violation[]): Promise<void> {
   for (const p of PROJECTS) {
     for (const e of ENVS) {
       const fields = await redis.hgetall(config.key(p, e));

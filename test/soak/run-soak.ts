@@ -34,6 +34,7 @@ export type SoakResult = {
   violations: Violation[];
   report: string;
   durationMs: number;
+  workMs: number;
 };
 
 /** Runs the chaos soak: real operations, random overlapping faults, then the checker. */
@@ -87,6 +88,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         faultsByKind: faults.byKind,
         violations,
         durationMs: Date.now() - t0,
+        workMs: o.workMs,
         report: "",
       };
       result.report = report(result, journal, world);
@@ -142,7 +144,7 @@ function report(r: Omit<SoakResult, "report">, journal: Journal, world: World): 
       `kept for inspection: process logs and fleet file in ${world.dir}; Redis AOF in ${world.redisDir}`,
       `  (redis-server --dir ${world.redisDir} --appendonly yes --port 6499; keys start with ${world.prefix}:)`,
     );
-    lines.push("", `replay: npm run soak -- --seed ${r.seed} --minutes ${Math.round(r.durationMs / 60_000)}`);
+    lines.push("", `replay: npm run soak -- --seed ${r.seed} --minutes ${r.workMs / 60_000}`);
   }
   return lines.join("\n");
 }

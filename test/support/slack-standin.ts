@@ -31,6 +31,11 @@ export class SlackStandIn {
     this.faults.push({ method, remaining: count, reply });
   }
 
+  /** Ends every fault `failNext` set up (Slack is well again). */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       const method = (req.url ?? "").replace(/^\/api\//, "").split("?")[0] ?? "";

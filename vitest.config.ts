@@ -14,7 +14,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["test/integration/**/*.test.ts", "test/faults/**/*.test.ts"],
+          include: ["test/integration/**/*.test.ts", "test/faults/**/*.test.ts", "test/soak/**/*.test.ts"],
           // One real fleet (Redis, registry, three dockerd hosts) shared by every file.
           globalSetup: ["test/support/global-setup.ts"],
           testTimeout: 120_000,

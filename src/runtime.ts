@@ -170,6 +170,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     closers.push(() => events.close());
     const watcher = new DeployWatcher(events, store, chat, log);
     watcher.start();
+    closers.push(async () => watcher.stop());
     watcher
       .catchUp()
       .catch((err) => log.warn({ err: errorMessage(err) }, "could not catch up deploy messages"));

@@ -17,6 +17,7 @@ export class DeployWatcher {
     string,
     { timer?: NodeJS.Timeout; last: number; running?: Promise<void> }
   >();
+  private sweeper?: NodeJS.Timeout;
 
   constructor(
     private readonly events: QueueEvents,
@@ -24,11 +25,13 @@ export class DeployWatcher {
     private readonly chat: Chat,
     private readonly log: Logger,
     private readonly minIntervalMs = 1_000,
+    private readonly sweepMs = 15_000,
   ) {}
 
   /**
    * Deploys that finished while no bot was listening still show their last progress in Slack:
-   * on start, render the final state of recent ones that were never rendered final.
+   * on start (and every `sweepMs` after), render the final state of recent ones that were never
+   * rendered final.
    */
   async catchUp(perList = 5): Promise<number> {
     let updated = 0;
@@ -38,7 +41,7 @@ export class DeployWatcher {
       await this.refresh(id);
       updated += 1;
     }
-    if (updated > 0) this.log.info({ updated }, "deploy messages brought up to date after start-up");
+    if (updated > 0) this.log.info({ updated }, "deploy messages brought up to date");
     return updated;
   }
 
@@ -51,6 +54,20 @@ export class DeployWatcher {
     this.events.on("active", onEvent);
     this.events.on("completed", onEvent);
     this.events.on("failed", onEvent);
+    // An update that Slack or Redis refused, or an event lost while Redis restarted, would leave
+    // a finished deploy's message saying "Deploying" for good: sweep for those now and then.
+    this.sweeper = setInterval(
+      () =>
+        void this.catchUp(20).catch((err) =>
+          this.log.warn({ err: errorMessage(err) }, "could not catch up deploy messages"),
+        ),
+      this.sweepMs,
+    );
+    this.sweeper.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
   }
 
   private schedule(deployId: string): void {

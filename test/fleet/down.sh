@@ -57,7 +57,7 @@ leftover_pids() {
 
 # 1. The daemons, all at once (each stops its containers and its containerd).
 declare -A running=()
-for h in "${FLEET_HOSTS[@]}"; do
+for h in "${FLEET_HOSTS[@]}" "${SOAK_HOSTS[@]}"; do
   pid=$(dockerd_pid "$h")
   if [ -n "$pid" ]; then
     running[$h]=$pid
@@ -68,7 +68,7 @@ for h in "${!running[@]}"; do
   dockerd_stop "$h" 60
   fleet_log "dockerd $h (pid ${running[$h]}) stopped"
 done
-for h in "${FLEET_HOSTS[@]}"; do
+for h in "${FLEET_HOSTS[@]}" "${SOAK_HOSTS[@]}"; do
   pids=$(leftover_pids "$h" | sort -u | tr '\n' ' ')
   if [ -n "${pids// /}" ]; then
     fleet_log "killing processes left by host $h: $pids"
@@ -77,10 +77,11 @@ for h in "${FLEET_HOSTS[@]}"; do
   fi
 done
 # Empty cgroups of the containers.
-find /sys/fs/cgroup -depth -type d -path "*/dckops-[abc]*" -exec rmdir {} + 2>/dev/null || true
+find /sys/fs/cgroup -depth -type d -path "*/dckops-[abcs]*" -exec rmdir {} + 2>/dev/null || true
 
 # 2. Registry and redis.
 stop_pidfile "$STATE/registry/registry.pid" docker-registry registry
+stop_pidfile "$STATE/soak-registry/registry.pid" docker-registry "soak registry"
 stop_pidfile "$STATE/redis/redis.pid" redis-server redis
 
 # 3. Mounts left under the fleet's directories (overlays, shm, netns of containers).
@@ -90,7 +91,7 @@ if [ -n "$mounts" ]; then
 fi
 
 # 4. Network.
-for h in "${FLEET_HOSTS[@]}"; do
+for h in "${FLEET_HOSTS[@]}" "${SOAK_HOSTS[@]}"; do
   ip route del "$(host_bip_net "$h")" 2>/dev/null || true
   ip route del "$(host_pool "$h")" 2>/dev/null || true
   ip link del "$(host_veth "$h")" 2>/dev/null || true

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Fault injection for one Docker host of the test fleet (run as root, fleet already up):
-#   host.sh stop  <a|b|c>   SIGTERM its dockerd and wait until it has exited
-#   host.sh kill  <a|b|c>   SIGKILL its dockerd, as in a crash (its containerd and docker-proxy
+#   host.sh stop  <host>     SIGTERM its dockerd and wait until it has exited
+#   host.sh kill  <host>     SIGKILL its dockerd, as in a crash (its containerd and docker-proxy
 #                           die with it; containers keep running until the next start, which
 #                           stops them: no --live-restore, like a stock dockerd)
-#   host.sh start <a|b|c>   start its dockerd again (same flags as up.sh) and wait until it answers
-#   host.sh status <a|b|c>  print "up PID" or "down"; exit 0 when up, 3 when down
+#   host.sh start <host>     start its dockerd again (same flags as up.sh) and wait until it answers
+#   host.sh status <host>    print "up PID" or "down"; exit 0 when up, 3 when down
 set -euo pipefail
 
 FLEET_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,7 +13,7 @@ FLEET_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$FLEET_DIR/lib.sh"
 
 usage() {
-  echo "usage: $0 stop|kill|start|status a|b|c" >&2
+  echo "usage: $0 stop|kill|start|status a|b|c|s1|s2" >&2
   exit 2
 }
 [ $# -eq 2 ] || usage

@@ -8,6 +8,10 @@
 #   host a: netns dckops-a, 10.250.0.2, unix:///run/dckops/a.sock + tcp://10.250.0.2:2375
 #   host b: netns dckops-b, 10.250.0.3, unix:///run/dckops/b.sock + tcp://10.250.0.3:2375
 #   host c: netns dckops-c, 10.250.0.4, unix:///run/dckops/c.sock + tcp://10.250.0.4:2376 (mutual TLS)
+#   soak hosts s1, s2: netns dckops-s1/-s2, 10.250.0.5/.6, plain TCP :2375; only the chaos soak
+#     (test/soak) starts them, with test/fleet/soak-hosts.sh, and faults them: never a shared host
+#   soak registry: 10.250.0.1:5001, a second docker-registry over the same storage and password,
+#     so the soak can stop it without touching the shared one on :5000
 #   persistent data (image caches, registry storage): /var/lib/dckops
 #   runtime files (sockets, pid files, exec roots):   /run/dckops
 #   state (logs, certs, passwords, fleet.env, redis):  $FLEET_STATE_DIR (default /tmp/dckops-fleet)
@@ -31,6 +35,8 @@ REGISTRY_ADDR="$BRIDGE_ADDR:5000"
 REGISTRY_USER=ops
 REDIS_BASE_PORT=6390
 FLEET_HOSTS=(a b c)
+SOAK_HOSTS=(s1 s2)
+SOAK_REGISTRY_ADDR="$BRIDGE_ADDR:5001"
 
 # Everything of the fleet is on this machine: no proxy for curl, the docker CLI or the daemons.
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
@@ -79,11 +85,12 @@ fleet_ms() { date +%s%3N; }
 
 fleet_check_host() {
   case "${1:-}" in
-    a | b | c) ;;
-    *) fleet_die "unknown host '${1:-}' (expected a, b or c)" ;;
+    a | b | c | s1 | s2) ;;
+    *) fleet_die "unknown host '${1:-}' (expected a, b, c or the soak hosts s1, s2)" ;;
   esac
 }
-host_index() { case $1 in a) echo 0 ;; b) echo 1 ;; c) echo 2 ;; esac }
+is_soak_host() { case $1 in s1 | s2) return 0 ;; *) return 1 ;; esac }
+host_index() { case $1 in a) echo 0 ;; b) echo 1 ;; c) echo 2 ;; s1) echo 3 ;; s2) echo 4 ;; esac }
 host_addr() { echo "10.250.0.$(($(host_index "$1") + 2))"; }
 host_netns() { echo "dckops-$1"; }
 host_veth() { echo "vdckops-$1"; } # root-namespace end; the namespace end is eth0
@@ -96,7 +103,12 @@ host_tcp() { echo "tcp://$(host_addr "$1"):$(host_port "$1")"; }
 # default bridge 10.250.1N.0/24 and a /18 pool for user-defined networks.
 host_bip() { echo "10.250.$((10 + $(host_index "$1"))).1/24"; }
 host_bip_net() { echo "10.250.$((10 + $(host_index "$1"))).0/24"; }
-host_pool() { echo "10.250.$((64 * ($(host_index "$1") + 1))).0/18"; }
+# (Soak hosts take /22 pools below 10.250.64.0, which the /18 pools of a, b and c start at.)
+host_pool() {
+  local i
+  i=$(host_index "$1")
+  if [ "$i" -ge 3 ]; then echo "10.250.$((32 + 4 * (i - 3))).0/22"; else echo "10.250.$((64 * (i + 1))).0/18"; fi
+}
 
 # The exact dockerd command line of host $1, into the array DOCKERD_ARGS.
 # (Also compared with /proc/PID/cmdline to notice a daemon started with other flags.)
@@ -117,6 +129,7 @@ dockerd_args() {
     -H "unix://$(host_sock "$h")"
     -H "$(host_tcp "$h")"
   )
+  if is_soak_host "$h"; then DOCKERD_ARGS+=(--insecure-registry "$SOAK_REGISTRY_ADDR"); fi
   if [ "$h" = c ]; then
     DOCKERD_ARGS+=(
       --tlsverify
@@ -130,6 +143,57 @@ dockerd_args() {
     DOCKERD_ARGS+=(--tls=false)
   fi
 }
+
+# ---------------------------------------------------------------------------- network
+
+netns_ok() { ip -n "$1" link show lo >/dev/null 2>&1; }
+
+# Namespace, veth pair, address and routes of host $1 (idempotent; also restores a host whose
+# eth0 was set down, since that drops its default route). The bridge must exist.
+ensure_host_net() {
+  local h=$1 ns veth addr
+  ns=$(host_netns "$h")
+  veth=$(host_veth "$h")
+  addr=$(host_addr "$h")
+  if [ -e "/run/netns/$ns" ] && ! netns_ok "$ns"; then
+    ip netns del "$ns" 2>/dev/null || rm -f "/run/netns/$ns"
+  fi
+  [ -e "/run/netns/$ns" ] || ip netns add "$ns"
+  # A veth pair lives and dies as a pair: when the namespace end is missing, make both anew.
+  if ! ip -n "$ns" link show eth0 >/dev/null 2>&1; then
+    ip link del "$veth" 2>/dev/null || true
+    ip link add "$veth" type veth peer name eth0 netns "$ns"
+  fi
+  if ! ip -o link show "$veth" | grep -q " master $BRIDGE "; then
+    ip link set "$veth" master "$BRIDGE"
+  fi
+  ip link set "$veth" up
+  ip -n "$ns" link set lo up
+  if ! ip -n "$ns" -4 -o addr show dev eth0 | grep -q " $addr/24 "; then
+    ip -n "$ns" addr add "$addr/24" dev eth0
+  fi
+  ip -n "$ns" link set eth0 up
+  if ! ip -n "$ns" route show default | grep -q "via $BRIDGE_ADDR dev eth0"; then
+    ip -n "$ns" route replace default via "$BRIDGE_ADDR" dev eth0
+  fi
+  # Docker's networks of this host are reached through the host's own address, so that
+  # nothing aimed at a container address from here ever leaves the machine.
+  ensure_route "$(host_bip_net "$h")" via "$addr" dev "$BRIDGE"
+  ensure_route "$(host_pool "$h")" via "$addr" dev "$BRIDGE"
+}
+# ensure_route PREFIX ROUTE...: make the route to PREFIX exactly ROUTE (e.g. "via X dev Y",
+# "blackhole"), touching nothing when `ip route` already shows it so.
+ensure_route() {
+  local prefix=$1
+  shift
+  local want cur
+  if [ "$1" = blackhole ]; then want="blackhole $prefix"; else want="$prefix $*"; fi
+  cur=$(ip -4 route show exact "$prefix" | sed 's/ *$//')
+  if [ "$cur" != "$want" ]; then
+    if [ "$1" = blackhole ]; then ip route replace blackhole "$prefix"; else ip route replace "$prefix" "$@"; fi
+  fi
+}
+
 
 # docker CLI aimed at host $1 through its unix socket.
 docker_h() {

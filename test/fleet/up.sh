@@ -57,8 +57,6 @@ ensure_packages() {
 
 # ---------------------------------------------------------------------------- network
 
-netns_ok() { ip -n "$1" link show lo >/dev/null 2>&1; }
-
 ensure_network() {
   # Bridge in the root namespace.
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
@@ -69,56 +67,14 @@ ensure_network() {
   fi
   ip link set "$BRIDGE" up
 
-  local h ns veth addr
-  for h in "${FLEET_HOSTS[@]}"; do
-    ns=$(host_netns "$h")
-    veth=$(host_veth "$h")
-    addr=$(host_addr "$h")
-    if [ -e "/run/netns/$ns" ] && ! netns_ok "$ns"; then
-      ip netns del "$ns" 2>/dev/null || rm -f "/run/netns/$ns"
-    fi
-    [ -e "/run/netns/$ns" ] || ip netns add "$ns"
-    # A veth pair lives and dies as a pair: when the namespace end is missing, make both anew.
-    if ! ip -n "$ns" link show eth0 >/dev/null 2>&1; then
-      ip link del "$veth" 2>/dev/null || true
-      ip link add "$veth" type veth peer name eth0 netns "$ns"
-    fi
-    if ! ip -o link show "$veth" | grep -q " master $BRIDGE "; then
-      ip link set "$veth" master "$BRIDGE"
-    fi
-    ip link set "$veth" up
-    ip -n "$ns" link set lo up
-    if ! ip -n "$ns" -4 -o addr show dev eth0 | grep -q " $addr/24 "; then
-      ip -n "$ns" addr add "$addr/24" dev eth0
-    fi
-    ip -n "$ns" link set eth0 up
-    if ! ip -n "$ns" route show default | grep -q "via $BRIDGE_ADDR dev eth0"; then
-      ip -n "$ns" route replace default via "$BRIDGE_ADDR" dev eth0
-    fi
-    # Docker's networks of this host are reached through the host's own address, so that
-    # nothing aimed at a container address from here ever leaves the machine.
-    ensure_route "$(host_bip_net "$h")" via "$addr" dev "$BRIDGE"
-    ensure_route "$(host_pool "$h")" via "$addr" dev "$BRIDGE"
-  done
+  local h
+  for h in "${FLEET_HOSTS[@]}"; do ensure_host_net "$h"; done
   # Any other address of 10.250.0.0/16 goes nowhere (instead of to the default gateway).
   ensure_route "$FLEET_NET" blackhole
   # The namespaces talk to each other and to 10.250.0.1 through the bridge (layer 2), and
   # dockerd turns on forwarding inside its own namespace: the root namespace does not need
   # net.ipv4.ip_forward, so it is left as it is.
 }
-# ensure_route PREFIX ROUTE...: make the route to PREFIX exactly ROUTE (e.g. "via X dev Y",
-# "blackhole"), touching nothing when `ip route` already shows it so.
-ensure_route() {
-  local prefix=$1
-  shift
-  local want cur
-  if [ "$1" = blackhole ]; then want="blackhole $prefix"; else want="$prefix $*"; fi
-  cur=$(ip -4 route show exact "$prefix" | sed 's/ *$//')
-  if [ "$cur" != "$want" ]; then
-    if [ "$1" = blackhole ]; then ip route replace blackhole "$prefix"; else ip route replace "$prefix" "$@"; fi
-  fi
-}
-
 # ---------------------------------------------------------------------------- TLS for host c
 
 ensure_tls() {

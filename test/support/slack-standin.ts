@@ -28,10 +28,16 @@ export class SlackStandIn {
 
   /**
    * Makes the next `count` calls of `method` fail: "rate_limited" answers HTTP 429 with
-   * Retry-After: 1 (Slack's way); any other string answers `{ ok: false, error }`.
+   * Retry-After: 1 (Slack's way); "http_500" answers HTTP 500 (Slack having a bad moment); any
+   * other string answers `{ ok: false, error }`.
    */
   failNext(method: string, count: number, reply: "rate_limited" | string): void {
     this.faults.push({ method, remaining: count, reply });
+  }
+
+  /** Ends every fault `failNext` set up (Slack is well again). */
+  clearFaults(): void {
+    this.faults.length = 0;
   }
 
   /** `address`: where it listens, e.g. the fleet bridge so that containers can reach it. */
@@ -51,6 +57,9 @@ export class SlackStandIn {
           if (fault.reply === "rate_limited") {
             res.writeHead(429, { "content-type": "application/json", "retry-after": "1" });
             res.end(JSON.stringify({ ok: false, error: "ratelimited" }));
+          } else if (fault.reply === "http_500") {
+            res.writeHead(500, { "content-type": "text/plain" });
+            res.end("internal server error");
           } else {
             res.writeHead(200, { "content-type": "application/json" });
             res.end(JSON.stringify({ ok: false, error: fault.reply }));

@@ -3,6 +3,7 @@ import { ENV_KEY_PATTERN, NAME_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from "
 import { DEFAULT_SECRET_PATTERNS, SECRET_PATTERN_SYNTAX } from "../secrets/patterns.js";
 import { ALLOW_KEYS } from "./allow-keys.js";
 import { parseDuration } from "./duration.js";
+import { proxyIssues, proxySchemas } from "./proxy-schema.js";
 
 /**
  * Fleet records are looked up by words users type: with no prototype, `constructor` or
@@ -83,7 +84,13 @@ const restart = z
     "use no, always, unless-stopped or on-failure[:N]",
   );
 
+const proxy = proxySchemas(duration);
+/** The top-level `proxy:` with its defaults filled in, whether the fleet file has one or not. */
+export const proxySettings = (fleet: { proxy?: ProxySettings }): ProxySettings =>
+  fleet.proxy ?? proxy.fleet.parse({});
+
 const project = z.strictObject({
+  proxy: proxy.project.optional(),
   image: z.string().regex(REPOSITORY_PATTERN, "an image is a repository path in the registry, e.g. team/a1"),
   tag: z.string().regex(TAG_PATTERN, "not a valid Docker tag").default("latest"),
   ports: z.array(port).default([]),
@@ -155,8 +162,10 @@ export const fleetSchema = z
       .transform(ownKeysOnly)
       .optional(),
     alerts: alerts.optional(),
+    proxy: proxy.fleet.optional(),
   })
   .superRefine((fleet, ctx) => {
+    for (const issue of proxyIssues(fleet.projects)) ctx.addIssue({ code: "custom", ...issue });
     const hostNames = Object.keys(fleet.hosts);
     for (const [envName, env] of Object.entries(fleet.environments)) {
       env.hosts.forEach((h, i) => {
@@ -204,3 +213,5 @@ export type HostSpec = Fleet["hosts"][string];
 export type EnvironmentSpec = Fleet["environments"][string];
 export type ProjectSpec = Fleet["projects"][string];
 export type RegistrySpec = Fleet["registry"];
+export type ProxySettings = NonNullable<Fleet["proxy"]>;
+export type ProjectProxy = NonNullable<ProjectSpec["proxy"]>;

@@ -465,20 +465,23 @@ ensure_images() {
 
 # caddy:2 for the proxy tests: Debian's caddy binary with the libraries ldd names and a static
 # busybox (the proxy's health probe uses its wget), shaped like the official caddy:2 image.
+# The libraries stay out of the default library path (a wrapper hands them to the loader): the
+# static busybox would load the image's libc for name lookups and crash.
 ensure_caddy_image() {
   local hash root lib ref="$REGISTRY_ADDR/caddy:2"
-  hash=$( (sha256sum /usr/bin/caddy /bin/busybox && echo caddy-v1) | sha256sum | cut -c1-16)
+  hash=$( (sha256sum /usr/bin/caddy /bin/busybox && echo caddy-v2) | sha256sum | cut -c1-16)
   [ "$(registry_def_label caddy 2)" = "$hash" ] && return 0
   fleet_log "importing $ref on host a from /usr/bin/caddy"
   root="$IMG_DIR/caddy-rootfs"
   rm -rf "$root"
-  mkdir -p "$root/usr/bin" "$root/bin" "$root/etc/caddy" "$root/config" "$root/data" "$root/tmp" "$root/etc/ssl/certs"
+  mkdir -p "$root/usr/bin" "$root/usr/lib/caddy" "$root/lib64" "$root/bin" "$root/etc/caddy" "$root/config" \
+    "$root/data" "$root/tmp" "$root/etc/ssl/certs"
   chmod 1777 "$root/tmp"
-  cp /usr/bin/caddy "$root/usr/bin/caddy"
-  for lib in $(ldd /usr/bin/caddy | grep -o '/[^ ]*'); do
-    mkdir -p "$root$(dirname "$lib")"
-    cp -L "$lib" "$root$lib"
-  done
+  cp /usr/bin/caddy "$root/usr/lib/caddy/caddy"
+  for lib in $(ldd /usr/bin/caddy | grep -o '/[^ ]*' | grep -v ld-linux); do cp -L "$lib" "$root/usr/lib/caddy/"; done
+  cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+  printf '#!/bin/sh\nexec /lib64/ld-linux-x86-64.so.2 --library-path /usr/lib/caddy /usr/lib/caddy/caddy "$@"\n' >"$root/usr/bin/caddy"
+  chmod 755 "$root/usr/bin/caddy"
   cp /bin/busybox "$root/bin/busybox"
   for lib in sh wget cat sleep; do ln -sf /bin/busybox "$root/bin/$lib"; done
   cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"

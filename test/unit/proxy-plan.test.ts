@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { tarFiles, untarFiles } from "../../src/docker/tar.js";
 import { type FleetInput, fleetSchema, proxySettings } from "../../src/fleet/schema.js";
 import { caddyConfig } from "../../src/proxy/caddy-config.js";
@@ -214,5 +216,25 @@ describe("proxy containers", () => {
     const archive = tarFiles({ "dockops.json": '{"a":1}', "routes.json": "x".repeat(1000) });
     expect(archive.length % 512).toBe(0);
     expect(untarFiles(archive)).toEqual({ "dockops.json": '{"a":1}', "routes.json": "x".repeat(1000) });
+  });
+});
+
+describe("the README's proxy example", () => {
+  it("is a valid fleet file fragment with the values it claims", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const section = readme.slice(readme.indexOf("## Zero-downtime deploys behind the host proxy"));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    const fragment = parseYaml(block) as Pick<FleetInput, "proxy" | "projects">;
+    const fleet = fleetSchema.parse({ ...base, ...fragment });
+    expect(proxySettings(fleet)).toEqual({ image: "caddy:2", name: "dockops-proxy", network: "dockops" });
+    expect(fleet.projects.a1?.proxy).toEqual({
+      port: 80,
+      target: 3000,
+      hosts: ["a1.example.com"],
+      healthPath: "/up",
+      drain: 30_000,
+      tls: false,
+    });
+    expect(fleet.projects.b1?.proxy?.drain).toBe(10_000);
   });
 });

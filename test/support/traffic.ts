@@ -1,13 +1,16 @@
 import http from "node:http";
 
-export type Reply = { status: number; body: string } | { error: string };
+export type Reply = { status: number; body: string } | { error: string; at: string };
 
-/** One GET with an explicit Host header (how a proxy shared by host name tells sites apart). */
+/**
+ * One GET with an explicit Host header (how a proxy shared by host name tells sites apart), on a
+ * new connection: see README "Zero-downtime deploys" for what a reload does to kept-alive ones.
+ */
 export function getWithHost(url: string, host?: string, timeoutMs = 3_000): Promise<Reply> {
   return new Promise((resolve) => {
     const req = http.get(
       url,
-      { headers: host ? { Host: host } : {}, timeout: timeoutMs, agent: keepAlive },
+      { headers: host ? { Host: host } : {}, timeout: timeoutMs, agent: false },
       (res) => {
         let body = "";
         res.setEncoding("utf8");
@@ -15,17 +18,16 @@ export function getWithHost(url: string, host?: string, timeoutMs = 3_000): Prom
           body += c;
         });
         res.on("end", () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
-        res.on("error", (err) => resolve({ error: err.message }));
+        res.on("error", (err) => resolve(failed(err)));
       },
     );
     req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", (err) => resolve({ error: err.message }));
+    req.on("error", (err) => resolve(failed(err)));
   });
 }
 
-// Kept-alive connections, as a browser or a load balancer uses them: a proxy reload must not
-// break a request sent on a connection that was open before it.
-const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 8 });
+/** A failure with its time, to set against the deploy's steps in the logs. */
+const failed = (err: Error): Reply => ({ error: err.message, at: new Date().toISOString() });
 
 export type TrafficReport = { sent: number; replies: Reply[]; seconds: number };
 

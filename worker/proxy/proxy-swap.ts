@@ -4,10 +4,12 @@ import type { HostLocks } from "../../src/deploys/host-lock.js";
 import { DeployFailedError } from "../../src/errors.js";
 import type { ProjectProxy, ProxySettings } from "../../src/fleet/schema.js";
 import { conflictingRoute, type ProxyRoute, routeKey } from "../../src/proxy/routes.js";
+import { containerName } from "../deploy/container-spec.js";
 import { applyRoutes, readRoutes } from "./apply-routes.js";
 import { ensureProxy } from "./ensure-proxy.js";
 import { execIn } from "./exec-in.js";
 import { withProxyLock } from "./host-mutex.js";
+import { routeBackToPrevious } from "./route-back.js";
 
 /** What a deploy of a project behind the proxy does differently; see runDeploy. */
 export type ProxySwap = {
@@ -73,7 +75,16 @@ export async function prepareProxySwap(input: ProxySwapInput): Promise<ProxySwap
   });
   const container = await withProxyLock(lockKey, input.locks, input.deployId, async () => {
     const c = await ensureProxy({ ...input, docker: input.docker });
-    const other = conflictingRoute(await readRoutes(c), key, route([]));
+    const state = await routeBackToPrevious({
+      ...input,
+      proxy: c,
+      state: await readRoutes(c),
+      key,
+      base: containerName(input.project, input.env, input.deployId),
+      target: proxy.target,
+      drainMs: proxy.drain,
+    });
+    const other = conflictingRoute(state, key, route([]));
     if (other) {
       throw new DeployFailedError(
         `the proxy on ${input.host} already sends port ${proxy.port}${proxy.hosts.length ? ` (${proxy.hosts.join(", ")})` : ""} to ${other}; give ${key} other host names or another port`,

@@ -154,7 +154,8 @@ describe("Caddy config", () => {
       routes: { "a1/beta": route({ port: 443, hosts: ["a1.test"], tls: "internal" }) },
     });
     const apps = config.apps as Record<string, Record<string, unknown>>;
-    expect((apps.http?.servers as Record<string, Record<string, unknown>>).port443).toMatchObject({
+    const servers = apps.http?.servers as Record<string, Record<string, unknown>>;
+    expect(servers.port443).toMatchObject({
       tls_connection_policies: [{}],
       automatic_https: { disable_redirects: true },
     });

@@ -29,7 +29,7 @@ export async function routeBackToPrevious(input: RouteBackInput): Promise<ProxyS
   const route: ProxyRoute | undefined = input.state.routes[input.key];
   const ours = (dial: string) =>
     dial === input.base || dial.startsWith(`${input.base}-r`) || dial.startsWith(`${input.base}:`);
-  if (!route || !route.upstreams.some(ours)) return input.state;
+  if (!route?.upstreams.some(ours)) return input.state;
   const running = await input.docker.listContainers({
     filters: { ...projectFilter(input.project, input.env), status: ["running"] },
   });

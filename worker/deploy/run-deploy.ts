@@ -11,6 +11,7 @@ import type { ProjectSpec } from "../../src/fleet/schema.js";
 import { type DeployJob, type DeployResult, MAX_REPLICAS } from "../../src/jobs/schemas.js";
 import type { RegistryClient } from "../../src/registry/client.js";
 import { maskSecrets } from "../../src/secrets/mask.js";
+import type { ProxySwap } from "../proxy/proxy-swap.js";
 import { describeFailure, prune, retire } from "./aftermath.js";
 import { containerName, containerSpec, parseRestart } from "./container-spec.js";
 import { waitHealthy } from "./wait-healthy.js";
@@ -33,6 +34,8 @@ export type DeployContext = {
   intendStop: (containerId: string, reason: string) => Promise<void>;
   /** Containers a crashed earlier attempt of this same deploy had stopped. */
   previouslyStopped?: string[];
+  /** For a project behind the host's proxy: readies the proxy and returns the swap's steps. */
+  proxy?: () => Promise<ProxySwap>;
   graceMs?: number;
   pollMs?: number;
 };
@@ -71,6 +74,9 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
   await ctx.step("resolving tag");
   const digest = job.digest ?? (await ctx.registry.resolveDigest(spec.image, job.tag));
   const reference = ctx.registry.reference(spec.image, digest);
+
+  // Before anything of the app changes: a proxy that cannot take the route fails the deploy here.
+  const proxy = ctx.proxy ? await ctx.proxy() : undefined;
 
   await ctx.step("pulling image", { digest });
   await call(() => pullImage(docker, reference, ctx.registry.authConfig(), pullProgress(ctx, digest)));
@@ -178,7 +184,14 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     }
     // The last step that may still fail the deploy (a lost host lock stops it here): past it
     // the new containers are accepted and nothing below can turn the outcome into a failure.
-    await ctx.step("retiring the previous container", { digest });
+    // Behind a proxy it comes before the switch, so a lost lock never removes what it serves.
+    await ctx.step(proxy ? "switching the proxy to the new container" : "retiring the previous container", {
+      digest,
+    });
+    if (proxy) {
+      const switched = await call(() => proxy.switchTo(created));
+      if (!switched.ok) return fail(switched.reason);
+    }
   } catch (err) {
     // Anything unexpected between stopping the old containers and accepting the new ones (a
     // host that stops answering, Redis failing a step, a lost lock) must not leave the old
@@ -186,6 +199,12 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     if (err instanceof DeployFailedError) throw err;
     await restore();
     throw err;
+  }
+  if (proxy && running.length > 0) {
+    // Accepted: a step that cannot be saved now (a lost lock) must not stop the drain.
+    await ctx.step("draining the previous container", { digest }).catch(() => {});
+    await proxy.drain();
+    await ctx.step("retiring the previous container", { digest }).catch(() => {});
   }
   const replaced = [...new Set([...running, ...toRestore])];
   await finishSwap(docker, job, spec, ctx, replaced, created);

@@ -8,9 +8,20 @@ import { z } from "zod";
 export function proxySchemas<D extends z.ZodType<number, string | number>>(duration: D) {
   const project = z.strictObject({
     /** The host port the proxy listens on for this project (several projects may share it by host name). */
-    port: z.number().int().min(1).max(65_535),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65_535)
+      .describe("Host port the proxy listens on for this project (projects may share one by host name)"),
     /** The port the app listens on inside its container. */
-    target: z.number().int().min(1).max(65_535).default(80),
+    target: z
+      .number()
+      .int()
+      .min(1)
+      .max(65_535)
+      .default(80)
+      .describe("Port the app listens on inside its container (default 80)"),
     /** Host names routed to this project; none = every request on the port. */
     hosts: z
       .array(
@@ -18,29 +29,40 @@ export function proxySchemas<D extends z.ZodType<number, string | number>>(durat
           .string()
           .regex(/^[A-Za-z0-9*]([A-Za-z0-9.*-]*[A-Za-z0-9])?$/, "write a host name, e.g. a1.example.com"),
       )
-      .default([]),
+      .default([])
+      .describe("Host names routed to this project; none = every request on the port"),
     /** Asked through the proxy's network before the switch; must answer 2xx. */
     healthPath: z
       .string()
       .regex(/^\/[^\s]*$/, "write a path starting with /, e.g. /up")
-      .default("/up"),
+      .default("/up")
+      .describe("Path asked through the proxy's network before the switch; must answer 2xx (default /up)"),
     /** How long the old container keeps running after the switch, for requests in flight. */
-    drain: duration.default(30_000 as never),
+    drain: duration
+      .default(30_000 as never)
+      .describe(
+        "How long the old container keeps running after the switch, for requests in flight (default 30s)",
+      ),
     /** false: plain HTTP; internal: Caddy's own CA (tests, private networks); auto: ACME certificates. */
-    tls: z.union([z.literal(false), z.literal("internal"), z.literal("auto")]).default(false),
+    tls: z
+      .union([z.literal(false), z.literal("internal"), z.literal("auto")])
+      .default(false)
+      .describe("false: plain HTTP; internal: Caddy's own CA; auto: ACME certificates"),
   });
   const fleet = z.strictObject({
-    image: z.string().min(1).default("caddy:2"),
+    image: z.string().min(1).default("caddy:2").describe("The proxy's image (default caddy:2)"),
     /** The proxy container's name on every host. */
     name: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "a container name uses letters, digits, _ . -")
-      .default("dockops-proxy"),
+      .default("dockops-proxy")
+      .describe("The proxy container's name on every host (default dockops-proxy)"),
     /** The user-defined Docker network the proxy and the apps behind it share. */
     network: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "a network name uses letters, digits, _ . -")
-      .default("dockops"),
+      .default("dockops")
+      .describe("The Docker network the proxy and the apps behind it share (default dockops)"),
   });
   return { project, fleet };
 }
@@ -113,4 +135,18 @@ export function proxyIssues(
     }
   }
   return issues;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Whether proxyIssues can read the projects although other parts of the file are wrong. */
+export function proxyCheckable(projects: unknown): boolean {
+  if (!isObject(projects)) return false;
+  return Object.values(projects).every((p) => {
+    if (!isObject(p) || !Array.isArray(p.ports)) return false;
+    const proxy = p.proxy;
+    if (proxy === undefined) return true;
+    return isObject(proxy) && typeof proxy.port === "number" && Array.isArray(proxy.hosts);
+  });
 }

@@ -5,7 +5,7 @@ import { DEFAULT_SECRET_PATTERNS, SECRET_PATTERN_SYNTAX } from "../secrets/patte
 import { ALLOW_KEYS, FLEET_ALLOW_KEYS } from "./allow-keys.js";
 import { CROSS_CHECK_DESPITE_OTHER_ISSUES } from "./cross-checkable.js";
 import { parseDuration } from "./duration.js";
-import { proxyIssues, proxySchemas } from "./proxy-schema.js";
+import { proxyCheckable, proxyIssues, proxySchemas } from "./proxy-schema.js";
 
 /**
  * Fleet records are looked up by words users type: with no prototype, `constructor` or
@@ -306,7 +306,9 @@ export const fleetSchema = z
       ),
   })
   .superRefine((fleet, ctx) => {
-    for (const issue of proxyIssues(fleet.projects)) ctx.addIssue({ code: "custom", ...issue });
+    if (proxyCheckable(fleet.projects)) {
+      for (const issue of proxyIssues(fleet.projects)) ctx.addIssue({ code: "custom", ...issue });
+    }
     const hostNames = Object.keys(fleet.hosts);
     for (const [envName, env] of Object.entries(fleet.environments)) {
       env.hosts.forEach((h, i) => {

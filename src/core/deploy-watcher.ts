@@ -46,14 +46,17 @@ export class DeployWatcher {
   }
 
   start(): void {
-    const onEvent = ({ jobId }: { jobId: string }) => {
-      const match = JOB_ID.exec(jobId);
-      if (match) this.schedule(match[1] as string);
-    };
-    this.events.on("progress", onEvent);
-    this.events.on("active", onEvent);
-    this.events.on("completed", onEvent);
-    this.events.on("failed", onEvent);
+    const on =
+      (final: boolean) =>
+      ({ jobId }: { jobId: string }) => {
+        const match = JOB_ID.exec(jobId);
+        if (match) this.schedule(match[1] as string, final);
+      };
+    this.events.on("progress", on(false));
+    this.events.on("active", on(false));
+    // The outcome is what the requester waits for: it is shown at once, not after the throttle.
+    this.events.on("completed", on(true));
+    this.events.on("failed", on(true));
     // An update that Slack or Redis refused, or an event lost while Redis restarted, would leave
     // a finished deploy's message saying "Deploying" for good: sweep for those now and then.
     this.sweeper = setInterval(
@@ -70,11 +73,12 @@ export class DeployWatcher {
     clearInterval(this.sweeper);
   }
 
-  private schedule(deployId: string): void {
+  private schedule(deployId: string, final = false): void {
     const entry = this.pending.get(deployId) ?? { last: 0 };
     this.pending.set(deployId, entry);
-    if (entry.timer) return;
-    const wait = Math.max(0, entry.last + this.minIntervalMs - Date.now());
+    if (entry.timer && !final) return;
+    clearTimeout(entry.timer);
+    const wait = final ? 0 : Math.max(0, entry.last + this.minIntervalMs - Date.now());
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
       entry.last = Date.now();

@@ -1,0 +1,91 @@
+import { Queue, QueueEvents, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { DeployWatcher } from "../../src/core/deploy-watcher.js";
+import type { Chat, Message, MessageRef } from "../../src/core/message.js";
+import { DeployStore } from "../../src/deploys/store.js";
+import { createLogger } from "../../src/log.js";
+import { need, readFleetEnv } from "../support/fleet-env.js";
+import { uniqueName } from "../support/names.js";
+
+const url = need(readFleetEnv(), "REDIS_URL");
+const connection = { url, maxRetriesPerRequest: null };
+const prefix = uniqueName("watch");
+const redis = new Redis(url);
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+/** A chat that keeps what it was asked to show, like the shell's. */
+class RecordingChat implements Chat {
+  readonly updates: { at: number; text: string }[] = [];
+  async post(): Promise<MessageRef> {
+    return { channel: "C", ts: "1" };
+  }
+  async update(_ref: MessageRef, message: Message): Promise<void> {
+    this.updates.push({ at: Date.now(), text: message.text });
+  }
+  async upload(): Promise<void> {}
+}
+
+describe("the deploy message follows the record (real Redis, real queue events)", () => {
+  it("shows the outcome as soon as the job ends, not after the progress throttle", async () => {
+    const store = new DeployStore(redis, prefix);
+    const chat = new RecordingChat();
+    const queue = new Queue("deploys", { connection, prefix });
+    const events = new QueueEvents("deploys", { connection, prefix });
+    await events.waitUntilReady();
+    // A minute between progress updates: only the end of the job can make the outcome show now.
+    const watcher = new DeployWatcher(events, store, chat, createLogger("silent"), 60_000, 600_000);
+    watcher.start();
+    const id = "mx0watch0001";
+    await store.create({
+      id,
+      project: "a1",
+      env: "beta",
+      tag: "v2",
+      hosts: ["serverA"],
+      requestedBy: "U1",
+      channel: "C",
+      createdAt: Date.now(),
+      message: { channel: "C", ts: "1" },
+    });
+    const worker = new Worker(
+      "deploys",
+      async (job) => {
+        await job.updateProgress({ step: "pulling image" });
+        await store.setHost(id, "serverA", {
+          state: "running",
+          step: "pulling image",
+          startedAt: Date.now(),
+        });
+        await new Promise((r) => setTimeout(r, 300));
+        await store.setHost(id, "serverA", {
+          state: "succeeded",
+          containerName: "a1-beta-x",
+          startedAt: Date.now() - 300,
+          finishedAt: Date.now(),
+        });
+        return {};
+      },
+      { connection, prefix },
+    );
+    try {
+      const started = Date.now();
+      await queue.add("deploy", {}, { jobId: `deploy-${id}-serverA` });
+      while (!chat.updates.some((u) => u.text.startsWith(":white_check_mark:"))) {
+        if (Date.now() - started > 30_000)
+          throw new Error(`no final update: ${JSON.stringify(chat.updates)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(await store.isRendered(id)).toBe(true);
+    } finally {
+      watcher.stop();
+      await worker.close();
+      await Promise.all([queue.obliterate({ force: true }), events.close()]);
+      await queue.close();
+    }
+  });
+});

@@ -36,7 +36,7 @@ export class BuildOutput {
         this.steps = Number(step[2]);
         this.instruction = (step[3] ?? "").slice(0, 300);
         this.tail = [];
-      } else if (!line.startsWith(" ---> ")) {
+      } else if (!line.startsWith(" ---> ") && !line.startsWith("Removing intermediate container")) {
         this.tail.push(line);
         if (this.tail.length > TAIL_LINES) this.tail.shift();
       }

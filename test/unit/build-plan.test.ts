@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { planCommand } from "../../commands/index.js";
 import { ConfigError } from "../../src/errors.js";
 import { parseFleet } from "../../src/fleet/load.js";
@@ -93,5 +94,25 @@ describe("build section of the fleet file", () => {
       /projects\.b1\.build\.builder: unknown host "serverZ"/,
     );
     expect(bad("repo: /srv/b1\nbuilder: serverA\ncontext: ../etc")).toThrow(/the context must stay inside/);
+  });
+});
+
+describe("the README's build example", () => {
+  it("is a valid fleet file fragment with the values it claims", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const section = readme.slice(readme.indexOf("## Building images from git"));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    const a1 = (parseYaml(block) as { projects: { a1: unknown } }).projects.a1;
+    const file = parseYaml(example) as { projects: Record<string, unknown> };
+    const text = JSON.stringify({ ...file, projects: { ...file.projects, a1 } });
+    const parsed = parseFleet(text, "fleet.yml", {}).fleet;
+    expect(parsed.projects.a1?.build).toEqual({
+      repo: "https://git.example.com/team/a1.git",
+      ref: "main",
+      dockerfile: "Dockerfile",
+      context: ".",
+      builder: "serverA",
+      args: { NODE_ENV: "production" },
+    });
   });
 });

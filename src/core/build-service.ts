@@ -39,7 +39,14 @@ async function readState(job: Job | undefined): Promise<BuildState> {
  * identical build still running is joined, not repeated: the requester is told its job id.
  */
 export class BuildService {
+  private closed = false;
+
   constructor(private readonly deps: BuildServiceDeps) {}
+
+  /** Stops following builds (the bot is shutting down); `/job` still shows them. */
+  close(): void {
+    this.closed = true;
+  }
 
   async build(plan: BuildPlan): Promise<Reply | undefined> {
     const { queue, chat, log } = this.deps;
@@ -80,7 +87,7 @@ export class BuildService {
     const { queue, chat, log } = this.deps;
     const deadline = Date.now() + (this.deps.followMs ?? 3_600_000);
     let shown = "";
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !this.closed) {
       try {
         const state = await readState(await Job.fromId(queue.queue, jobId));
         const message = renderBuild(plan, jobId, state);
@@ -93,7 +100,8 @@ export class BuildService {
       } catch (err) {
         log.warn({ jobId, err: errorMessage(err) }, "could not update the build message");
       }
-      await new Promise((r) => setTimeout(r, this.deps.pollMs ?? 1_000));
+      // Unref'd: a build being followed must not keep a stopping bot alive.
+      await new Promise((r) => setTimeout(r, this.deps.pollMs ?? 1_000).unref());
     }
   }
 }

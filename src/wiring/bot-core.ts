@@ -232,5 +232,12 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     approvals.sweep().catch((err) => log.warn({ err: errorMessage(err) }, "approval sweep failed"));
   }, deps.approvalSweepMs ?? 15_000);
   sweep.unref();
-  return { ops, audit, close: async () => clearInterval(sweep) };
+  return {
+    ops,
+    audit,
+    close: async () => {
+      clearInterval(sweep);
+      builds.close();
+    },
+  };
 }

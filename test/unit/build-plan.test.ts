@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { planBuild } from "../../commands/build.js";
 import { planCommand } from "../../commands/index.js";
+import { Access } from "../../src/core/access.js";
+import { NO_GROUPS } from "../../src/core/directory.js";
 import { ConfigError } from "../../src/errors.js";
 import { parseFleet } from "../../src/fleet/load.js";
 
@@ -114,5 +117,24 @@ describe("the README's build example", () => {
       builder: "serverA",
       args: { NODE_ENV: "production" },
     });
+  });
+});
+
+describe("who may /build", () => {
+  it("anyone while the fleet names no rule; only the roles of the top-level allow.build after", async () => {
+    const built = planBuild("b1", ctx);
+    if (!built.ok) throw new Error(built.message);
+    expect(await new Access(fleet, NO_GROUPS).check(built.plan)).toEqual({ ok: true, plan: built.plan });
+    const ruled = parseFleet(
+      `${withBuild("repo: /srv/b1\nbuilder: serverA")}roles:\n  builders: [U0BUILD]\nallow:\n  build: [builders]\n`,
+      "fleet.yml",
+      {},
+    ).fleet;
+    const access = new Access(ruled, NO_GROUPS);
+    expect(await access.check(built.plan)).toEqual({
+      ok: false,
+      reason: "You may not run `build`: only the *builders* role may. Nothing was done.",
+    });
+    expect(await access.check({ ...built.plan, requestedBy: "U0BUILD" })).toMatchObject({ ok: true });
   });
 });

@@ -55,7 +55,12 @@ beforeAll(async () => {
   git("init", "-q", "-b", "main");
   first = commit("build one");
   git("tag", "v1");
-  second = commit("build two");
+  // A step silent for longer than the host's Docker API timeout (10 s here): builds must not
+  // take that idle timeout for a dead daemon.
+  second = commit(
+    "build two",
+    `echo ${project} && sleep 12 && echo "greeting $GREETING" && echo ok >/www/healthz`,
+  );
   git("checkout", "-q", "-b", "broken");
   commit("build broken", "echo compiling the broken part && exit 4");
   git("checkout", "-q", "main");

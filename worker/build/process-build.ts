@@ -44,7 +44,7 @@ export async function processBuild(job: Job, deps: BuildDeps): Promise<BuildResu
     line(`commit ${commit}`);
     const tags = buildTags(ref, commit, parsed.data.tag);
     const repository = `${deps.fleet.registry.url}/${spec.image}`;
-    const docker = deps.hosts.get(host);
+    const docker = deps.hosts.untimed(host);
     progress({ phase: "building", commit });
     const failure = await onHost(host, () =>
       buildImage(

@@ -22,13 +22,29 @@ export type ImageBuild = {
   labels: Record<string, string>;
 };
 
+/** How long a build or a push may take in all; the client has no idle timeout (see `untimed`). */
+export const BUILD_DEADLINE_MS = 60 * 60_000;
+
 function follow(
   docker: Docker,
   stream: NodeJS.ReadableStream,
   onEvent: (e: BuildEvent) => void,
+  deadlineMs = BUILD_DEADLINE_MS,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()), onEvent);
+    const timer = setTimeout(() => {
+      reject(new Error(`no end after ${Math.round(deadlineMs / 60_000)} minutes; gave up`));
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    }, deadlineMs);
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null) => {
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      },
+      onEvent,
+    );
   });
 }
 

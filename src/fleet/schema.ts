@@ -358,8 +358,9 @@ export const fleetSchema = z
         }
       });
     }
-    for (const [projectName, spec] of Object.entries(fleet.projects)) {
-      if (spec.build && !(spec.build.builder in fleet.hosts)) {
+    // Other sections may be missing here: the cross-checks run despite other issues.
+    for (const [projectName, spec] of Object.entries(fleet.projects ?? {})) {
+      if (spec?.build && !(spec.build.builder in (fleet.hosts ?? {}))) {
         ctx.addIssue({
           code: "custom",
           path: ["projects", projectName, "build", "builder"],

@@ -16,6 +16,13 @@ function git(args: string[], cwd: string, timeoutMs: number): Promise<string> {
       { cwd, timeout: timeoutMs, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" }, maxBuffer: 1 << 20 },
       (err, stdout, stderr) => {
         if (!err) return resolve(stdout.trim());
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+          return reject(
+            new Error(
+              "git is not installed on the worker's machine; install it (Debian: apt-get install git)",
+            ),
+          );
+        }
         const why = stderr.trim().split("\n").slice(-3).join(" ") || err.message;
         reject(new Error(`git ${args[0]} failed: ${withoutCredentials(why)}`));
       },

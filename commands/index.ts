@@ -7,6 +7,7 @@ import {
   silenceHelp,
 } from "./alerts.js";
 import { type AuditPlan, auditHelp, planAudit } from "./audit.js";
+import { type BuildPlan, buildHelp, planBuild } from "./build.js";
 import { type ConfigPlan, configHelp, planConfig } from "./config.js";
 import type { CommandContext } from "./context.js";
 import { type DeployPlan, deployHelp, planDeploy } from "./deploy.js";
@@ -63,7 +64,8 @@ export type Plan =
   | AuditPlan
   | LifecyclePlan
   | SilencePlan
-  | AlertsPlan;
+  | AlertsPlan
+  | BuildPlan;
 
 type CommandModule = HelpEntry & { plan: (text: string, ctx: CommandContext) => Result<Plan> };
 
@@ -101,6 +103,7 @@ export const COMMANDS: readonly CommandModule[] = [
   { ...LIFECYCLE_HELP.start, plan: planLifecycle("start") },
   { ...silenceHelp, plan: planSilence },
   { ...alertsHelp, plan: planAlerts },
+  { ...buildHelp, plan: planBuild },
 ];
 
 export const SLASH_COMMANDS: readonly string[] = [...COMMANDS.map((c) => c.name), opsHelp.name];

@@ -16,6 +16,7 @@ import { JOB_NAMES } from "../src/jobs/schemas.js";
 import { QUEUE_NAME } from "../src/queue/queues.js";
 import type { RegistryClient } from "../src/registry/client.js";
 import { DEFAULT_SECRET_PATTERNS } from "../src/secrets/patterns.js";
+import { processBuild } from "./build/process-build.js";
 import { processDeploy } from "./deploy/process-deploy.js";
 import { processExec } from "./exec/process-exec.js";
 import { processLifecycle } from "./lifecycle/process-lifecycle.js";
@@ -78,6 +79,7 @@ export function createProcessors(deps: WorkerDeps): Processors {
   return {
     [JOB_NAMES.deploy]: (job) => processDeploy(job, deployDeps),
     [JOB_NAMES.prune]: (job) => processPrune(job, deps),
+    [JOB_NAMES.build]: (job) => processBuild(job, deps),
     [JOB_NAMES.exec]: (job) =>
       processExec(job, { ...deps, secretsFor: secretsFor(deps.fleet, config, deps.cipher) }),
     [JOB_NAMES.lifecycle]: (job) =>

@@ -34,6 +34,16 @@ export class DockerHosts {
 
   constructor(private readonly hosts: Record<string, HostSpec>) {}
 
+  /**
+   * A client without the host's idle timeout, for streams that may rightly stay silent for long
+   * (a build step compiling quietly); its caller bounds the whole call instead.
+   */
+  untimed(name: string): Docker {
+    const spec = this.hosts[name];
+    if (!spec) throw new ConfigError(`no host ${name} in the fleet file`);
+    return new Docker({ ...dockerOptions(name, spec), timeout: undefined });
+  }
+
   get(name: string): Docker {
     let client = this.clients.get(name);
     if (!client) {

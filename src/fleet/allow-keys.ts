@@ -36,4 +36,5 @@ export const FLEET_ALLOW_KEYS: readonly string[] = [
   "hosts",
   "images",
   "alerts",
+  "build",
 ];

@@ -143,8 +143,45 @@ const proxy = proxySchemas(duration);
 export const proxySettings = (fleet: { proxy?: ProxySettings }): ProxySettings =>
   fleet.proxy ?? proxy.fleet.parse({});
 
+/** A git ref as `/build` and the fleet file name it: no option-like or path-escaping words. */
+export const GIT_REF_PATTERN = /^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]{1,200}$/;
+
+const build = z
+  .strictObject({
+    repo: z
+      .string()
+      .min(1)
+      .regex(/^(?!-)\S+$/, "write a git URL or a local path, without spaces")
+      .describe("The git repository: a URL (https://, ssh://, git@…) or a path on the worker's machine"),
+    ref: z
+      .string()
+      .regex(GIT_REF_PATTERN, "write a branch, tag or commit, e.g. main")
+      .default("main")
+      .describe("Branch, tag or commit built when /build names none (default main)"),
+    dockerfile: z
+      .string()
+      .min(1)
+      .default("Dockerfile")
+      .describe("Path of the Dockerfile inside the context (default Dockerfile)"),
+    context: z
+      .string()
+      .min(1)
+      .refine((c) => !c.split("/").includes(".."), "the context must stay inside the repository")
+      .default(".")
+      .describe("Folder of the repository sent to Docker as the build context (default .)"),
+    builder: z.string().min(1).describe("The host (a name under hosts) whose Docker daemon builds the image"),
+    args: z
+      .record(z.string().regex(ENV_KEY_PATTERN, "not a valid build argument name"), envValue)
+      .default({})
+      .describe(
+        "Build arguments (docker build --build-arg); not for secrets, they stay in the image history",
+      ),
+  })
+  .describe("How /build makes the project's image from its git repository");
+
 const project = z
   .strictObject({
+    build: build.optional(),
     proxy: proxy.project
       .optional()
       .describe("Serve through the host's proxy: zero-downtime deploys; the project then publishes no ports"),
@@ -296,7 +333,7 @@ export const fleetSchema = z
       .optional(),
     alerts: alerts.optional(),
     allow: allow.describe(
-      "Roles for the commands that act on no environment (cancel, prune, jobs, job, audit, hosts, images, alerts); commands not listed stay open",
+      "Roles for the commands that act on no environment (cancel, prune, jobs, job, audit, hosts, images, alerts, build); commands not listed stay open",
     ),
     audit: audit.prefault({}),
     proxy: proxy.fleet
@@ -320,6 +357,16 @@ export const fleetSchema = z
           });
         }
       });
+    }
+    // Other sections may be missing here: the cross-checks run despite other issues.
+    for (const [projectName, spec] of Object.entries(fleet.projects ?? {})) {
+      if (spec?.build && !(spec.build.builder in (fleet.hosts ?? {}))) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["projects", projectName, "build", "builder"],
+          message: `unknown host "${spec.build.builder}"; the hosts section defines ${hostNames.join(", ") || "none"}`,
+        });
+      }
     }
     type Rules = { path: string[]; rules?: Record<string, string[]>; keys: readonly string[]; what: string };
     const allows: Rules[] = [
@@ -374,4 +421,5 @@ export type EnvironmentSpec = Fleet["environments"][string];
 export type ProjectSpec = Fleet["projects"][string];
 export type RegistrySpec = Fleet["registry"];
 export type ProxySettings = NonNullable<Fleet["proxy"]>;
+export type BuildSpec = NonNullable<ProjectSpec["build"]>;
 export type ProjectProxy = NonNullable<ProjectSpec["proxy"]>;

@@ -85,6 +85,8 @@ export const JOB_NAMES = {
   tailLogs: "tail-logs",
   /** A read of one host (src/jobs/read-schemas.ts): the bot itself never talks to Docker. */
   hostRead: "host-read",
+  /** `/build` (src/jobs/build-schemas.ts). */
+  build: "build",
 } as const;
 
 /** BullMQ ids may not contain ":"; one id per deploy and host drops a duplicate request. */

@@ -23,6 +23,7 @@ export function describeJob(name: string, data: Record<string, unknown>): string
   const s = (k: string) => (typeof data[k] === "string" ? (data[k] as string) : "?");
   if (name === "deploy") return `deploy ${s("project")}:${s("tag")} → ${s("env")}@${s("host")}`;
   if (name === "prune") return `prune ${s("host")}`;
+  if (name === "build") return `build ${s("project")}@${s("ref")} on ${s("host")}`;
   const target = ["project", "env", "host"].filter((k) => typeof data[k] === "string").map(s);
   return [name, ...target].join(" ");
 }

@@ -1,5 +1,6 @@
 import { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
+import { type BuildJob, buildDedupId, buildJobId, buildJobSchema } from "../jobs/build-schemas.js";
 import { type HostReadJob, hostReadJobId, hostReadJobSchema } from "../jobs/read-schemas.js";
 import {
   type DeployJob,
@@ -107,6 +108,23 @@ export class JobQueue {
       removeOnFail: false,
     });
     return jobId;
+  }
+
+  /**
+   * One attempt (a failed build fails the same way again, and a half-pushed one is no fault a
+   * retry fixes). Returns the id of the job that builds it: an identical build still running
+   * is that build, and then `duplicate` is true.
+   */
+  async enqueueBuild(job: BuildJob): Promise<{ jobId: string; duplicate: boolean }> {
+    const data = buildJobSchema.parse(job);
+    const jobId = buildJobId(data.requestId);
+    const added = await this.queue.add(JOB_NAMES.build, data, {
+      jobId,
+      attempts: 1,
+      deduplication: { id: buildDedupId(data) },
+    });
+    const id = added.id ?? jobId;
+    return { jobId: id, duplicate: id !== jobId };
   }
 
   close(): Promise<void> {

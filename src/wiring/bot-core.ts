@@ -12,6 +12,7 @@ import type { ConfigCipher } from "../config/cipher.js";
 import { ConfigStore } from "../config/config-store.js";
 import { secretsFor } from "../config/secrets-for.js";
 import { Access } from "../core/access.js";
+import { BuildService } from "../core/build-service.js";
 import { ConfigService } from "../core/config-service.js";
 import { DeployService } from "../core/deploy-service.js";
 import { type Directory, NO_GROUPS } from "../core/directory.js";
@@ -23,6 +24,7 @@ import { LogsService } from "../core/logs-service.js";
 import { type Chat, ephemeral } from "../core/message.js";
 import { type ActionRequest, Ops } from "../core/ops.js";
 import { PruneService } from "../core/prune-service.js";
+import { BUILD_DEPLOY_ACTION } from "../core/render-build.js";
 import { StatusService } from "../core/status-service.js";
 import type { DeployStore } from "../deploys/store.js";
 import { errorMessage } from "../errors.js";
@@ -138,6 +140,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     },
   });
   const prune = new PruneService({ queue, log });
+  const builds = new BuildService({ queue, chat, log });
   const lifecycle = new LifecycleService({ queue, chat, log });
   const alertStore = new AlertStore(deps.redis, deps.prefix);
   const report = new ReportService(() => fleet, store, alertStore);
@@ -147,7 +150,8 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     handle: (req) => ops.handle(req),
     admit: (req) => ops.admitRequest(req),
   });
-  // The button under a config change: the same as typing `/deploy <project> <env>` there.
+  // The button under a config change (`<project> <env>`) or a build (`<project>:<tag> <env>`):
+  // the same as typing `/deploy` with that text there.
   const redeploy = async (req: ActionRequest) => {
     const env = req.value.split(" ")[1] ?? "";
     const channel = req.message?.channel || fleet.environments[env]?.channel || "";
@@ -195,13 +199,19 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
       job: (plan) => jobs.job(plan),
       cancel: (plan) => jobs.cancel(plan),
       prune: (plan) => prune.prune(plan),
+      build: (plan) => builds.build(plan),
       ...change.handlers(deploys),
       lifecycle: (plan) => lifecycle.start(plan),
       silence: (plan) => alerts.silence(plan),
       alerts: (plan) => alerts.list(plan),
     },
     log,
-    { "config-redeploy": redeploy, approval: approvals.act, alert: (req) => alerts.act(req) },
+    {
+      "config-redeploy": redeploy,
+      [BUILD_DEPLOY_ACTION]: redeploy,
+      approval: approvals.act,
+      alert: (req) => alerts.act(req),
+    },
     approvals.request,
     {
       audit: audit.record,
@@ -222,5 +232,12 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     approvals.sweep().catch((err) => log.warn({ err: errorMessage(err) }, "approval sweep failed"));
   }, deps.approvalSweepMs ?? 15_000);
   sweep.unref();
-  return { ops, audit, close: async () => clearInterval(sweep) };
+  return {
+    ops,
+    audit,
+    close: async () => {
+      clearInterval(sweep);
+      builds.close();
+    },
+  };
 }

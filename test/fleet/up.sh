@@ -38,7 +38,7 @@ fleet_require_root
 ensure_packages() {
   local missing=() c
   for c in redis-server redis-cli dockerd containerd runc iptables docker-registry ip nsenter \
-    openssl htpasswd curl setsid flock findmnt ss sha256sum docker-compose caddy; do
+    openssl htpasswd curl setsid flock findmnt ss sha256sum docker-compose caddy git; do
     command -v "$c" >/dev/null 2>&1 || missing+=("$c")
   done
   [ -x /usr/bin/docker ] || missing+=(/usr/bin/docker)
@@ -50,7 +50,7 @@ ensure_packages() {
   local apt=(apt-get -o DPkg::Lock::Timeout=600)
   if ! { "${apt[@]}" update && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends \
     redis-server docker.io iptables docker-registry busybox-static iproute2 openssl ca-certificates \
-    apache2-utils curl util-linux docker-compose caddy; } >>"$LOG_DIR/apt.log" 2>&1; then
+    apache2-utils curl util-linux docker-compose caddy git; } >>"$LOG_DIR/apt.log" 2>&1; then
     fleet_die_log "apt-get failed" "$LOG_DIR/apt.log"
   fi
 }

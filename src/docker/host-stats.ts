@@ -4,7 +4,13 @@ import { diskUsageOf, type RawStats, usageOf } from "../stats/usage.js";
 import { unreachable, withDeadline } from "./deadline.js";
 import { LABEL } from "./labels.js";
 
-export type StatsOptions = { timeoutMs: number; project?: string; env?: string };
+export type StatsOptions = {
+  timeoutMs: number;
+  project?: string;
+  env?: string;
+  /** Only these projects' containers (the monitor samples its fleet's, not a neighbour's). */
+  projects?: readonly string[];
+};
 
 /** A container removed between the listing and its read (a deploy retired it) is just left out. */
 const gone = (err: { statusCode?: number }) => {
@@ -50,7 +56,10 @@ export async function readHostStats(
         docker.df(),
         docker.listContainers({ filters: { label, status: ["running"] } }),
       ]);
-      const read = await Promise.all(listed.map((c) => containerStats(docker, c)));
+      const ours = opts.projects
+        ? listed.filter((c) => opts.projects?.includes(c.Labels?.[LABEL.project] ?? ""))
+        : listed;
+      const read = await Promise.all(ours.map((c) => containerStats(docker, c)));
       const containers = read
         .filter((c): c is ContainerStats => c !== undefined)
         .sort(

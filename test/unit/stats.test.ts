@@ -3,8 +3,11 @@ import { describe, expect, it } from "vitest";
 import { planCommand } from "../../commands/index.js";
 import type { StatsPlan } from "../../commands/stats.js";
 import { parseFleet } from "../../src/fleet/load.js";
+import { fleetSchema } from "../../src/fleet/schema.js";
 import type { HostStats } from "../../src/jobs/read-schemas.js";
+import { samplesOf } from "../../src/stats/aggregate.js";
 import { formatBytes, renderStats } from "../../src/stats/render-stats.js";
+import { samplingOf } from "../../src/stats/sample-store.js";
 import { cpuPercent, diskUsageOf, memoryUsed, usageOf } from "../../src/stats/usage.js";
 
 const { fleet } = parseFleet(
@@ -140,5 +143,58 @@ describe("/stats reply", () => {
       "150MiB",
       "3.3GiB",
     ]);
+  });
+});
+
+describe("a host's stats as samples", () => {
+  it("sums each project+env over its replicas, and the host over every container", () => {
+    const c = (name: string, env: string, cpu: number, mem: number) => ({
+      name,
+      project: "a1",
+      env,
+      state: "running",
+      restarts: 1,
+      cpuPercent: cpu,
+      memUsed: mem,
+      memLimit: 1000,
+      rxBytes: 5,
+      txBytes: 7,
+    });
+    const stats = {
+      host: "serverA",
+      reachable: true as const,
+      cpus: 2,
+      memTotal: 8000,
+      disk: { images: 100, containers: 10, volumes: 1, buildCache: 0 },
+      containers: [
+        c("a1-beta-1", "beta", 10, 100),
+        c("a1-beta-2", "beta", 5, 50),
+        c("a1-prod", "prod", 1, 10),
+      ],
+    };
+    expect(samplesOf(stats, 60_000)).toEqual({
+      host: { t: 60_000, cpu: 16, mem: 160, memTotal: 8000, cpus: 2, disk: 111 },
+      series: {
+        "a1:beta": { t: 60_000, cpu: 15, mem: 150, limit: 2000, restarts: 2, rx: 10, tx: 14, replicas: 2 },
+        "a1:prod": { t: 60_000, cpu: 1, mem: 10, limit: 1000, restarts: 1, rx: 5, tx: 7, replicas: 1 },
+      },
+    });
+  });
+
+  it("reads alerts.sampling from the fleet file, with defaults without it", () => {
+    expect(samplingOf(fleet)).toEqual({
+      everyMs: 30_000,
+      fullMs: 86_400_000,
+      bucketMs: 300_000,
+      downsampledMs: 604_800_000,
+    });
+    const sampled = fleetSchema.shape.alerts.parse({ sampling: { every: "10s", full: "12h" } });
+    expect(sampled?.sampling).toEqual({
+      every: 10_000,
+      full: 43_200_000,
+      bucket: 300_000,
+      downsampled: 604_800_000,
+    });
+    expect(fleetSchema.shape.alerts.safeParse({ sampling: { every: "1s" } }).success).toBe(false);
   });
 });

@@ -39,6 +39,7 @@ import {
 import type { JobQueue } from "../queue/queues.js";
 import type { RegistryClient } from "../registry/client.js";
 import { ReportService } from "../report/report-service.js";
+import { SampleStore, samplingOf } from "../stats/sample-store.js";
 import { StatsService } from "../stats/stats-service.js";
 import { createChangeServices } from "./change-handlers.js";
 
@@ -108,7 +109,14 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
   });
   const config = new ConfigService({ fleet, store: configStore, cipher: deps.cipher, log });
   const status = new StatusService({ fleet, read, timeoutMs });
-  const stats = new StatsService({ fleet, read: workerStatsReader(reads), timeoutMs });
+  const stats = new StatsService({
+    fleet,
+    read: workerStatsReader(reads),
+    timeoutMs,
+    samples: new SampleStore(deps.redis, deps.prefix, samplingOf(fleet)),
+    deploys: store,
+    chat,
+  });
   const history = new HistoryService(store);
   const logs = new LogsService({
     read: workerLogsReader(reads),

@@ -40,7 +40,7 @@ describe("/stats plans", () => {
   });
 
   it("answers bad input with a usage message", () => {
-    const usageLine = "Usage: `/stats [<project>] [<env>]`";
+    const usageLine = "Usage: `/stats [<project>] [<env>] [--chart [1h|6h|24h|7d]]`";
     expect(plan("a1 prod extra")).toEqual({ ok: false, message: `too many words: \`extra\`\n${usageLine}` });
     expect(plan("--json")).toEqual({ ok: false, message: `unknown option \`--json\`\n${usageLine}` });
     const unknown = plan("nosuch");

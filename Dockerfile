@@ -11,6 +11,8 @@ RUN npx tsc -p tsconfig.build.json
 
 # Run: production dependencies and the compiled code only, as the unprivileged "node" user.
 FROM node:20-bookworm-slim
+# /stats --chart sets its text in DejaVu Sans.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -37,6 +37,7 @@ import { planReport, type ReportPlan, reportHelp } from "./report.js";
 import { planned, type Result, usage } from "./result.js";
 import { planRollback, type RollbackPlan, rollbackHelp } from "./rollback.js";
 import { planScale, type ScalePlan, scaleHelp } from "./scale.js";
+import { planStats, type StatsPlan, statsHelp } from "./stats.js";
 import { planStatus, type StatusPlan, statusHelp } from "./status.js";
 import { closest, truncateWord, unknownName } from "./suggest.js";
 import { MAX_COMMAND_LENGTH, tokenize } from "./tokenize.js";
@@ -46,6 +47,7 @@ export type Plan =
   | HelpPlan
   | ConfigPlan
   | StatusPlan
+  | StatsPlan
   | HostsPlan
   | HistoryPlan
   | ReportPlan
@@ -82,6 +84,7 @@ export const COMMANDS: readonly CommandModule[] = [
   { ...configHelp, plan: planConfig },
   { ...envHelp, plan: planEnv },
   { ...statusHelp, plan: planStatus },
+  { ...statsHelp, plan: planStats },
   { ...hostsHelp, plan: planHosts },
   { ...historyHelp, plan: planHistory },
   { ...reportHelp, plan: planReport },

@@ -21,13 +21,12 @@ export const statusHelp = {
   examples: ["/status", "/status a1", "/status a1 beta", "/status beta"],
 };
 
-export function planStatus(text: string, ctx: CommandContext): Result<StatusPlan> {
-  const parsed = wordsOnly(text, statusHelp.usage);
-  if (!parsed.ok) return parsed;
-  const words = parsed.plan;
-  const fail = (why: string) => usage(`${why}\nUsage: \`${statusHelp.usage}\``);
-  if (words.length > 2) return fail(`too many words: \`${truncateWord(words.slice(2).join(" "))}\``);
-  const { fleet } = ctx;
+/** What a fleet read names: `[<project>] [<env>]`, or one word that is either; the hosts it reads. */
+export type ReadScope = { project?: string; env?: string; hosts: string[] };
+
+/** The scope of `/status`-like reads, or why the words name none (without the usage line). */
+export function readScope(words: readonly string[], fleet: CommandContext["fleet"]): Result<ReadScope> {
+  if (words.length > 2) return usage(`too many words: \`${truncateWord(words.slice(2).join(" "))}\``);
   let project: string | undefined;
   let env: string | undefined;
   const [first, second] = words;
@@ -36,21 +35,23 @@ export function planStatus(text: string, ctx: CommandContext): Result<StatusPlan
     if (second === undefined && !(first in fleet.projects) && first in fleet.environments) env = first;
     else {
       const why = badProject(fleet, first);
-      if (why) return fail(why);
+      if (why) return usage(why);
       project = first;
     }
   }
   if (second !== undefined) {
     const why = badEnv(fleet, second);
-    if (why) return fail(why);
+    if (why) return usage(why);
     env = second;
   }
   const hosts = env ? [...(fleet.environments[env]?.hosts ?? [])] : Object.keys(fleet.hosts);
-  return planned({
-    kind: "status",
-    ...(project ? { project } : {}),
-    ...(env ? { env } : {}),
-    hosts,
-    ...askedBy(ctx),
-  });
+  return planned({ ...(project ? { project } : {}), ...(env ? { env } : {}), hosts });
+}
+
+export function planStatus(text: string, ctx: CommandContext): Result<StatusPlan> {
+  const parsed = wordsOnly(text, statusHelp.usage);
+  if (!parsed.ok) return parsed;
+  const scope = readScope(parsed.plan, ctx.fleet);
+  if (!scope.ok) return usage(`${scope.message}\nUsage: \`${statusHelp.usage}\``);
+  return planned({ kind: "status", ...scope.plan, ...askedBy(ctx) });
 }

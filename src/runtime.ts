@@ -36,6 +36,7 @@ import { RedisDeliveries } from "./slack/deliveries.js";
 import { registerSlackExtras } from "./slack/extras.js";
 import { SlackChat } from "./slack/slack-chat.js";
 import { hasSlackCredentials, startSlackBot } from "./slack/start-slack.js";
+import { SampleStore, samplingOf } from "./stats/sample-store.js";
 import { createBotCore } from "./wiring/bot-core.js";
 
 export type Role = "bot" | "worker" | "monitor";
@@ -203,6 +204,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       chat: alertChat,
       log: log.child({ component: "monitor" }),
       secretsFor: opts.secretsFor ?? secretsFor(fleet, new ConfigStore(general, prefix), cipher),
+      samples: new SampleStore(general, prefix, samplingOf(fleet)),
       options: opts.monitor,
     });
     monitor.start();

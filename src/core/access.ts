@@ -33,6 +33,8 @@ export type Verdict<P> = { ok: true; plan: Narrowed<P> } | { ok: false; reason: 
  */
 const READ_KEY: Record<string, string> = {
   status: "status",
+  // Resource usage shows what runs where, like /status.
+  stats: "status",
   audit: "history",
   jobs: "history",
   job: "history",

@@ -17,6 +17,8 @@ export interface Chat {
   update(ref: MessageRef, message: Message): Promise<void>;
   /** Shares a text file in the channel (long logs); the content is already masked. */
   upload(channel: string, filename: string, content: string): Promise<void>;
+  /** Shares an image (a chart) in the channel; returns where a terminal user finds it, if anywhere. */
+  uploadImage(channel: string, filename: string, png: Uint8Array, title: string): Promise<string | undefined>;
 }
 
 export type Reply = { visibility: "ephemeral" | "in_channel"; message: Message };

@@ -1,4 +1,4 @@
-import { HostUnreachableError } from "../errors.js";
+import { errorMessage, HostUnreachableError } from "../errors.js";
 import { onHost } from "./errors.js";
 
 /**
@@ -18,4 +18,10 @@ export async function withDeadline<T>(host: string, ms: number, call: () => Prom
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A host read that failed, as the value a fleet read shows: the reason, short and on one line. */
+export function unreachable(host: string, err: unknown): { host: string; reachable: false; reason: string } {
+  const reason = err instanceof HostUnreachableError ? err.detail : errorMessage(err).split("\n")[0];
+  return { host, reachable: false, reason: (reason ?? "unknown error").slice(0, 80) };
 }

@@ -1,6 +1,5 @@
 import type Docker from "dockerode";
-import { errorMessage, HostUnreachableError } from "../errors.js";
-import { withDeadline } from "./deadline.js";
+import { unreachable, withDeadline } from "./deadline.js";
 import { LABEL } from "./labels.js";
 
 /** A managed container as /status, /hosts and /images show it; plain data. */
@@ -101,8 +100,7 @@ export async function snapshotHost(
       };
     });
   } catch (err) {
-    const reason = err instanceof HostUnreachableError ? err.detail : errorMessage(err).split("\n")[0];
-    return { host, reachable: false, reason: (reason ?? "unknown error").slice(0, 80) };
+    return unreachable(host, err);
   }
 }
 

@@ -298,8 +298,29 @@ const alerts = z
       })
       .prefault({})
       .describe("What counts as a restart loop"),
+    /** The monitor's resource samples (`/stats --chart`): how often, and how long they are kept. */
+    sampling: z
+      .strictObject({
+        every: duration
+          .default(30_000)
+          .refine((ms) => ms >= 5_000 && ms <= 3_600_000, "sample every 5s to 1h")
+          .describe("How often every managed container and host is sampled (default 30s)"),
+        full: duration
+          .default(24 * 3_600_000)
+          .describe("How long samples are kept at full resolution (default 24h)"),
+        bucket: duration
+          .default(5 * 60_000)
+          .describe("Older samples are averaged over buckets this long (default 5m)"),
+        downsampled: duration
+          .default(7 * 24 * 3_600_000)
+          .describe("How long the averaged samples are kept (default 7d)"),
+      })
+      .prefault({})
+      .describe(
+        "Resource sampling by the monitor, for charts; one sample per period however many monitors run",
+      ),
   })
-  .describe("Where alerts go and what counts as a restart loop");
+  .describe("Where alerts go, what counts as a restart loop, and resource sampling");
 
 const audit = z
   .strictObject({

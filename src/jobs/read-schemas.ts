@@ -28,6 +28,12 @@ export const hostQuerySchema = z.discriminatedUnion("kind", [
     tail: z.number().int().min(1).max(5_000),
     sinceMs: z.number().int().min(1).optional(),
   }),
+  /** /stats: one-shot resource usage of the managed containers, and the host's totals. */
+  z.strictObject({
+    kind: z.literal("stats"),
+    project: z.string().regex(NAME_PATTERN).optional(),
+    env: z.string().regex(NAME_PATTERN).optional(),
+  }),
 ]);
 export type HostQuery = z.infer<typeof hostQuerySchema>;
 
@@ -102,10 +108,43 @@ export const logsResultSchema = z.union([
   z.strictObject({ host: z.string(), ok: z.literal(false), reason: z.string() }),
 ]);
 
+const containerStatsSchema = z.strictObject({
+  name: z.string(),
+  project: z.string(),
+  env: z.string(),
+  state: z.string(),
+  restarts: z.number().int(),
+  cpuPercent: z.number(),
+  memUsed: z.number(),
+  memLimit: z.number(),
+  rxBytes: z.number(),
+  txBytes: z.number(),
+});
+
+export const statsResultSchema = z.union([
+  z.strictObject({
+    host: z.string(),
+    reachable: z.literal(true),
+    cpus: z.number().int(),
+    memTotal: z.number(),
+    disk: z.strictObject({
+      images: z.number(),
+      containers: z.number(),
+      volumes: z.number(),
+      buildCache: z.number(),
+    }),
+    containers: z.array(containerStatsSchema),
+  }),
+  z.strictObject({ host: z.string(), reachable: z.literal(false), reason: z.string() }),
+]);
+export type HostStats = z.infer<typeof statsResultSchema>;
+export type ContainerStats = z.infer<typeof containerStatsSchema>;
+
 /** The result schema of each query kind: the bot parses what a worker returns with it. */
 export const hostReadResultSchemas = {
   snapshot: snapshotResultSchema,
   running: runningResultSchema,
   logs: logsResultSchema,
+  stats: statsResultSchema,
 } as const;
 export type HostReadResult<K extends HostQuery["kind"]> = z.infer<(typeof hostReadResultSchemas)[K]>;

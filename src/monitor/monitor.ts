@@ -9,6 +9,8 @@ import { type DockerHosts, dockerOptions } from "../docker/connect.js";
 import { LABEL } from "../docker/labels.js";
 import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
+import { type SampleStore, samplingOf } from "../stats/sample-store.js";
+import { Sampler } from "../stats/sampler.js";
 import type { AlertStore } from "./alert-store.js";
 import { Alerter } from "./alerter.js";
 import { type ContainerRef, ContainerWatch, type SecretsFor } from "./container-watch.js";
@@ -54,6 +56,8 @@ export type MonitorDeps = {
   chat: Chat;
   log: Logger;
   secretsFor: SecretsFor;
+  /** Where resource samples go (`alerts.sampling`); without it the monitor takes none. */
+  samples?: SampleStore;
   options?: Partial<MonitorOptions>;
 };
 
@@ -65,6 +69,7 @@ export class Monitor {
   private readonly followers = new Map<string, EventFollower>();
   private readonly intervals: NodeJS.Timeout[] = [];
   private readonly failures = new Map<string, number>();
+  private readonly sampler: Sampler | undefined;
 
   constructor(private readonly deps: MonitorDeps) {
     this.opts = { ...DEFAULT_MONITOR_OPTIONS, ...deps.options };
@@ -84,6 +89,17 @@ export class Monitor {
       },
       (host, id, at, windowMs) => alerts.recordDie(host, id, at, windowMs),
     );
+    if (deps.samples) {
+      this.sampler = new Sampler({
+        store: deps.samples,
+        hosts: Object.keys(fleet.hosts),
+        projects: Object.keys(fleet.projects),
+        connect: (host) => deps.hosts.get(host),
+        everyMs: samplingOf(fleet).everyMs,
+        timeoutMs: this.opts.pingTimeoutMs,
+        log,
+      });
+    }
   }
 
   start(): void {
@@ -103,12 +119,14 @@ export class Monitor {
       this.intervals.push(setInterval(() => void this.ping(host), this.opts.pingMs));
       this.intervals.push(setInterval(() => void this.reconcile(host), this.opts.reconcileMs));
     }
+    this.sampler?.start();
     this.deps.log.info({ hosts: Object.keys(this.deps.fleet.hosts) }, "monitor started");
   }
 
   stop(): void {
     for (const f of this.followers.values()) f.stop();
     for (const i of this.intervals) clearInterval(i);
+    this.sampler?.stop();
     this.alerter.stop();
     this.watch.stop();
   }

@@ -1,4 +1,5 @@
 import { newDeployId } from "../deploys/id.js";
+import type { StatsReader } from "../docker/host-stats.js";
 import type { HostLogs, LogsQuery } from "../docker/project-logs.js";
 import type { RunningReader } from "../docker/running.js";
 import type { FleetReader } from "../docker/snapshot.js";
@@ -107,4 +108,20 @@ export function workerLogsReader(reads: HostReads): (host: string, q: LogsQuery)
     const answer = await reads.read(host, query, q.timeoutMs);
     return answer.answered ? answer.result : { host, ok: false, reason: answer.reason };
   };
+}
+
+/** /stats reads each host's resource usage through a worker, in parallel. */
+export function workerStatsReader(reads: HostReads): StatsReader {
+  return (hosts, opts) =>
+    Promise.all(
+      hosts.map(async (host) => {
+        const query = {
+          kind: "stats" as const,
+          ...(opts.project ? { project: opts.project } : {}),
+          ...(opts.env ? { env: opts.env } : {}),
+        };
+        const answer = await reads.read(host, query, opts.timeoutMs);
+        return answer.answered ? answer.result : { host, reachable: false as const, reason: answer.reason };
+      }),
+    );
 }

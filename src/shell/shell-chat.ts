@@ -1,3 +1,6 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Button, Chat, Message, MessageRef, Progress } from "../core/message.js";
 import { plainText } from "./plain-text.js";
 
@@ -53,6 +56,16 @@ export class ShellChat implements Chat {
   /** A terminal has room for long output: print it whole between markers, where Slack attaches a file. */
   async upload(_channel: string, filename: string, content: string): Promise<void> {
     this.print([`--- ${filename} ---`, content.replace(/\n$/, ""), `--- end of ${filename} ---`].join("\n"));
+  }
+
+  /** A terminal shows no images: the chart goes to a file whose path is printed. */
+  async uploadImage(_channel: string, filename: string, png: Uint8Array, title: string): Promise<string> {
+    const dir = join(tmpdir(), "dockops-charts");
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, filename);
+    await writeFile(path, png);
+    this.print(`${title}: ${path}`);
+    return path;
   }
 
   /** Prints a reply meant for the user alone (an ephemeral in Slack). */

@@ -35,4 +35,9 @@ export class SlackChat implements Chat {
   async upload(channel: string, filename: string, content: string): Promise<void> {
     await this.client.files.uploadV2({ channel_id: channel, filename, title: filename, content });
   }
+
+  async uploadImage(channel: string, filename: string, png: Uint8Array, title: string): Promise<undefined> {
+    await this.client.files.uploadV2({ channel_id: channel, filename, title, file: Buffer.from(png) });
+    return undefined;
+  }
 }

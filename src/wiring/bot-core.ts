@@ -31,11 +31,19 @@ import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
 import { AlertCommands } from "../monitor/alert-commands.js";
 import { AlertStore } from "../monitor/alert-store.js";
-import { HostReads, workerFleetReader, workerLogsReader, workerRunningReader } from "../queue/host-reads.js";
+import {
+  HostReads,
+  workerFleetReader,
+  workerLogsReader,
+  workerRunningReader,
+  workerStatsReader,
+} from "../queue/host-reads.js";
 import type { JobWaiter } from "../queue/job-waiter.js";
 import type { JobQueue } from "../queue/queues.js";
 import type { RegistryClient } from "../registry/client.js";
 import { ReportService } from "../report/report-service.js";
+import { SampleStore, samplingOf } from "../stats/sample-store.js";
+import { StatsService } from "../stats/stats-service.js";
 import { createChangeServices } from "./change-handlers.js";
 
 export type BotCoreDeps = {
@@ -109,6 +117,14 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
   });
   const config = new ConfigService({ fleet, store: configStore, cipher: deps.cipher, log });
   const status = new StatusService({ fleet, read, timeoutMs });
+  const stats = new StatsService({
+    fleet,
+    read: workerStatsReader(reads),
+    timeoutMs,
+    samples: new SampleStore(deps.redis, deps.prefix, samplingOf(fleet)),
+    deploys: store,
+    chat,
+  });
   const history = new HistoryService(store);
   const logs = new LogsService({
     read: workerLogsReader(reads),
@@ -191,6 +207,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
       config: (plan) => config.run(plan),
       status: (plan) => status.status(plan),
       hosts: (plan) => status.hosts(plan),
+      stats: (plan) => stats.stats(plan),
       history: (plan) => history.history(plan),
       report: (plan) => report.report(plan),
       logs: (plan) => logs.logs(plan),

@@ -45,12 +45,14 @@ ensure_packages() {
   [ -x /bin/busybox ] && [ -f /etc/ssl/certs/ca-certificates.crt ] || missing+=(busybox/ca-certificates)
   # The base image needs the static busybox: a dynamic one would not run in the image.
   dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
+  # /stats --chart sets its text in DejaVu Sans.
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
   [ ${#missing[@]} -eq 0 ] && return 0
   fleet_log "installing Debian packages (missing: ${missing[*]}); log: $LOG_DIR/apt.log"
   local apt=(apt-get -o DPkg::Lock::Timeout=600)
   if ! { "${apt[@]}" update && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends \
     redis-server docker.io iptables docker-registry busybox-static iproute2 openssl ca-certificates \
-    apache2-utils curl util-linux docker-compose caddy git; } >>"$LOG_DIR/apt.log" 2>&1; then
+    apache2-utils curl util-linux docker-compose caddy git fonts-dejavu-core; } >>"$LOG_DIR/apt.log" 2>&1; then
     fleet_die_log "apt-get failed" "$LOG_DIR/apt.log"
   fi
 }

@@ -28,6 +28,7 @@ class RecordingChat implements Chat {
     this.updates.push({ at: Date.now(), text: message.text });
   }
   async upload(): Promise<void> {}
+  async uploadImage(): Promise<void> {}
 }
 
 describe("the deploy message follows the record (real Redis, real queue events)", () => {

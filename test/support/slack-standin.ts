@@ -5,7 +5,7 @@ import { SocketModeLink } from "./socket-mode-link.js";
 export type ApiCall = { method: string; args: Record<string, unknown>; at: number };
 export type ResponseUrlCall = { id: string; body: Record<string, unknown>; at: number };
 /** The bytes of a file a client POSTed to an upload_url from files.getUploadURLExternal. */
-export type Upload = { fileId: string; body: string; at: number };
+export type Upload = { fileId: string; body: string; bytes: Buffer; at: number };
 
 /**
  * A stand-in for Slack's Web API, response_urls and Socket Mode — the one part of the system
@@ -51,7 +51,7 @@ export class SlackStandIn {
         void readBody(req).then((raw) => {
           this.calls.push({
             method: `${method}#failed`,
-            args: parseArgs(raw, req.headers["content-type"] ?? ""),
+            args: parseArgs(raw.toString("utf8"), req.headers["content-type"] ?? ""),
             at: Date.now(),
           });
           if (fault.reply === "rate_limited") {
@@ -143,13 +143,14 @@ export class SlackStandIn {
   }
 
   private async handle(req: IncomingMessage): Promise<Record<string, unknown>> {
-    const raw = await readBody(req);
+    const bytes = await readBody(req);
+    const raw = bytes.toString("utf8");
     const args = parseArgs(raw, req.headers["content-type"] ?? "");
     const url = req.url ?? "";
     const at = Date.now();
     let reply: Record<string, unknown> = { ok: true };
     if (url.startsWith("/upload/")) {
-      this.uploads.push({ fileId: url.slice("/upload/".length), body: raw, at });
+      this.uploads.push({ fileId: url.slice("/upload/".length), body: raw, bytes, at });
       reply = { ok: true };
     } else if (url.startsWith("/response/")) {
       this.responses.push({ id: url.slice("/response/".length), body: args, at });
@@ -189,11 +190,11 @@ export class SlackStandIn {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
   });
 }
 

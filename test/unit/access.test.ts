@@ -97,6 +97,23 @@ describe("reads carry who and where", () => {
       },
     });
   });
+
+  it("/stats is judged by allow.status and narrowed like /status", async () => {
+    expect(await verdict("stats", "a1 stage", "U0DEV")).toEqual({
+      ok: false,
+      reason: "You may not run `status` in *stage*: only the *readers* role may. Nothing was done.",
+    });
+    expect(await verdict("stats", "", "U0DEV", "C0BETA")).toEqual({
+      ok: true,
+      plan: {
+        kind: "stats",
+        hosts: ["serverA", "serverB", "serverC"],
+        requestedBy: "U0DEV",
+        channel: "C0BETA",
+        envs: ["beta"],
+      },
+    });
+  });
 });
 
 describe("commands with no environment", () => {

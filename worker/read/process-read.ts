@@ -1,5 +1,6 @@
 import { type Job, UnrecoverableError } from "bullmq";
 import type { DockerHosts } from "../../src/docker/connect.js";
+import { readHostStats } from "../../src/docker/host-stats.js";
 import { type HostLogs, projectLogs } from "../../src/docker/project-logs.js";
 import { readRunning } from "../../src/docker/running.js";
 import { snapshotHost } from "../../src/docker/snapshot.js";
@@ -30,6 +31,8 @@ export async function processHostRead(job: Job, deps: ReadDeps): Promise<unknown
       return snapshotHost(host, connect, { timeoutMs, inspect: query.inspect, project: query.project });
     case "running":
       return (await readRunning(deps.hosts, [host], query.project, query.env, timeoutMs))[host];
+    case "stats":
+      return readHostStats(host, connect, { timeoutMs, project: query.project, env: query.env });
     case "logs": {
       const logs: HostLogs = await projectLogs(host, connect, { ...query, timeoutMs });
       if (!logs.ok) return logs;

@@ -28,7 +28,9 @@ class RecordingChat implements Chat {
     this.updates.push({ at: Date.now(), text: message.text });
   }
   async upload(): Promise<void> {}
-  async uploadImage(): Promise<void> {}
+  async uploadImage(): Promise<string | undefined> {
+    return undefined;
+  }
 }
 
 describe("the deploy message follows the record (real Redis, real queue events)", () => {

@@ -12,7 +12,7 @@ const example = parseFleet(
   {},
 ).fleet;
 const a1 = example.projects.a1 as Fleet["projects"][string];
-/** The README example plus a port-less worker that allows two commands. */
+/** The example fleet file plus a port-less worker that allows two commands. */
 const fleet: Fleet = {
   ...example,
   projects: {

@@ -60,7 +60,8 @@ describe("Getting started's Create the Slack app", () => {
   const section = page.slice(page.indexOf("## Create the Slack app"));
 
   it("shows the default manifest's two commands as generated", () => {
-    const yaml = /```yaml\n# manifest\.yml \(default\)[^\n]*\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    const yaml =
+      /```yaml manifest\n# manifest\.yml \(default\)[^\n]*\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
     const shown = parse(yaml) as { slash_commands: Array<{ command: string; usage_hint: string }> };
     const generated = (buildManifest() as Manifest).features.slash_commands as Array<{
       command: string;

@@ -59,18 +59,24 @@ function nested(node: SchemaNode, path: string): Row[] {
   return [];
 }
 
+/** A Markdown table with its columns padded, as the formatter (Biome) lays tables out. */
+function table(head: string[], body: string[][]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => [...(r[i] ?? "")].length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => c + " ".repeat((widths[i] ?? 0) - [...c].length)).join(" | ")} |`;
+  return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)];
+}
+
 /** The fleet file reference: one table per top-level section, from the schema's descriptions. */
 export function fleetReference(schema: SchemaNode): string {
   const sections = Object.entries(schema.properties ?? {}).map(([key, node]) => {
     const required = schema.required?.includes(key) ? " (required)" : "";
-    const table = [
-      "| key | type | default | what it is |",
-      "| --- | --- | --- | --- |",
-      ...rows({ properties: { [key]: node }, required: schema.required ?? [] }, "").map(
-        (r) => `| \`${r.path}\` | ${r.type} | ${r.fallback} | ${r.description} |`,
-      ),
-    ];
-    return [`### \`${key}\`${required}`, "", ...table].join("\n");
+    const keys = rows({ properties: { [key]: node }, required: schema.required ?? [] }, "");
+    const lines = table(
+      ["key", "type", "default", "what it is"],
+      keys.map((r) => [`\`${r.path}\``, r.type, r.fallback, r.description]),
+    );
+    return [`### \`${key}\`${required}`, "", ...lines].join("\n");
   });
   return sections.join("\n\n");
 }

@@ -22,10 +22,7 @@ export const execHelp = {
   usage: "/exec <project> <env> <host> -- <command> [args...]",
   description:
     "Run a command allowed by the project's `exec.allow` in its running container (no shell), and show the output to you.",
-  examples: [
-    "/exec a1 beta serverA -- php artisan migrate --force",
-    "/exec a1 prod serverB -- nginx -s reload",
-  ],
+  examples: ["/exec a1 beta serverA -- nginx -t", "/exec a1 prod serverB -- nginx -s reload"],
 };
 
 const MAX_ARGS = 64;

@@ -28,11 +28,7 @@ export const scaleHelp = {
   usage: "/scale <project> <env> <n> [<host>[,<host>...]] [--dry-run]",
   description:
     "Run n replicas of the running version, spread evenly over the environment's hosts (or the hosts named); a project that publishes host ports runs at most one per host.",
-  examples: [
-    "/scale worker beta 4",
-    "/scale worker beta 2 serverA",
-    "/scale a1 beta 2 serverA,serverB --dry-run",
-  ],
+  examples: ["/scale a1 beta 2", "/scale a1 beta 1 serverA", "/scale a1 beta 2 serverA,serverB --dry-run"],
 };
 
 /** n spread over hosts in order: the first n % hosts get one more. */

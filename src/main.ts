@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   if (shell && someSlack && !values.shell && values.once === undefined) {
     // Half a Slack configuration is a mistake to report, not a reason to fall back to the shell.
     throw new ConfigError(
-      'the bot needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode); see README "Create the Slack app". Unset them all (or pass --shell) for the terminal.',
+      'the bot needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode); see docs/getting-started.md, "Create the Slack app". Unset them all (or pass --shell) for the terminal.',
     );
   }
   // The terminal belongs to the user in the shell: logs go to stderr, and only warnings by default.

@@ -21,7 +21,7 @@ async function probeRedis(url: string): Promise<CheckRow> {
       what,
       status: "FAIL",
       detail: reason.replace(url, redactUrl(url)),
-      fix: 'start Redis or set REDIS_URL to yours (see README "Run it")',
+      fix: "start Redis or set REDIS_URL to yours (see docs/getting-started.md)",
     };
   }
 }

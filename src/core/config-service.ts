@@ -20,7 +20,7 @@ export type ConfigServiceDeps = {
 type Plan<Op extends ConfigPlan["op"]> = Extract<ConfigPlan, { op: Op }>;
 
 const NO_KEY =
-  'CONFIG_ENCRYPTION_KEY is not set on the bot, so secrets cannot be stored; nothing was stored. Set it (see README "Configuration and secrets") and try again.';
+  "CONFIG_ENCRYPTION_KEY is not set on the bot, so secrets cannot be stored; nothing was stored. Set it (see docs/configuration-and-secrets.md) and try again.";
 
 /**
  * Runs `/config` plans. Every reply is ephemeral: a Slack reply "in channel" would also show the

@@ -3,7 +3,7 @@ import { type LoadedFleet, loadFleet, parseFleet } from "./load.js";
 
 /**
  * The fleet used when there is no fleet file: this machine's Docker as host `local`, and the
- * README's example project `a1` (here a public nginx image, so the first deploy works anywhere
+ * docs/fleet-file.md example project `a1` (here a public nginx image, so the first deploy works anywhere
  * Docker can reach Docker Hub). Every value can be overridden from the environment.
  */
 export const DEFAULT_FLEET_YAML = `
@@ -49,5 +49,5 @@ export function resolveFleet(
 export function describeBuiltIn({ fleet }: LoadedFleet): string {
   const host = fleet.hosts.local?.docker ?? "?";
   const a1 = fleet.projects.a1;
-  return `no FLEET_FILE and no ./fleet.yml: using the built-in fleet — host local (${host}), environment beta, project a1 (${fleet.registry.url}/${a1?.image}:${a1?.tag}, ports ${a1?.ports.join(", ")}). Write a fleet.yml to use your own (README "The fleet file").`;
+  return `no FLEET_FILE and no ./fleet.yml: using the built-in fleet — host local (${host}), environment beta, project a1 (${fleet.registry.url}/${a1?.image}:${a1?.tag}, ports ${a1?.ports.join(", ")}). Write a fleet.yml to use your own (docs/fleet-file.md).`;
 }

@@ -82,7 +82,7 @@ export function loadFleet(file: string, env: Record<string, string | undefined> 
     text = readFileSync(file, "utf8");
   } catch (err) {
     throw new ConfigError(
-      `cannot read the fleet file ${file} (${errorMessage(err)}); set FLEET_FILE to its path, see README "The fleet file"`,
+      `cannot read the fleet file ${file} (${errorMessage(err)}); set FLEET_FILE to its path, see docs/fleet-file.md`,
     );
   }
   return parseFleet(text, file, env);

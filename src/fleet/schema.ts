@@ -267,7 +267,7 @@ const registry = z
   })
   .describe("The private registry images are pulled from");
 
-/** Config keys matching these are stored encrypted and masked in chat (see README). */
+/** Config keys matching these are stored encrypted and masked in chat (see docs/configuration-and-secrets.md). */
 const secrets = z
   .strictObject({
     patterns: z

@@ -55,7 +55,7 @@ function writeFleet(): string {
     ["HOST_C_TLS_KEY", "key.pem"],
   ] as const) {
     copyFileSync(need(fe, key), join(certs, file));
-    // As README asks: readable by the containers' user through the DOCKER_GID group, not by all.
+    // As docs/operations.md asks: readable by the containers' user through the DOCKER_GID group, not by all.
     chownSync(join(certs, file), 0, gid);
     chmodSync(join(certs, file), 0o640);
   }
@@ -168,7 +168,7 @@ beforeAll(async () => {
     COMPOSE_PROJECT_NAME: composeProject,
     SLACK_BOT_TOKEN: "xoxb-compose-test",
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    // Derived as README says: the group that owns the Docker socket (root:docker 660 here).
+    // Derived as docs/operations.md says: the group that owns the Docker socket (root:docker 660 here).
     DOCKER_GID: String(statSync(SOCKET).gid),
     DOCKOPS_PORT: String(port),
     REGISTRY_USERNAME: need(fe, "REGISTRY_USERNAME"),

@@ -101,7 +101,7 @@ describe("config store", () => {
       ],
     });
     expect(reply?.message.text).toBe(
-      ':x: CONFIG_ENCRYPTION_KEY is not set on the bot, so secrets cannot be stored; nothing was stored. Set it (see README "Configuration and secrets") and try again.',
+      ":x: CONFIG_ENCRYPTION_KEY is not set on the bot, so secrets cannot be stored; nothing was stored. Set it (see docs/configuration-and-secrets.md) and try again.",
     );
     expect(await store.head("a1", "beta")).toBe(0);
     // Plain values still work without a key.

@@ -16,7 +16,7 @@ const FINAL = /^:(white_check_mark|x|warning):/;
 
 /**
  * Reads the truth after the quiet period — containers from Docker, records from Redis, what was
- * said from the Slack stand-in — and lists every broken invariant (numbered as in the README).
+ * said from the Slack stand-in — and lists every broken invariant (numbered as in docs/guarantees-and-limits.md).
  */
 export async function check(
   world: World,

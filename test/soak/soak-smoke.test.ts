@@ -6,7 +6,7 @@ import { runSoak } from "./run-soak.js";
  * through the Bolt app while workers, the bot, the monitor, Redis, a soak host's daemon and
  * network, the soak registry and Slack fail at random; then the checker's six invariants.
  * It runs on the soak's own Redis, hosts (s1, s2) and registry (:5001), never the shared fleet.
- * The ten-minute run is `npm run soak` (README, "Guarantees and limits").
+ * The ten-minute run is `npm run soak` (docs/guarantees-and-limits.md, "Chaos soak").
  */
 describe("chaos soak smoke", () => {
   it("60 s of operations under overlapping faults break no invariant (seed 20261130)", async () => {

@@ -2,8 +2,8 @@ import { parseArgs } from "node:util";
 import { runSoak } from "./run-soak.js";
 
 /**
- * `npm run soak -- --minutes 10 --seed 1234`: the chaos soak (see README, "Guarantees and
- * limits"). Exits 1 on any violation, printing the seed, the history around it and the faults.
+ * `npm run soak -- --minutes 10 --seed 1234`: the chaos soak (see docs/guarantees-and-limits.md,
+ * "Chaos soak"). Exits 1 on any violation, printing the seed, the history around it and the faults.
  */
 const { values } = parseArgs({
   options: {

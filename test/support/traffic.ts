@@ -4,7 +4,7 @@ export type Reply = { status: number; body: string } | { error: string; at: stri
 
 /**
  * One GET with an explicit Host header (how a proxy shared by host name tells sites apart), on a
- * new connection: see README "Zero-downtime deploys" for what a reload does to kept-alive ones.
+ * new connection: see docs/proxy.md for what a reload does to kept-alive ones.
  */
 export function getWithHost(url: string, host?: string, timeoutMs = 3_000): Promise<Reply> {
   return new Promise((resolve) => {

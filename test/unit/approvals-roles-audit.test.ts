@@ -11,10 +11,10 @@ import { type Fleet, type FleetInput, fleetSchema } from "../../src/fleet/schema
 const example = parseYaml(
   readFileSync(new URL("../../fleet.example.yml", import.meta.url), "utf8"),
 ) as FleetInput;
-const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-/** The roles example in the README's "Approvals, roles and audit" section. */
+const page = readFileSync(new URL("../../docs/approvals-and-roles.md", import.meta.url), "utf8");
+/** The roles example at the top of docs/approvals-and-roles.md. */
 const rolesSnippet = parseYaml(
-  /## Approvals, roles and audit[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1] ?? "{}",
+  /# Approvals, roles and audit[\s\S]*?```yaml\n([\s\S]*?)```/.exec(page)?.[1] ?? "{}",
 ) as Partial<FleetInput>;
 
 function withRoles(extra: Partial<FleetInput>): FleetInput {
@@ -36,7 +36,7 @@ const plan = (kind: string, user: string, env = "prod", channel = "C0PROD") => (
 });
 
 describe("fleet file roles", () => {
-  it("loads the README's roles example", () => {
+  it("loads the roles example of docs/approvals-and-roles.md", () => {
     expect(fleet.roles).toEqual({ deployers: ["U0DEV1", "S0DEPLOY"], configurers: ["U0LEAD"] });
     expect(fleet.allow).toEqual({ prune: ["deployers"] });
     expect(fleet.environments.prod).toMatchObject({

@@ -11,7 +11,7 @@ import { parseFleet } from "../../src/fleet/load.js";
 const example = readFileSync(new URL("../../fleet.example.yml", import.meta.url), "utf8");
 // The example's projects section is last, so a project appended here lands in it.
 const withBuild = (build: string) =>
-  `${example}  b1:\n    image: team/b1\n    build:\n${build
+  `${example}  c1:\n    image: team/c1\n  b1:\n    image: team/b1\n    build:\n${build
     .split("\n")
     .map((l) => `      ${l}`)
     .join("\n")}\n`;
@@ -64,10 +64,10 @@ describe("/build plans", () => {
 
   it("answers bad input with usage", () => {
     expect(message("")).toBe("name a project\nUsage: `/build <project> [<git ref>] [--tag <tag>]`");
-    expect(message("a1")).toBe(
-      "project `a1` has no `build` section in the fleet file, so it cannot be built\nUsage: `/build <project> [<git ref>] [--tag <tag>]`",
+    expect(message("c1")).toBe(
+      "project `c1` has no `build` section in the fleet file, so it cannot be built\nUsage: `/build <project> [<git ref>] [--tag <tag>]`",
     );
-    expect(message("nope")).toMatch(/^no project `nope`; known projects: `a1`, `b1`/);
+    expect(message("nope")).toMatch(/^no project `nope`; known projects: `a1`, `c1`, `b1`/);
     expect(message("b1 main extra")).toMatch(/^too many words: `extra`/);
     expect(message("b1 --upload-pack=x")).toMatch(/^unknown option `--upload-pack`/);
     expect(message("b1 -x")).toMatch(/^`-x` is not a git ref/);
@@ -100,10 +100,10 @@ describe("build section of the fleet file", () => {
   });
 });
 
-describe("the README's build example", () => {
+describe("the build example in docs/builds.md", () => {
   it("is a valid fleet file fragment with the values it claims", () => {
-    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    const section = readme.slice(readme.indexOf("## Building images from git"));
+    const readme = readFileSync(new URL("../../docs/builds.md", import.meta.url), "utf8");
+    const section = readme.slice(readme.indexOf("# Building images from git"));
     const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
     const a1 = (parseYaml(block) as { projects: { a1: unknown } }).projects.a1;
     const file = parseYaml(example) as { projects: Record<string, unknown> };

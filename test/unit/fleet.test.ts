@@ -16,7 +16,7 @@ function errorOf(text: string): string {
 }
 
 describe("fleet file", () => {
-  it("loads the README example exactly as written", () => {
+  it("loads the example file exactly as written", () => {
     const { fleet, unsetVariables } = parseFleet(example, "/etc/dockops/fleet.yml", {
       REGISTRY_USERNAME: "deployer",
       REGISTRY_PASSWORD: "s3cret",
@@ -65,9 +65,9 @@ describe("fleet file", () => {
     expect(unsetVariables).toEqual(["REGISTRY_USERNAME", "REGISTRY_PASSWORD"]);
   });
 
-  it("the README shows the example file verbatim", () => {
-    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    expect(readme).toContain(example.trim());
+  it("the fleet file page shows the example file verbatim", () => {
+    const page = readFileSync(new URL("../../docs/fleet-file.md", import.meta.url), "utf8");
+    expect(page).toContain(example.trim());
   });
 
   it.each([

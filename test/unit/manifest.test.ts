@@ -55,12 +55,13 @@ describe("manifest.yml", () => {
   });
 });
 
-describe("README's Create the Slack app", () => {
-  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-  const section = readme.slice(readme.indexOf("## Create the Slack app"), readme.indexOf("## Test it"));
+describe("Getting started's Create the Slack app", () => {
+  const page = readFileSync(new URL("../../docs/getting-started.md", import.meta.url), "utf8");
+  const section = page.slice(page.indexOf("## Create the Slack app"));
 
   it("shows the default manifest's two commands as generated", () => {
-    const yaml = /```yaml\n# manifest\.yml \(default\)[^\n]*\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    const yaml =
+      /```yaml manifest\n# manifest\.yml \(default\)[^\n]*\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
     const shown = parse(yaml) as { slash_commands: Array<{ command: string; usage_hint: string }> };
     const generated = (buildManifest() as Manifest).features.slash_commands as Array<{
       command: string;

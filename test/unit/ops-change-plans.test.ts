@@ -12,11 +12,12 @@ const example = parseFleet(
   {},
 ).fleet;
 const a1 = example.projects.a1 as Fleet["projects"][string];
-/** The README example plus a port-less worker that allows two commands. */
+/** The example fleet file, its a1 allowing no commands, plus a port-less worker that allows two. */
 const fleet: Fleet = {
   ...example,
   projects: {
     ...example.projects,
+    a1: { ...a1, exec: { allow: [] } },
     worker: {
       ...a1,
       image: "team/worker",

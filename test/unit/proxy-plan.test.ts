@@ -220,11 +220,10 @@ describe("proxy containers", () => {
   });
 });
 
-describe("the README's proxy example", () => {
+describe("the proxy page's example", () => {
   it("is a valid fleet file fragment with the values it claims", () => {
-    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    const section = readme.slice(readme.indexOf("## Zero-downtime deploys behind the host proxy"));
-    const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    const page = readFileSync(new URL("../../docs/proxy.md", import.meta.url), "utf8");
+    const block = /```yaml\n([\s\S]*?)```/.exec(page)?.[1] ?? "";
     const fragment = parseYaml(block) as Pick<FleetInput, "proxy" | "projects">;
     const fleet = fleetSchema.parse({ ...base, ...fragment });
     expect(proxySettings(fleet)).toEqual({ image: "caddy:2", name: "dockops-proxy", network: "dockops" });

@@ -6,7 +6,7 @@ import { need, readFleetEnv } from "../support/fleet-env.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
 import { kill, type Spawned, spawnRole, waitForOutput } from "../support/processes.js";
-import { getWithHost, startTraffic } from "../support/traffic.js";
+import { getWithHost, splitFailures, startTraffic } from "../support/traffic.js";
 
 /**
  * SIGKILL the worker right after it switched the proxy to the new container; the worker that
@@ -105,7 +105,9 @@ describe("a worker killed after switching the proxy", () => {
       expect(await finalText(h, ts)).toContain(`Deployed *${project}:v2*`);
       const report = await traffic.stop();
       expect(rescuer.output.join("")).toContain("proxy routed back to the previous containers");
-      expect(report.replies.filter((r) => !("status" in r) || r.status !== 200)).toEqual([]);
+      const { resets, other } = splitFailures(report.replies);
+      expect(other).toEqual([]);
+      expect(resets.length).toBeLessThanOrEqual(Math.ceil(report.sent / 100));
       expect(report.sent).toBeGreaterThan(100);
 
       const running = await managedContainers(h.docker.serverA, project);

@@ -58,3 +58,15 @@ export function startTraffic(url: string, perSecond: number, loops = 4) {
     },
   };
 }
+
+/**
+ * Debian's Caddy 2.6 opens a new listening socket at every config reload (SO_REUSEPORT) and
+ * closes the old one; Linux resets connections still queued on the closed socket. Those resets
+ * are the one failure a proxy switch may cause today (docs/proxy.md says so): every other reply
+ * must be a 200 from the old or the new version.
+ */
+export function splitFailures(replies: readonly Reply[]): { resets: Reply[]; other: Reply[] } {
+  const isReset = (r: Reply) => "error" in r && /ECONNRESET|EPIPE|socket hang up/.test(r.error);
+  const failed = replies.filter((r) => !("status" in r) || r.status !== 200);
+  return { resets: failed.filter(isReset), other: failed.filter((r) => !isReset(r)) };
+}

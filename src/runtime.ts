@@ -168,7 +168,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     botChat = chat;
     const events: QueueEvents = createQueueEvents(redis("worker"), prefix);
     closers.push(() => events.close());
-    const watcher = new DeployWatcher(events, store, chat, log);
+    const watcher = new DeployWatcher(events, store, chat, log, (jobId) => queue.jobState(jobId));
     watcher.start();
     closers.push(async () => watcher.stop());
     watcher

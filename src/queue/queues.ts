@@ -1,4 +1,4 @@
-import { Queue, QueueEvents } from "bullmq";
+import { Job, Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import { type HostReadJob, hostReadJobId, hostReadJobSchema } from "../jobs/read-schemas.js";
 import {
@@ -107,6 +107,13 @@ export class JobQueue {
       removeOnFail: false,
     });
     return jobId;
+  }
+
+  /** A job's state and failure reason, or undefined when the queue has no such job. */
+  async jobState(jobId: string): Promise<{ state: string; failedReason?: string } | undefined> {
+    const job = await Job.fromId(this.queue, jobId);
+    if (!job) return undefined;
+    return { state: await job.getState(), ...(job.failedReason ? { failedReason: job.failedReason } : {}) };
   }
 
   close(): Promise<void> {

@@ -13,6 +13,7 @@ import type { RegistryClient } from "../../src/registry/client.js";
 import { maskSecrets } from "../../src/secrets/mask.js";
 import { describeFailure, prune, retire } from "./aftermath.js";
 import { containerName, containerSpec, parseRestart } from "./container-spec.js";
+import { TakenOverError } from "./taken-over.js";
 import { waitHealthy } from "./wait-healthy.js";
 
 /** `revision`: the stored config revision these values come from, recorded for `/rollback`. */
@@ -183,7 +184,7 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     // Anything unexpected between stopping the old containers and accepting the new ones (a
     // host that stops answering, Redis failing a step, a lost lock) must not leave the old
     // ones stopped or the new ones running.
-    if (err instanceof DeployFailedError) throw err;
+    if (err instanceof DeployFailedError || err instanceof TakenOverError) throw err;
     await restore();
     throw err;
   }

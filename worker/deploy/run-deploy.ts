@@ -69,56 +69,21 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     );
   }
 
-  await ctx.step("resolving tag");
-  const digest = job.digest ?? (await ctx.registry.resolveDigest(spec.image, job.tag));
-  const reference = ctx.registry.reference(spec.image, digest);
-
-  await ctx.step("pulling image", { digest });
-  await call(() => pullImage(docker, reference, ctx.registry.authConfig(), pullProgress(ctx, digest)));
-  const imageCreatedAt = await call(() => imageCreated(docker, reference));
-
-  for (const leftover of existing.filter(ours)) {
-    // A crashed attempt of this same deploy got this far; start its containers afresh.
-    await call(() => docker.getContainer(leftover.Id).remove({ force: true }));
-  }
   const running = previous;
   const toRestore = new Set(ctx.previouslyStopped ?? []);
-
-  await ctx.step(replicas > 1 ? `creating ${replicas} containers` : "creating container", {
-    digest,
-    ...(imageCreatedAt !== undefined ? { imageCreatedAt } : {}),
-  });
+  // A crashed attempt of this same deploy may have left its containers here (and the old ones
+  // stopped): this attempt starts them afresh, or removes them if it fails before that.
+  const leftovers = new Set(existing.filter(ours).map((c) => c.Id));
   const created: Docker.Container[] = [];
-  for (let replica = 1; replica <= replicas; replica++) {
-    const container = await call(() =>
-      docker.createContainer(
-        containerSpec({
-          project: job.project,
-          env: job.env,
-          deployId: job.deployId,
-          tag: job.tag,
-          digest,
-          reference,
-          requestedBy: job.requestedBy,
-          spec,
-          environment: ctx.environment.values,
-          replica,
-          configRevision: ctx.environment.revision,
-        }),
-      ),
-    );
-    // Until it passes verification Docker must not restart it: a crash then stays visible as
-    // "exited with code N" instead of a restart the health poll may see only half of.
-    await call(() => container.update({ RestartPolicy: { Name: "no" } }));
-    created.push(container);
-  }
+  let digest: string | undefined;
 
-  // Puts the host back as it was: the new containers gone, the old ones running.
+  // Puts the host back as it was: this deploy's containers gone, the old ones running.
   const restore = async (): Promise<void> => {
-    await ctx.step("failed; restoring the previous version", { digest }).catch(() => {});
-    for (const container of created) {
-      await ctx.intendStop(container.id, `failed deploy ${job.deployId}`).catch(() => {});
-      await call(() => container.remove({ force: true })).catch((err) =>
+    await ctx.step("failed; restoring the previous version", digest ? { digest } : {}).catch(() => {});
+    const ids = [...created.map((c) => c.id), ...leftovers];
+    for (const id of ids) {
+      await ctx.intendStop(id, `failed deploy ${job.deployId}`).catch(() => {});
+      await call(() => docker.getContainer(id).remove({ force: true })).catch((err) =>
         ctx.log.warn({ host, err: dockerReason(err) }, "could not remove the failed container"),
       );
     }
@@ -131,6 +96,60 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
       );
     }
   };
+
+  try {
+    await ctx.step("resolving tag");
+    digest = job.digest ?? (await ctx.registry.resolveDigest(spec.image, job.tag));
+    const reference = ctx.registry.reference(spec.image, digest);
+
+    await ctx.step("pulling image", { digest });
+    await call(() =>
+      pullImage(docker, reference, ctx.registry.authConfig(), pullProgress(ctx, digest ?? "")),
+    );
+    const imageCreatedAt = await call(() => imageCreated(docker, reference));
+
+    for (const id of leftovers) {
+      await call(() => docker.getContainer(id).remove({ force: true }));
+      leftovers.delete(id);
+    }
+
+    await ctx.step(replicas > 1 ? `creating ${replicas} containers` : "creating container", {
+      digest,
+      ...(imageCreatedAt !== undefined ? { imageCreatedAt } : {}),
+    });
+    for (let replica = 1; replica <= replicas; replica++) {
+      // Created with restart policy "no" (see containerSpec): Docker restarts nothing of a
+      // deploy that has not been accepted, even a daemon that comes back after a failure.
+      const container = await call(() =>
+        docker.createContainer(
+          containerSpec({
+            project: job.project,
+            env: job.env,
+            deployId: job.deployId,
+            tag: job.tag,
+            digest: digest ?? "",
+            reference,
+            requestedBy: job.requestedBy,
+            spec,
+            environment: ctx.environment.values,
+            replica,
+            configRevision: ctx.environment.revision,
+          }),
+        ),
+      );
+      created.push(container);
+    }
+  } catch (err) {
+    // A retry that fails early (registry down, host gone) must not leave the crashed attempt's
+    // containers running beside the old ones, nor the old ones stopped.
+    if (
+      !(err instanceof TakenOverError) &&
+      (created.length > 0 || leftovers.size > 0 || toRestore.size > 0)
+    ) {
+      await restore();
+    }
+    throw err;
+  }
   const fail = async (reason: string): Promise<never> => {
     await restore();
     throw new DeployFailedError(maskSecrets(reason, ctx.environment.secrets));
@@ -174,12 +193,14 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
       if (!outcome.ok) return fail(await describeFailure(created[i] as Docker.Container, outcome));
     }
 
+    // The last step that may still fail the deploy (a lost host lock stops it here), then the
+    // restart policy: past them the new containers are accepted and nothing below can turn the
+    // outcome into a failure.
+    await ctx.step("retiring the previous container", { digest });
+    // Accepted: only now may Docker restart the new containers (also after a daemon restart).
     for (const container of created) {
       await call(() => container.update({ RestartPolicy: parseRestart(spec.restart) }));
     }
-    // The last step that may still fail the deploy (a lost host lock stops it here): past it
-    // the new containers are accepted and nothing below can turn the outcome into a failure.
-    await ctx.step("retiring the previous container", { digest });
   } catch (err) {
     // Anything unexpected between stopping the old containers and accepting the new ones (a
     // host that stops answering, Redis failing a step, a lost lock) must not leave the old

@@ -120,7 +120,8 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
       intendStop: (id, reason) => deps.intents.mark(data.host, id, reason),
       graceMs: deps.graceMs,
       step: async (text, extra) => {
-        if (lock?.lost()) {
+        // Asked at every step, so a later attempt that took the lane over stops this one at once.
+        if (lock && (lock.lost() || !(await lock.held()))) {
           if ((await deps.lanes?.holder(lane)) === data.deployId)
             throw new TakenOverError(data.deployId, data.host);
           // Someone else may be deploying here now; going on could leave two versions running.

@@ -79,7 +79,10 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
 
   // Puts the host back as it was: this deploy's containers gone, the old ones running.
   const restore = async (): Promise<void> => {
-    await ctx.step("failed; restoring the previous version", digest ? { digest } : {}).catch(() => {});
+    await ctx.step("failed; restoring the previous version", digest ? { digest } : {}).catch((err) => {
+      // A later attempt of this deploy owns the host now: undoing anything would undo its work.
+      if (err instanceof TakenOverError) throw err;
+    });
     const ids = [...created.map((c) => c.id), ...leftovers];
     for (const id of ids) {
       await ctx.intendStop(id, `failed deploy ${job.deployId}`).catch(() => {});

@@ -102,7 +102,13 @@ describe("a deploy attempt that fails", () => {
     expect(names[0]).not.toContain(v2.deployId);
     const all = await managedContainers(docker as Docker, project, true);
     expect(all.some((c) => c.Names.some((n) => n.includes(v2.deployId)))).toBe(false);
-    expect(await httpGet(url)).toEqual({ status: 200, body: "web v1" });
+    // The old container was just started again: give it a moment to serve.
+    let served = await httpGet(url);
+    for (let i = 0; i < 50 && served?.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      served = await httpGet(url);
+    }
+    expect(served).toEqual({ status: 200, body: "web v1" });
   }, 120_000);
 
   it("leaves no container of its own that Docker would restart; the policy is set once accepted", async () => {

@@ -26,6 +26,7 @@ import { AlertStore } from "./monitor/alert-store.js";
 import type { SecretsFor } from "./monitor/container-watch.js";
 import { Monitor, type MonitorOptions } from "./monitor/monitor.js";
 import { createRedis } from "./queue/connection.js";
+import { JobWaiter } from "./queue/job-waiter.js";
 import { createQueueEvents, JobQueue } from "./queue/queues.js";
 import { RegistryClient } from "./registry/client.js";
 import { ShellChat } from "./shell/shell-chat.js";
@@ -125,6 +126,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const queue = new JobQueue(redis("producer"), prefix);
     closers.push(() => queue.close());
     trackQueueDepth(() => queue.queue.getJobCounts("waiting", "active", "delayed", "failed"));
+    // One event stream for the whole bot: deploy messages, the audit trail and read answers.
+    const events: QueueEvents = createQueueEvents(redis("worker"), prefix);
+    closers.push(() => events.close());
+    const waiter = new JobWaiter(queue.queue, events);
     let built: ReturnType<typeof createBotCore> | undefined;
     const core = (chat: Chat, directory?: Directory) => {
       built = createBotCore({
@@ -139,6 +144,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         registry,
         directory,
         approvalSweepMs: opts.approvalSweepMs,
+        waiter,
       });
       closers.push(built.close);
       return built.ops;
@@ -166,8 +172,6 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       chat = shellChat;
     }
     botChat = chat;
-    const events: QueueEvents = createQueueEvents(redis("worker"), prefix);
-    closers.push(() => events.close());
     const watcher = new DeployWatcher(events, store, chat, log, (jobId) => queue.jobState(jobId));
     watcher.start();
     closers.push(async () => watcher.stop());

@@ -5,6 +5,7 @@ import { DEFAULT_SECRET_PATTERNS, SECRET_PATTERN_SYNTAX } from "../secrets/patte
 import { ALLOW_KEYS, FLEET_ALLOW_KEYS } from "./allow-keys.js";
 import { CROSS_CHECK_DESPITE_OTHER_ISSUES } from "./cross-checkable.js";
 import { parseDuration } from "./duration.js";
+import { proxyCheckable, proxyIssues, proxySchemas } from "./proxy-schema.js";
 
 /**
  * Fleet records are looked up by words users type: with no prototype, `constructor` or
@@ -137,8 +138,16 @@ const restart = z
   .regex(/^(no|always|unless-stopped|on-failure(:\d+)?)$/, "use no, always, unless-stopped or on-failure[:N]")
   .describe("Docker restart policy: no, always, unless-stopped or on-failure[:N]");
 
+const proxy = proxySchemas(duration);
+/** The top-level `proxy:` with its defaults filled in, whether the fleet file has one or not. */
+export const proxySettings = (fleet: { proxy?: ProxySettings }): ProxySettings =>
+  fleet.proxy ?? proxy.fleet.parse({});
+
 const project = z
   .strictObject({
+    proxy: proxy.project
+      .optional()
+      .describe("Serve through the host's proxy: zero-downtime deploys; the project then publishes no ports"),
     image: z
       .string()
       .regex(REPOSITORY_PATTERN, "an image is a repository path in the registry, e.g. team/a1")
@@ -290,8 +299,16 @@ export const fleetSchema = z
       "Roles for the commands that act on no environment (cancel, prune, jobs, job, audit, hosts, images, alerts); commands not listed stay open",
     ),
     audit: audit.prefault({}),
+    proxy: proxy.fleet
+      .optional()
+      .describe(
+        "The per-host reverse proxy (Caddy) that proxied projects share: image, container name, network",
+      ),
   })
   .superRefine((fleet, ctx) => {
+    if (proxyCheckable(fleet.projects)) {
+      for (const issue of proxyIssues(fleet.projects)) ctx.addIssue({ code: "custom", ...issue });
+    }
     const hostNames = Object.keys(fleet.hosts);
     for (const [envName, env] of Object.entries(fleet.environments)) {
       env.hosts.forEach((h, i) => {
@@ -356,3 +373,5 @@ export type HostSpec = Fleet["hosts"][string];
 export type EnvironmentSpec = Fleet["environments"][string];
 export type ProjectSpec = Fleet["projects"][string];
 export type RegistrySpec = Fleet["registry"];
+export type ProxySettings = NonNullable<Fleet["proxy"]>;
+export type ProjectProxy = NonNullable<ProjectSpec["proxy"]>;

@@ -3,6 +3,7 @@ import type { HostLogs, LogsQuery } from "../docker/project-logs.js";
 import type { RunningReader } from "../docker/running.js";
 import type { FleetReader } from "../docker/snapshot.js";
 import { type HostQuery, type HostReadResult, hostReadResultSchemas } from "../jobs/read-schemas.js";
+import type { JobWaiter } from "./job-waiter.js";
 import type { JobQueue } from "./queues.js";
 import { waitForJob } from "./wait-job.js";
 
@@ -27,7 +28,7 @@ type QueryOf<K extends HostQuery["kind"]> = Extract<HostQuery, { kind: K }>;
 export class HostReads {
   constructor(
     private readonly queue: JobQueue,
-    private readonly opts: { graceMs?: number; pollMs?: number } = {},
+    private readonly opts: { graceMs?: number; pollMs?: number; waiter?: JobWaiter } = {},
   ) {}
 
   async read<K extends HostQuery["kind"]>(
@@ -44,7 +45,9 @@ export class HostReads {
       ...(requestedBy ? { requestedBy } : {}),
     });
     const waitMs = timeoutMs + (this.opts.graceMs ?? WORKER_GRACE_MS);
-    const outcome = await waitForJob(this.queue.queue, jobId, waitMs, this.opts.pollMs ?? 100);
+    const outcome = this.opts.waiter
+      ? await this.opts.waiter.wait(jobId, waitMs)
+      : await waitForJob(this.queue.queue, jobId, waitMs, this.opts.pollMs ?? 100);
     // A read nobody took must not run later for nobody; a taken one ages out on its own.
     await this.queue.queue.remove(jobId).catch(() => 0);
     if (outcome.state === "pending") return { answered: false, reason: noWorkerAnswered(waitMs) };

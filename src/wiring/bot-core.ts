@@ -30,6 +30,7 @@ import type { Fleet } from "../fleet/schema.js";
 import { AlertCommands } from "../monitor/alert-commands.js";
 import { AlertStore } from "../monitor/alert-store.js";
 import { HostReads, workerFleetReader, workerLogsReader, workerRunningReader } from "../queue/host-reads.js";
+import type { JobWaiter } from "../queue/job-waiter.js";
 import type { JobQueue } from "../queue/queues.js";
 import type { RegistryClient } from "../registry/client.js";
 import { ReportService } from "../report/report-service.js";
@@ -51,6 +52,8 @@ export type BotCoreDeps = {
   readTimeoutMs?: number;
   /** Beyond `readTimeoutMs`, how long a read waits for a worker to answer (default 5 s). */
   workerGraceMs?: number;
+  /** Waits for read jobs from the queue's events; without it reads poll (tests of the core alone). */
+  waiter?: JobWaiter;
   /** Slack user-group membership, for approvers and roles that name a group (S…). */
   directory?: Directory;
   /** How often pending approval requests are checked for expiry (default 15 s). */
@@ -75,7 +78,10 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
   );
   const timeoutMs = deps.readTimeoutMs ?? READ_TIMEOUT_MS;
   // Every host read is a worker job: the bot holds no Docker credential (no socket, no certs).
-  const reads = new HostReads(queue, { graceMs: deps.workerGraceMs });
+  const reads = new HostReads(queue, {
+    graceMs: deps.workerGraceMs,
+    ...(deps.waiter ? { waiter: deps.waiter } : {}),
+  });
   const read = workerFleetReader(reads);
   const running = workerRunningReader(reads, timeoutMs);
   const configStore = new ConfigStore(deps.redis, deps.prefix);

@@ -38,7 +38,7 @@ fleet_require_root
 ensure_packages() {
   local missing=() c
   for c in redis-server redis-cli dockerd containerd runc iptables docker-registry ip nsenter \
-    openssl htpasswd curl setsid flock findmnt ss sha256sum docker-compose; do
+    openssl htpasswd curl setsid flock findmnt ss sha256sum docker-compose caddy; do
     command -v "$c" >/dev/null 2>&1 || missing+=("$c")
   done
   [ -x /usr/bin/docker ] || missing+=(/usr/bin/docker)
@@ -50,7 +50,7 @@ ensure_packages() {
   local apt=(apt-get -o DPkg::Lock::Timeout=600)
   if ! { "${apt[@]}" update && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends \
     redis-server docker.io iptables docker-registry busybox-static iproute2 openssl ca-certificates \
-    apache2-utils curl util-linux docker-compose; } >>"$LOG_DIR/apt.log" 2>&1; then
+    apache2-utils curl util-linux docker-compose caddy; } >>"$LOG_DIR/apt.log" 2>&1; then
     fleet_die_log "apt-get failed" "$LOG_DIR/apt.log"
   fi
 }
@@ -419,6 +419,38 @@ ensure_images() {
   fi
 }
 
+# caddy:2 for the proxy tests: Debian's caddy binary with the libraries ldd names and a static
+# busybox (the proxy's health probe uses its wget), shaped like the official caddy:2 image.
+# The libraries stay out of the default library path (a wrapper hands them to the loader): the
+# static busybox would load the image's libc for name lookups and crash.
+ensure_caddy_image() {
+  local hash root lib ref="$REGISTRY_ADDR/caddy:2"
+  hash=$( (sha256sum /usr/bin/caddy /bin/busybox && echo caddy-v2) | sha256sum | cut -c1-16)
+  [ "$(registry_def_label caddy 2)" = "$hash" ] && return 0
+  fleet_log "importing $ref on host a from /usr/bin/caddy"
+  root="$IMG_DIR/caddy-rootfs"
+  rm -rf "$root"
+  mkdir -p "$root/usr/bin" "$root/usr/lib/caddy" "$root/lib64" "$root/bin" "$root/etc/caddy" "$root/config" \
+    "$root/data" "$root/tmp" "$root/etc/ssl/certs"
+  chmod 1777 "$root/tmp"
+  cp /usr/bin/caddy "$root/usr/lib/caddy/caddy"
+  for lib in $(ldd /usr/bin/caddy | grep -o '/[^ ]*' | grep -v ld-linux); do cp -L "$lib" "$root/usr/lib/caddy/"; done
+  cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+  printf '#!/bin/sh\nexec /lib64/ld-linux-x86-64.so.2 --library-path /usr/lib/caddy /usr/lib/caddy/caddy "$@"\n' >"$root/usr/bin/caddy"
+  chmod 755 "$root/usr/bin/caddy"
+  cp /bin/busybox "$root/bin/busybox"
+  for lib in sh wget cat sleep; do ln -sf /bin/busybox "$root/bin/$lib"; done
+  cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
+  tar -C "$root" -c . | docker_h a import \
+    --change 'ENV PATH=/usr/bin:/bin' --change 'ENV XDG_CONFIG_HOME=/config' --change 'ENV XDG_DATA_HOME=/data' \
+    --change 'CMD ["caddy","run","--config","/etc/caddy/Caddyfile","--adapter","caddyfile"]' \
+    --change "LABEL dckops.fleet.def=$hash" - "$ref" >>"$LOG_DIR/images.log" 2>&1 ||
+    fleet_die_log "docker import of $ref failed" "$LOG_DIR/images.log"
+  rm -rf "$root"
+  registry_login
+  docker_h a push "$ref" >>"$LOG_DIR/images.log" 2>&1 || fleet_die_log "docker push of $ref failed" "$LOG_DIR/images.log"
+}
+
 # ---------------------------------------------------------------------------- fleet.env
 
 write_env() {
@@ -467,5 +499,6 @@ for h in "${STARTED_HOSTS[@]}"; do
   fleet_log "dockerd $h started: unix://$(host_sock "$h") $(host_tcp "$h") (waited $(($(fleet_ms) - t)) ms)"
 done
 ensure_images
+ensure_caddy_image
 write_env
 fleet_log "fleet up in $(($(fleet_ms) - T0)) ms; env: $STATE/fleet.env"

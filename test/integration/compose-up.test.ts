@@ -206,7 +206,8 @@ describe("docker-compose.yml brought up against the test fleet", () => {
   });
 
   it("/hosts reads all three hosts (socket, plain TCP, TLS) through the worker", async () => {
-    const text = await ask("/hosts", "");
+    // The default manifest installs /deploy and /ops; everything else goes through /ops.
+    const text = await ask("/ops", "hosts");
     expect(text).toMatch(/\nserverA +yes +\S+ +\d+\/\d+ +unix socket /);
     expect(text).toMatch(/\nserverB +yes +\S+ +\d+\/\d+ +plain TCP \(INSECURE\) /);
     // test/faults/monitor-host.test.ts may have serverC stopped right now; a refused connection
@@ -236,7 +237,7 @@ describe("docker-compose.yml brought up against the test fleet", () => {
     );
     expect(final.split("\n")[0]).toContain(`Deployed *${app}:v1* to *beta*`);
 
-    const status = await ask("/status", `${app} beta`);
+    const status = await ask("/ops", `status ${app} beta`);
     for (const host of ["serverA", "serverB"]) {
       expect(status).toMatch(new RegExp(`\\n${host} +${app} +beta +v1 \\(\\w{12}\\) +running +healthy`));
     }

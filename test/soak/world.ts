@@ -116,6 +116,8 @@ export async function startWorld(opts: { workerLockMs: number; encryptionKey: st
     SLACK_BOT_TOKEN: "xoxb-soak-token",
     SLACK_API_URL: slack.apiUrl,
     PORT: String(botPort),
+    // The simulated users type every command as its own slash command.
+    SLACK_COMMANDS: "all",
   });
   const workers = [1, 2].map((n) => new RoleProcess("worker", dir, common, n));
   const monitor = new RoleProcess("monitor", dir, {

@@ -37,7 +37,7 @@ export function spawnRole(h: Harness, role: "worker" | "bot", env: Record<string
 }
 
 /** Waits until the process has logged `text` (e.g. its start-up line). */
-export async function waitForOutput(p: Spawned, text: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForOutput(p: Spawned, text: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!p.output.join("").includes(text)) {
     if (p.child.exitCode !== null)

@@ -8,6 +8,7 @@ import { DeployFailedError, errorMessage, HostUnreachableError, RegistryError } 
 import type { Fleet } from "../../src/fleet/schema.js";
 import { type DeployJob, type DeployResult, deployJobSchema } from "../../src/jobs/schemas.js";
 import type { RegistryClient } from "../../src/registry/client.js";
+import { behindProxy, proxyForDeploy } from "../proxy/deploy-proxy.js";
 import { park, supersededResult } from "./park.js";
 import { type DeployEnvironment, runDeploy } from "./run-deploy.js";
 import { TakenOverError } from "./taken-over.js";
@@ -113,10 +114,11 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
     const result = await runDeploy(data, {
       docker: deps.hosts.get(data.host),
       registry: deps.registry,
-      spec,
+      spec: behindProxy(spec, deps.fleet),
       environment,
       log,
       previouslyStopped: before?.previous,
+      proxy: proxyForDeploy(data, deps, log),
       intendStop: (id, reason) => deps.intents.mark(data.host, id, reason),
       graceMs: deps.graceMs,
       step: async (text, extra) => {

@@ -11,6 +11,7 @@ import type { ProjectSpec } from "../../src/fleet/schema.js";
 import { type DeployJob, type DeployResult, MAX_REPLICAS } from "../../src/jobs/schemas.js";
 import type { RegistryClient } from "../../src/registry/client.js";
 import { maskSecrets } from "../../src/secrets/mask.js";
+import type { ProxySwap } from "../proxy/proxy-swap.js";
 import { describeFailure, prune, retire } from "./aftermath.js";
 import { containerName, containerSpec, parseRestart } from "./container-spec.js";
 import { TakenOverError } from "./taken-over.js";
@@ -34,6 +35,8 @@ export type DeployContext = {
   intendStop: (containerId: string, reason: string) => Promise<void>;
   /** Containers a crashed earlier attempt of this same deploy had stopped. */
   previouslyStopped?: string[];
+  /** For a project behind the host's proxy: readies the proxy and returns the swap's steps. */
+  proxy?: () => Promise<ProxySwap>;
   graceMs?: number;
   pollMs?: number;
 };
@@ -76,6 +79,7 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
   const leftovers = new Set(existing.filter(ours).map((c) => c.Id));
   const created: Docker.Container[] = [];
   let digest: string | undefined;
+  let proxy: ProxySwap | undefined;
 
   // Puts the host back as it was: this deploy's containers gone, the old ones running.
   const restore = async (): Promise<void> => {
@@ -104,6 +108,9 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     await ctx.step("resolving tag");
     digest = job.digest ?? (await ctx.registry.resolveDigest(spec.image, job.tag));
     const reference = ctx.registry.reference(spec.image, digest);
+
+    // Before anything of the app changes: a proxy that cannot take the route fails the deploy here.
+    proxy = ctx.proxy ? await ctx.proxy() : undefined;
 
     await ctx.step("pulling image", { digest });
     await call(() =>
@@ -197,12 +204,21 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     }
 
     // The last step that may still fail the deploy (a lost host lock stops it here), then the
-    // restart policy: past them the new containers are accepted and nothing below can turn the
-    // outcome into a failure.
-    await ctx.step("retiring the previous container", { digest });
+    // restart policy and the proxy switch: past them the new containers are accepted and nothing
+    // below can turn the outcome into a failure. Behind a proxy the step comes before the
+    // switch, so a lost lock never removes what it serves.
+    await ctx.step(proxy ? "switching the proxy to the new container" : "retiring the previous container", {
+      digest,
+    });
     // Accepted: only now may Docker restart the new containers (also after a daemon restart).
+    // Before the proxy switch, so a failure here never leaves the proxy on removed containers.
     for (const container of created) {
       await call(() => container.update({ RestartPolicy: parseRestart(spec.restart) }));
+    }
+    if (proxy) {
+      const swap = proxy;
+      const switched = await call(() => swap.switchTo(created));
+      if (!switched.ok) return fail(switched.reason);
     }
   } catch (err) {
     // Anything unexpected between stopping the old containers and accepting the new ones (a
@@ -211,6 +227,12 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     if (err instanceof DeployFailedError || err instanceof TakenOverError) throw err;
     await restore();
     throw err;
+  }
+  if (proxy && running.length > 0) {
+    // Accepted: a step that cannot be saved now (a lost lock) must not stop the drain.
+    await ctx.step("draining the previous container", { digest }).catch(() => {});
+    await proxy.drain();
+    await ctx.step("retiring the previous container", { digest }).catch(() => {});
   }
   const replaced = [...new Set([...running, ...toRestore])];
   await finishSwap(docker, job, spec, ctx, replaced, created);

@@ -1,6 +1,7 @@
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 import { onHost } from "../../src/docker/errors.js";
+import { readExecStream } from "../../src/docker/exec-stream.js";
 import { projectFilter, revisionsInUse } from "../../src/docker/labels.js";
 import { frames } from "../../src/docker/logs.js";
 import { DeployFailedError } from "../../src/errors.js";
@@ -38,23 +39,10 @@ export async function runExec(docker: Docker, job: ExecJob, limits: ExecLimits):
   const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;
-  const timedOut = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => {
-      stream.destroy();
-      resolve(true);
-    }, limits.timeoutMs);
-    stream.on("data", (chunk: Buffer) => {
-      // Keep a little past the cap so frame headers do not cut the last line short.
-      if (size < limits.maxOutputBytes + 64) chunks.push(chunk);
-      size += chunk.length;
-    });
-    const done = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    stream.on("end", done);
-    stream.on("close", done);
-    stream.on("error", done);
+  const timedOut = await readExecStream(stream, limits.timeoutMs, (chunk) => {
+    // Keep a little past the cap so frame headers do not cut the last line short.
+    if (size < limits.maxOutputBytes + 64) chunks.push(chunk);
+    size += chunk.length;
   });
   let output = frames(Buffer.concat(chunks))
     .map((f) => f.text)

@@ -1,0 +1,60 @@
+import http from "node:http";
+
+export type Reply = { status: number; body: string } | { error: string; at: string };
+
+/**
+ * One GET with an explicit Host header (how a proxy shared by host name tells sites apart), on a
+ * new connection: see README "Zero-downtime deploys" for what a reload does to kept-alive ones.
+ */
+export function getWithHost(url: string, host?: string, timeoutMs = 3_000): Promise<Reply> {
+  return new Promise((resolve) => {
+    const req = http.get(
+      url,
+      { headers: host ? { Host: host } : {}, timeout: timeoutMs, agent: false },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => {
+          body += c;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
+        res.on("error", (err) => resolve(failed(err)));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", (err) => resolve(failed(err)));
+  });
+}
+
+/** A failure with its time, to set against the deploy's steps in the logs. */
+const failed = (err: Error): Reply => ({ error: err.message, at: new Date().toISOString() });
+
+export type TrafficReport = { sent: number; replies: Reply[]; seconds: number };
+
+/**
+ * A client sending `perSecond` requests a second (spread over a few parallel loops) until
+ * stopped; every reply or error is kept for the assertions.
+ */
+export function startTraffic(url: string, perSecond: number, loops = 4) {
+  const replies: Reply[] = [];
+  let running = true;
+  const started = Date.now();
+  const gap = (1000 * loops) / perSecond;
+  const loop = async () => {
+    while (running) {
+      const t = Date.now();
+      replies.push(await getWithHost(url));
+      const wait = gap - (Date.now() - t);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  };
+  const all = Promise.all(Array.from({ length: loops }, loop));
+  return {
+    replies,
+    stop: async (): Promise<TrafficReport> => {
+      running = false;
+      await all;
+      return { sent: replies.length, replies, seconds: (Date.now() - started) / 1000 };
+    },
+  };
+}

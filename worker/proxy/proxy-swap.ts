@@ -1,0 +1,136 @@
+import type Docker from "dockerode";
+import type { Logger } from "pino";
+import type { HostLocks } from "../../src/deploys/host-lock.js";
+import { DeployFailedError } from "../../src/errors.js";
+import type { ProjectProxy, ProxySettings } from "../../src/fleet/schema.js";
+import { conflictingRoute, type ProxyRoute, routeKey } from "../../src/proxy/routes.js";
+import { containerName } from "../deploy/container-spec.js";
+import { applyRoutes, readRoutes } from "./apply-routes.js";
+import { ensureProxy } from "./ensure-proxy.js";
+import { execIn } from "./exec-in.js";
+import { withProxyLock } from "./host-mutex.js";
+import { routeBackToPrevious } from "./route-back.js";
+
+/** What a deploy of a project behind the proxy does differently; see runDeploy. */
+export type ProxySwap = {
+  /** Checks the new containers through the proxy's network, then routes to them in one reload. */
+  switchTo: (containers: Docker.Container[]) => Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** Gives requests in flight to the old containers time to finish before they are retired. */
+  drain: () => Promise<void>;
+};
+
+export type ProxySwapInput = {
+  docker: Docker;
+  host: string;
+  project: string;
+  env: string;
+  deployId: string;
+  proxy: ProjectProxy;
+  settings: ProxySettings;
+  image: string;
+  /** Every port the fleet's proxied projects ask for: the proxy publishes them all at once. */
+  ports: number[];
+  auth?: object;
+  locks?: HostLocks;
+  log: Logger;
+  /** How long the proxy keeps asking a new container's health path before giving up. */
+  verifyTimeoutMs?: number;
+};
+
+const PROBE_EVERY_MS = 250;
+
+/** Asks http://NAME:TARGET/healthPath from inside the proxy container, as the proxy will reach it. */
+async function probe(
+  proxyContainer: Docker.Container,
+  url: string,
+  timeoutMs: number,
+): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (true) {
+    // No `wget -T`: static busybox builds crash on it; execIn's own timeout bounds the wait.
+    const r = await execIn(proxyContainer, ["wget", "-q", "-O", "/dev/null", url], 10_000);
+    if (r.exitCode === 0) return undefined;
+    last = r.output.trim() || `exit code ${r.exitCode}`;
+    if (Date.now() >= deadline) return last;
+    await new Promise((res) => setTimeout(res, PROBE_EVERY_MS));
+  }
+}
+
+/**
+ * Gets the host's proxy ready for this deploy (network, container, the project's port) and
+ * checks that the route can go in, before anything of the app changes. Then the deploy uses the
+ * returned swap: the proxy stays on the old containers until `switchTo` succeeds.
+ */
+export async function prepareProxySwap(input: ProxySwapInput): Promise<ProxySwap> {
+  const { proxy, settings } = input;
+  const key = routeKey(input.project, input.env);
+  const lockKey = `${input.host}/${settings.name}`;
+  const route = (upstreams: string[], previous?: ProxyRoute): ProxyRoute => ({
+    port: proxy.port,
+    hosts: proxy.hosts,
+    tls: proxy.tls,
+    upstreams,
+    ...(previous?.maintenance ? { maintenance: previous.maintenance } : {}),
+  });
+  const container = await withProxyLock(lockKey, input.locks, input.deployId, async () => {
+    const c = await ensureProxy({ ...input, docker: input.docker });
+    const state = await routeBackToPrevious({
+      ...input,
+      proxy: c,
+      state: await readRoutes(c),
+      key,
+      base: containerName(input.project, input.env, input.deployId),
+      target: proxy.target,
+      drainMs: proxy.drain,
+    });
+    const other = conflictingRoute(state, key, route([]));
+    if (other) {
+      throw new DeployFailedError(
+        `the proxy on ${input.host} already sends port ${proxy.port}${proxy.hosts.length ? ` (${proxy.hosts.join(", ")})` : ""} to ${other}; give ${key} other host names or another port`,
+      );
+    }
+    return c;
+  });
+  let hadRoute = false;
+
+  return {
+    switchTo: async (containers) => {
+      const infos = await Promise.all(containers.map((c) => c.inspect()));
+      const names = infos.map((i) => i.Name.replace(/^\//, ""));
+      for (const [i, info] of infos.entries()) {
+        // By address on the proxy's network: an image's wget cannot always resolve names (a
+        // static glibc busybox cannot), while Caddy resolves them itself.
+        const address = info.NetworkSettings.Networks[settings.network]?.IPAddress;
+        if (!address)
+          return { ok: false, reason: `${names[i]} is not on the proxy network ${settings.network}` };
+        const url = `http://${address}:${proxy.target}${proxy.healthPath}`;
+        const failure = await probe(container, url, input.verifyTimeoutMs ?? 10_000);
+        if (failure) {
+          return {
+            ok: false,
+            reason: `the proxy could not get ${proxy.healthPath} from ${names[i]} (${url}): ${failure}`,
+          };
+        }
+      }
+      return withProxyLock(lockKey, input.locks, input.deployId, async () => {
+        const state = await readRoutes(container);
+        const previous = state.routes[key];
+        hadRoute = previous !== undefined && previous.upstreams.length > 0;
+        const next = route(
+          names.map((n) => `${n}:${proxy.target}`),
+          previous,
+        );
+        const other = conflictingRoute(state, key, next);
+        if (other)
+          return { ok: false, reason: `the proxy on ${input.host} now sends these requests to ${other}` };
+        const applied = await applyRoutes(container, { routes: { ...state.routes, [key]: next } });
+        if (applied.ok) input.log.info({ upstreams: next.upstreams }, "proxy switched");
+        return applied;
+      });
+    },
+    drain: async () => {
+      if (hadRoute && proxy.drain > 0) await new Promise((r) => setTimeout(r, proxy.drain));
+    },
+  };
+}

@@ -173,7 +173,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       chat = shellChat;
     }
     botChat = chat;
-    const watcher = new DeployWatcher(events, store, chat, log);
+    const watcher = new DeployWatcher(events, store, chat, log, (jobId) => queue.jobState(jobId));
     watcher.start();
     closers.push(async () => watcher.stop());
     watcher

@@ -150,6 +150,9 @@ export class DeployService {
     } catch (err) {
       const message = new QueueUnavailableError(errorMessage(err)).message;
       log.error({ err: errorMessage(err), deployId: meta.id }, "deploy not enqueued");
+      // The record must say what the user is told. If Redis refuses this too, the bot's sweep
+      // fails the jobless record a minute later.
+      await this.failUnqueued(meta, `not started: ${message}`).catch(() => {});
       const text = `:x: Deploy of *${req.project}:${req.tag}* to *${req.env}* not started: ${foreignText(message)}`;
       if (!ref) return ephemeral(text);
       await chat.update(ref, { text }).catch(() => {});
@@ -160,6 +163,13 @@ export class DeployService {
       "deploy enqueued",
     );
     return notice;
+  }
+
+  private async failUnqueued(meta: DeployMeta, error: string): Promise<void> {
+    const finishedAt = Date.now();
+    for (const host of meta.hosts) {
+      await this.deps.store.setHost(meta.id, host, { state: "failed", error, finishedAt });
+    }
   }
 
   /** The refusal to show when `/lock` holds the project in the environment. */

@@ -1,5 +1,6 @@
 import type { QueueEvents } from "bullmq";
 import type { Logger } from "pino";
+import { type JobLookup, reconcileDeploy } from "../deploys/reconcile.js";
 import { type DeployRecord, type DeployStore, isFinal } from "../deploys/store.js";
 import { errorMessage } from "../errors.js";
 import type { Chat } from "./message.js";
@@ -24,6 +25,8 @@ export class DeployWatcher {
     private readonly store: DeployStore,
     private readonly chat: Chat,
     private readonly log: Logger,
+    /** Where the sweep learns that a deploy's job failed or is gone (see `reconcileDeploy`). */
+    private readonly jobs?: JobLookup,
     private readonly minIntervalMs = 1_000,
     private readonly sweepMs = 15_000,
   ) {}
@@ -36,7 +39,8 @@ export class DeployWatcher {
   async catchUp(perList = 5): Promise<number> {
     let updated = 0;
     for (const id of await this.store.recentIds(perList)) {
-      const record = await this.store.get(id);
+      let record = await this.store.get(id);
+      if (record && !isFinished(record) && (await this.reconcile(record))) record = await this.store.get(id);
       if (!record?.meta.message || !isFinished(record) || (await this.store.isRendered(id))) continue;
       await this.refresh(id);
       updated += 1;
@@ -56,7 +60,19 @@ export class DeployWatcher {
     this.events.on("active", on(false));
     // The outcome is what the requester waits for: it is shown at once, not after the throttle.
     this.events.on("completed", on(true));
-    this.events.on("failed", on(true));
+    // BullMQ fails a stalled job with no code of ours running: the record must learn it here.
+    this.events.on("failed", ({ jobId }) => {
+      const match = JOB_ID.exec(jobId);
+      if (!match) return;
+      const deployId = match[1] as string;
+      void this.store
+        .get(deployId)
+        .then((record) => record && this.reconcile(record))
+        .catch((err) =>
+          this.log.warn({ deployId, err: errorMessage(err) }, "could not reconcile a failed deploy"),
+        )
+        .finally(() => this.schedule(deployId, true));
+    });
     // An update that Slack or Redis refused, or an event lost while Redis restarted, would leave
     // a finished deploy's message saying "Deploying" for good: sweep for those now and then.
     this.sweeper = setInterval(
@@ -67,6 +83,19 @@ export class DeployWatcher {
       this.sweepMs,
     );
     this.sweeper.unref();
+  }
+
+  /** True when some host of the deploy was given its final state here. */
+  private async reconcile(record: DeployRecord): Promise<boolean> {
+    if (!this.jobs) return false;
+    const failed = await reconcileDeploy(this.store, record, this.jobs);
+    if (failed.length > 0) {
+      this.log.warn(
+        { deployId: record.meta.id, hosts: failed },
+        "deploy job ended without a final state; recorded it as failed",
+      );
+    }
+    return failed.length > 0;
   }
 
   stop(): void {

@@ -27,7 +27,9 @@ const NEWEST_TTL_MS = 7 * 24 * 3600_000;
 
 /**
  * One script, so "which request is newest", "take the lock" and "list me as waiting" cannot
- * interleave with another deploy's claim or release.
+ * interleave with another deploy's claim or release. A lock held by the same deploy id is taken
+ * over: it belongs to an earlier attempt of this very job (its worker died or lost the job), and
+ * waiting for it would mean waiting for itself.
  * KEYS: newest (JSON {at, id, tag}), lock, waiters (zset of waiting job ids).
  * ARGV: at, deployId, tag, supersedable (1/0), lock token, lock ttl, newest ttl, waiter id.
  */
@@ -41,7 +43,10 @@ elseif ARGV[4] == '1' then
   redis.call('ZREM', KEYS[3], ARGV[8])
   return {'superseded', newest.id, newest.tag}
 end
-if redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[6], 'NX') then
+local held = redis.call('GET', KEYS[2])
+local space = held and string.find(held, ' ', 1, true)
+if not held or (space and string.sub(held, space + 1) == id) then
+  redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[6])
   redis.call('ZREM', KEYS[3], ARGV[8])
   return {'acquired'}
 end
@@ -99,6 +104,11 @@ export class DeployLanes {
     if (kind === "acquired") return { kind, lock: this.locks.hold(keys[1], token) };
     if (kind === "superseded") return { kind, by: { deployId: a ?? "?", tag: b ?? "?" } };
     return { kind: "busy", holder: a ? a.split(" ")[1] : undefined };
+  }
+
+  /** The deploy id holding the lane now, if any. */
+  async holder(lane: Lane): Promise<string | undefined> {
+    return this.locks.holder(lane.project, lane.env, lane.host);
   }
 
   /** Whether anyone holds the lane now (a waiter that just parked itself checks this). */

@@ -12,6 +12,8 @@ export type HeldLock = {
   release: () => Promise<void>;
   /** True once a renewal found the lock gone or someone else's: the holder must not go on. */
   lost: () => boolean;
+  /** Asks Redis now (not at the next renewal) whether the lock is still this holder's. */
+  held: () => Promise<boolean>;
 };
 
 /**
@@ -68,6 +70,12 @@ export class HostLocks {
     timer.unref();
     return {
       lost: () => lost,
+      held: async () => {
+        // Unknown (Redis briefly away) counts as held, as for a failed renewal.
+        const value = await this.redis.get(key).catch(() => token);
+        if (value !== token) lost = true;
+        return !lost;
+      },
       release: async () => {
         clearInterval(timer);
         await this.redis.eval(RELEASE, 1, key, token).catch(() => {});

@@ -1,4 +1,4 @@
-import { Queue, QueueEvents } from "bullmq";
+import { Job, Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import { type BuildJob, buildDedupId, buildJobId, buildJobSchema } from "../jobs/build-schemas.js";
 import { type HostReadJob, hostReadJobId, hostReadJobSchema } from "../jobs/read-schemas.js";
@@ -125,6 +125,13 @@ export class JobQueue {
     });
     const id = added.id ?? jobId;
     return { jobId: id, duplicate: id !== jobId };
+  }
+
+  /** A job's state and failure reason, or undefined when the queue has no such job. */
+  async jobState(jobId: string): Promise<{ state: string; failedReason?: string } | undefined> {
+    const job = await Job.fromId(this.queue, jobId);
+    if (!job) return undefined;
+    return { state: await job.getState(), ...(job.failedReason ? { failedReason: job.failedReason } : {}) };
   }
 
   close(): Promise<void> {

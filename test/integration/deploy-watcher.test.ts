@@ -41,7 +41,15 @@ describe("the deploy message follows the record (real Redis, real queue events)"
     const events = new QueueEvents("deploys", { connection, prefix });
     await events.waitUntilReady();
     // A minute between progress updates: only the end of the job can make the outcome show now.
-    const watcher = new DeployWatcher(events, store, chat, createLogger("silent"), 60_000, 600_000);
+    const watcher = new DeployWatcher(
+      events,
+      store,
+      chat,
+      createLogger("silent"),
+      undefined,
+      60_000,
+      600_000,
+    );
     watcher.start();
     const id = "mx0watch0001";
     await store.create({

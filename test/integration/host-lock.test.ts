@@ -115,4 +115,25 @@ describe("deploy lanes: newest request wins, waiters are listed (real Redis)", (
       by: { deployId: "d2", tag: "t-d2" },
     });
   });
+
+  it("a re-attempt of the deploy that holds the lane takes it over instead of waiting for itself", async () => {
+    // Found by the chaos soak: a stalled job picked up again showed "waiting for deploy <its own id>".
+    const own = `${prefix}:${uniqueName("lane")}`;
+    const lanes = new DeployLanes(redis, new HostLocks(redis, own, 600), own);
+    const first = await lanes.claim(lane, req("d1", 100));
+    expect(first.kind).toBe("acquired");
+    expect(await lanes.claim(lane, req("d2", 200))).toEqual({ kind: "busy", holder: "d1" });
+    const again = await lanes.claim(lane, req("d1", 100, false));
+    expect(again.kind).toBe("acquired");
+    expect(await lanes.holder(lane)).toBe("d1");
+    // The earlier attempt, if it still runs, learns at its next renewal that it is no longer the holder.
+    await new Promise((r) => setTimeout(r, 500));
+    if (first.kind === "acquired") {
+      expect(first.lock.lost()).toBe(true);
+      await first.lock.release();
+    }
+    expect(await lanes.holder(lane)).toBe("d1");
+    if (again.kind === "acquired") await again.lock.release();
+    expect(await lanes.isFree(lane)).toBe(true);
+  });
 });

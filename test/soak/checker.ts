@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { ConfigStore } from "../../src/config/config-store.js";
-import { type DeployRecord, DeployStore } from "../../src/deploys/store.js";
+import { type DeployRecord, DeployStore, isFinal } from "../../src/deploys/store.js";
 import { LABEL } from "../../src/docker/labels.js";
 import { AlertStore } from "../../src/monitor/alert-store.js";
 import { QUEUE_NAME } from "../../src/queue/queues.js";
@@ -12,7 +12,8 @@ import { HOST_NAMES, PROJECTS, type World } from "./world.js";
 
 export type Violation = { invariant: number; what: string; at?: number };
 const ENVS = ["beta", "prod"] as const;
-const FINAL = /^:(white_check_mark|x|warning):/;
+// A superseded deploy is final too: a newer request made it unnecessary before it began.
+const FINAL = /^:(white_check_mark|x|warning|fast_forward):/;
 
 /**
  * Reads the truth after the quiet period — containers from Docker, records from Redis, what was
@@ -191,7 +192,7 @@ export async function checkMessagesAndAlerts(
   v: Violation[],
 ): Promise<void> {
   for (const r of records) {
-    const open = Object.entries(r.hosts).filter(([, s]) => s.state !== "succeeded" && s.state !== "failed");
+    const open = Object.entries(r.hosts).filter(([, s]) => !isFinal(s.state));
     if (open.length > 0)
       v.push({
         invariant: 3,

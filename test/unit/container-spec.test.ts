@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fleetSchema } from "../../src/fleet/schema.js";
-import { containerSpec } from "../../worker/deploy/container-spec.js";
+import { containerSpec, parseRestart } from "../../worker/deploy/container-spec.js";
 
 const digest = `sha256:${"a".repeat(64)}`;
 
@@ -68,7 +68,7 @@ describe("containerSpec", () => {
           "80/tcp": [{ HostPort: "8080" }],
           "90/udp": [{ HostPort: "9090", HostIp: "127.0.0.1" }],
         },
-        RestartPolicy: { Name: "on-failure", MaximumRetryCount: 3 },
+        RestartPolicy: { Name: "no" },
         Binds: ["/data:/data:ro"],
         NetworkMode: "backend",
         Memory: 512 * 1024 * 1024,
@@ -91,6 +91,14 @@ describe("containerSpec", () => {
     });
     expect(out.Cmd).toEqual(["sh", "-c", "php artisan serve"]);
     expect(out.Healthcheck).toBeUndefined();
-    expect(out.HostConfig?.RestartPolicy).toEqual({ Name: "unless-stopped" });
+    // The project's policy is set only once the deploy accepts the container.
+    expect(out.HostConfig?.RestartPolicy).toEqual({ Name: "no" });
+  });
+});
+
+describe("parseRestart (the policy set once a deploy is accepted)", () => {
+  it("reads a name and an optional retry count", () => {
+    expect(parseRestart("on-failure:3")).toEqual({ Name: "on-failure", MaximumRetryCount: 3 });
+    expect(parseRestart("unless-stopped")).toEqual({ Name: "unless-stopped" });
   });
 });

@@ -93,7 +93,10 @@ export function containerSpec(input: SpecInput): Docker.ContainerCreateOptions {
     StopTimeout: Math.ceil(spec.stopTimeout / 1000),
     HostConfig: {
       PortBindings: bindings,
-      RestartPolicy: parseRestart(spec.restart),
+      // Until the deploy accepts it, Docker must not restart it: a crash then shows as an exit
+      // code, and a failed deploy's container stays down even if dockerd restarts. The
+      // project's \`restart\` policy is set once the swap is accepted.
+      RestartPolicy: { Name: "no" },
       Binds: spec.volumes,
       ...(spec.network ? { NetworkMode: spec.network } : {}),
       ...(spec.memory ? { Memory: parseMemory(spec.memory) } : {}),

@@ -11,6 +11,7 @@ import type { RegistryClient } from "../../src/registry/client.js";
 import { behindProxy, proxyForDeploy } from "../proxy/deploy-proxy.js";
 import { park, supersededResult } from "./park.js";
 import { type DeployEnvironment, runDeploy } from "./run-deploy.js";
+import { TakenOverError } from "./taken-over.js";
 
 export type DeployDeps = {
   fleet: Fleet;
@@ -121,7 +122,10 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
       intendStop: (id, reason) => deps.intents.mark(data.host, id, reason),
       graceMs: deps.graceMs,
       step: async (text, extra) => {
-        if (lock?.lost()) {
+        // Asked at every step, so a later attempt that took the lane over stops this one at once.
+        if (lock && (lock.lost() || !(await lock.held()))) {
+          if ((await deps.lanes?.holder(lane)) === data.deployId)
+            throw new TakenOverError(data.deployId, data.host);
           // Someone else may be deploying here now; going on could leave two versions running.
           throw new UnrecoverableError(
             `this deploy lost its lock on ${data.host} (Redis was away or the worker paused too long), so it stopped there and left the previous version running — check /status and deploy again`,
@@ -145,6 +149,10 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
     log.info({ durationMs: result.durationMs, digest: result.digest }, "deploy succeeded");
     return result;
   } catch (err) {
+    if (err instanceof TakenOverError) {
+      log.warn("a later attempt of this deploy took over the host; this attempt stops");
+      throw err;
+    }
     const message = errorMessage(err);
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (isPermanent(err) || last || !(err instanceof HostUnreachableError)) {

@@ -14,6 +14,7 @@ import { maskSecrets } from "../../src/secrets/mask.js";
 import type { ProxySwap } from "../proxy/proxy-swap.js";
 import { describeFailure, prune, retire } from "./aftermath.js";
 import { containerName, containerSpec, parseRestart } from "./container-spec.js";
+import { TakenOverError } from "./taken-over.js";
 import { waitHealthy } from "./wait-healthy.js";
 
 /** `revision`: the stored config revision these values come from, recorded for `/rollback`. */
@@ -71,59 +72,25 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     );
   }
 
-  await ctx.step("resolving tag");
-  const digest = job.digest ?? (await ctx.registry.resolveDigest(spec.image, job.tag));
-  const reference = ctx.registry.reference(spec.image, digest);
-
-  // Before anything of the app changes: a proxy that cannot take the route fails the deploy here.
-  const proxy = ctx.proxy ? await ctx.proxy() : undefined;
-
-  await ctx.step("pulling image", { digest });
-  await call(() => pullImage(docker, reference, ctx.registry.authConfig(), pullProgress(ctx, digest)));
-  const imageCreatedAt = await call(() => imageCreated(docker, reference));
-
-  for (const leftover of existing.filter(ours)) {
-    // A crashed attempt of this same deploy got this far; start its containers afresh.
-    await call(() => docker.getContainer(leftover.Id).remove({ force: true }));
-  }
   const running = previous;
   const toRestore = new Set(ctx.previouslyStopped ?? []);
-
-  await ctx.step(replicas > 1 ? `creating ${replicas} containers` : "creating container", {
-    digest,
-    ...(imageCreatedAt !== undefined ? { imageCreatedAt } : {}),
-  });
+  // A crashed attempt of this same deploy may have left its containers here (and the old ones
+  // stopped): this attempt starts them afresh, or removes them if it fails before that.
+  const leftovers = new Set(existing.filter(ours).map((c) => c.Id));
   const created: Docker.Container[] = [];
-  for (let replica = 1; replica <= replicas; replica++) {
-    const container = await call(() =>
-      docker.createContainer(
-        containerSpec({
-          project: job.project,
-          env: job.env,
-          deployId: job.deployId,
-          tag: job.tag,
-          digest,
-          reference,
-          requestedBy: job.requestedBy,
-          spec,
-          environment: ctx.environment.values,
-          replica,
-          configRevision: ctx.environment.revision,
-        }),
-      ),
-    );
-    // Until it passes verification Docker must not restart it: a crash then stays visible as
-    // "exited with code N" instead of a restart the health poll may see only half of.
-    await call(() => container.update({ RestartPolicy: { Name: "no" } }));
-    created.push(container);
-  }
+  let digest: string | undefined;
+  let proxy: ProxySwap | undefined;
 
-  // Puts the host back as it was: the new containers gone, the old ones running.
+  // Puts the host back as it was: this deploy's containers gone, the old ones running.
   const restore = async (): Promise<void> => {
-    await ctx.step("failed; restoring the previous version", { digest }).catch(() => {});
-    for (const container of created) {
-      await ctx.intendStop(container.id, `failed deploy ${job.deployId}`).catch(() => {});
-      await call(() => container.remove({ force: true })).catch((err) =>
+    await ctx.step("failed; restoring the previous version", digest ? { digest } : {}).catch((err) => {
+      // A later attempt of this deploy owns the host now: undoing anything would undo its work.
+      if (err instanceof TakenOverError) throw err;
+    });
+    const ids = [...created.map((c) => c.id), ...leftovers];
+    for (const id of ids) {
+      await ctx.intendStop(id, `failed deploy ${job.deployId}`).catch(() => {});
+      await call(() => docker.getContainer(id).remove({ force: true })).catch((err) =>
         ctx.log.warn({ host, err: dockerReason(err) }, "could not remove the failed container"),
       );
     }
@@ -136,6 +103,63 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
       );
     }
   };
+
+  try {
+    await ctx.step("resolving tag");
+    digest = job.digest ?? (await ctx.registry.resolveDigest(spec.image, job.tag));
+    const reference = ctx.registry.reference(spec.image, digest);
+
+    // Before anything of the app changes: a proxy that cannot take the route fails the deploy here.
+    proxy = ctx.proxy ? await ctx.proxy() : undefined;
+
+    await ctx.step("pulling image", { digest });
+    await call(() =>
+      pullImage(docker, reference, ctx.registry.authConfig(), pullProgress(ctx, digest ?? "")),
+    );
+    const imageCreatedAt = await call(() => imageCreated(docker, reference));
+
+    for (const id of leftovers) {
+      await call(() => docker.getContainer(id).remove({ force: true }));
+      leftovers.delete(id);
+    }
+
+    await ctx.step(replicas > 1 ? `creating ${replicas} containers` : "creating container", {
+      digest,
+      ...(imageCreatedAt !== undefined ? { imageCreatedAt } : {}),
+    });
+    for (let replica = 1; replica <= replicas; replica++) {
+      // Created with restart policy "no" (see containerSpec): Docker restarts nothing of a
+      // deploy that has not been accepted, even a daemon that comes back after a failure.
+      const container = await call(() =>
+        docker.createContainer(
+          containerSpec({
+            project: job.project,
+            env: job.env,
+            deployId: job.deployId,
+            tag: job.tag,
+            digest: digest ?? "",
+            reference,
+            requestedBy: job.requestedBy,
+            spec,
+            environment: ctx.environment.values,
+            replica,
+            configRevision: ctx.environment.revision,
+          }),
+        ),
+      );
+      created.push(container);
+    }
+  } catch (err) {
+    // A retry that fails early (registry down, host gone) must not leave the crashed attempt's
+    // containers running beside the old ones, nor the old ones stopped.
+    if (
+      !(err instanceof TakenOverError) &&
+      (created.length > 0 || leftovers.size > 0 || toRestore.size > 0)
+    ) {
+      await restore();
+    }
+    throw err;
+  }
   const fail = async (reason: string): Promise<never> => {
     await restore();
     throw new DeployFailedError(maskSecrets(reason, ctx.environment.secrets));
@@ -179,24 +203,28 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
       if (!outcome.ok) return fail(await describeFailure(created[i] as Docker.Container, outcome));
     }
 
-    for (const container of created) {
-      await call(() => container.update({ RestartPolicy: parseRestart(spec.restart) }));
-    }
-    // The last step that may still fail the deploy (a lost host lock stops it here): past it
-    // the new containers are accepted and nothing below can turn the outcome into a failure.
-    // Behind a proxy it comes before the switch, so a lost lock never removes what it serves.
+    // The last step that may still fail the deploy (a lost host lock stops it here), then the
+    // restart policy and the proxy switch: past them the new containers are accepted and nothing
+    // below can turn the outcome into a failure. Behind a proxy the step comes before the
+    // switch, so a lost lock never removes what it serves.
     await ctx.step(proxy ? "switching the proxy to the new container" : "retiring the previous container", {
       digest,
     });
+    // Accepted: only now may Docker restart the new containers (also after a daemon restart).
+    // Before the proxy switch, so a failure here never leaves the proxy on removed containers.
+    for (const container of created) {
+      await call(() => container.update({ RestartPolicy: parseRestart(spec.restart) }));
+    }
     if (proxy) {
-      const switched = await call(() => proxy.switchTo(created));
+      const swap = proxy;
+      const switched = await call(() => swap.switchTo(created));
       if (!switched.ok) return fail(switched.reason);
     }
   } catch (err) {
     // Anything unexpected between stopping the old containers and accepting the new ones (a
     // host that stops answering, Redis failing a step, a lost lock) must not leave the old
     // ones stopped or the new ones running.
-    if (err instanceof DeployFailedError) throw err;
+    if (err instanceof DeployFailedError || err instanceof TakenOverError) throw err;
     await restore();
     throw err;
   }

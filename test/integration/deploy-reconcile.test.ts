@@ -1,0 +1,165 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { WebClient } from "@slack/web-api";
+import { Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DeployService } from "../../src/core/deploy-service.js";
+import { ephemeral } from "../../src/core/message.js";
+import { EnvLocks } from "../../src/deploys/env-lock.js";
+import { newDeployId } from "../../src/deploys/id.js";
+import { DeployStore } from "../../src/deploys/store.js";
+import { createLogger } from "../../src/log.js";
+import { createRedis } from "../../src/queue/connection.js";
+import { JobQueue, QUEUE_NAME } from "../../src/queue/queues.js";
+import { ShellChat } from "../../src/shell/shell-chat.js";
+import { finishedDeployMessage } from "../support/deploy-message.js";
+import { type Harness, startHarness } from "../support/harness.js";
+import { freePort, uniqueName } from "../support/names.js";
+import { startRedisServer } from "../support/redis-server.js";
+
+/**
+ * Found by the chaos soak: deploys whose job ended without our code running kept a record that
+ * said "running" or "queued" for good, and a message that said "Deploying". Here no worker of
+ * ours runs: the test plays the worker that froze, or the bot that died before enqueueing.
+ */
+const project = uniqueName("recon");
+let h: Harness;
+let redis: Redis;
+let store: DeployStore;
+
+beforeAll(async () => {
+  h = await startHarness({ [project]: { image: "web", tag: "v1", verify: "1s" } }, { roles: ["bot"] });
+  redis = new Redis(h.fleetEnv.REDIS_URL as string);
+  store = new DeployStore(redis, h.prefix);
+});
+afterAll(async () => {
+  redis?.disconnect();
+  await h?.close();
+});
+
+async function finalHost(deployId: string, host: string, ms: number) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const status = await store.getHost(deployId, host);
+    if (status && ["succeeded", "failed", "superseded"].includes(status.state)) return status;
+    if (Date.now() > deadline) return status;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe("a deploy whose job ended without the worker saying so", () => {
+  it("is recorded failed when BullMQ fails its job as stalled, and its message says so", async () => {
+    const before = h.slack.calls.length;
+    await h.command("/deploy", `${project}:v1 beta serverA`);
+    const deadline = Date.now() + 10_000;
+    while ((await store.history(project, "beta", 1)).length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const deployId = (await store.history(project, "beta", 1))[0]?.meta.id as string;
+    // A worker takes the job, starts, then freezes: it never renews BullMQ's lock on the job.
+    const frozen = new Worker(QUEUE_NAME, null, {
+      connection: createRedis(h.fleetEnv.REDIS_URL as string, "worker"),
+      prefix: h.prefix,
+      lockDuration: 1_000,
+    });
+    const job = await frozen.getNextJob("frozen-token");
+    expect(job?.id).toBe(`deploy-${deployId}-serverA`);
+    await store.setHost(deployId, "serverA", {
+      state: "running",
+      step: "pulling image",
+      startedAt: Date.now(),
+    });
+    // Another worker's stalled-job check finds the lock gone and (no stall allowed) fails the job.
+    const checker = new Worker(
+      QUEUE_NAME,
+      async () => {
+        throw new Error("this test's checker runs no job");
+      },
+      {
+        connection: createRedis(h.fleetEnv.REDIS_URL as string, "worker"),
+        prefix: h.prefix,
+        lockDuration: 1_000,
+        stalledInterval: 300,
+        maxStalledCount: 0,
+      },
+    );
+    try {
+      const status = await finalHost(deployId, "serverA", 30_000);
+      expect(await job?.getState()).toBe("failed");
+      expect(status?.state).toBe("failed");
+      expect(status?.error).toContain("job stalled more than allowable limit");
+      expect(await finishedDeployMessage(h.slack, before, 45_000)).toMatch(/^:x:/);
+    } finally {
+      await checker.close();
+      await frozen.close(true);
+    }
+  }, 90_000);
+
+  it("is recorded failed ('not started') when its record was stored but its job never queued", async () => {
+    // What a bot killed between storing the record and enqueueing leaves: a record, no job.
+    const before = h.slack.calls.length;
+    const posted = await new WebClient("xoxb-test", { slackApiUrl: h.slack.apiUrl }).chat.postMessage({
+      channel: "CBETA",
+      text: "Deploying",
+    });
+    const ref = { channel: "CBETA", ts: String(posted.ts) };
+    const deployId = newDeployId();
+    await store.create({
+      id: deployId,
+      project,
+      env: "beta",
+      tag: "v1",
+      hosts: ["serverA", "serverB"],
+      requestedBy: "U1",
+      channel: "CBETA",
+      createdAt: Date.now() - 2 * 60_000,
+      message: ref,
+    });
+    // The bot's sweep runs every 15 s.
+    const status = await finalHost(deployId, "serverB", 40_000);
+    expect(status?.state).toBe("failed");
+    expect(status?.error).toMatch(/^not started/);
+    expect((await store.getHost(deployId, "serverA"))?.state).toBe("failed");
+    expect(await finishedDeployMessage(h.slack, before, 45_000)).toMatch(/^:x:/);
+  }, 60_000);
+
+  it("is recorded failed ('not started') at once when enqueueing fails", async () => {
+    // The queue's Redis goes away after the record is stored: its own redis-server, killed.
+    const server = await startRedisServer({
+      port: await freePort(),
+      dir: mkdtempSync(join(tmpdir(), "recon-")),
+    });
+    const down = createRedis(server.url, "producer");
+    const queue = new JobQueue(down, h.prefix);
+    await queue.queue.waitUntilReady();
+    await server.kill();
+    const service = new DeployService({
+      store,
+      queue,
+      chat: new ShellChat(() => {}),
+      log: createLogger("silent"),
+      locks: new EnvLocks(redis, h.prefix),
+      preview: async () => ephemeral(""),
+    });
+    try {
+      await service.run({
+        project,
+        env: "beta",
+        image: "web",
+        tag: "v1",
+        targets: [{ host: "serverA", tag: "v1" }],
+        requestedBy: "U1",
+        channel: "CBETA",
+        dryRun: false,
+      });
+      const record = (await store.history(project, "beta", 1))[0];
+      expect(record?.hosts.serverA?.state).toBe("failed");
+      expect(record?.hosts.serverA?.error).toMatch(/^not started: /);
+    } finally {
+      down.disconnect();
+      await server.kill();
+    }
+  }, 30_000);
+});

@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { Resvg } from "@resvg/resvg-js";
 
 /**
  * Debian's fonts-dejavu-core: present on a fresh Debian/Ubuntu with that package (the Dockerfile
@@ -10,8 +9,13 @@ export const CHART_FONTS = [
   "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
 ];
 
-/** An SVG document as PNG bytes, its text set in DejaVu Sans. */
-export function svgToPng(svg: string): Buffer {
+/**
+ * An SVG document as PNG bytes, its text set in DejaVu Sans. The native renderer is loaded on
+ * the first chart, so a process that never draws one (a worker, a bot in a slim image) never
+ * needs its shared libraries.
+ */
+export async function svgToPng(svg: string): Promise<Buffer> {
+  const { Resvg } = await import("@resvg/resvg-js");
   const fontFiles = CHART_FONTS.filter((f) => existsSync(f));
   const resvg = new Resvg(svg, {
     font: { fontFiles, loadSystemFonts: fontFiles.length === 0, defaultFontFamily: "DejaVu Sans" },

@@ -53,7 +53,7 @@ export async function statsChart(
   }
   const title = `${req.project} in ${req.env}, last ${req.window}`;
   const deployed = await deployTimes(deploys, req.project, req.env);
-  const png = svgToPng(chartSvg({ title, from, to: req.now, hosts: drawn, deploys: deployed }));
+  const png = await svgToPng(chartSvg({ title, from, to: req.now, hosts: drawn, deploys: deployed }));
   const width = Math.max(...drawn.map((h) => h.host.length));
   const lines = drawn.flatMap((h) => {
     const cpu = h.points.map((p) => p.cpu);

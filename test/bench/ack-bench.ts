@@ -56,9 +56,10 @@ export async function ackBench(seconds = SECONDS, rates = RATES): Promise<Record
     ]);
     await runToEnd(h, "/deploy", `${project}:v1 beta`);
     const mix = (i: number) => {
+      // The default manifest's forms: /deploy, and everything else through /ops.
       const texts = [
-        ["/status", ""],
-        ["/history", `${project} beta`],
+        ["/ops", "status"],
+        ["/ops", `history ${project} beta`],
         ["/deploy", `${project}:v2 beta --dry-run`],
       ] as const;
       const [command, text] = texts[i % texts.length] as readonly [string, string];

@@ -80,7 +80,7 @@ const input: ChartInput = {
   ],
   deploys: [from + 1_800_000],
 };
-const png = svgToPng(chartSvg(input));
+const png = await svgToPng(chartSvg(input));
 
 describe("the chart PNG", () => {
   const img = decodePng(png);

@@ -14,14 +14,15 @@ const { values } = parseArgs({
 });
 const minutes = Number(values.minutes);
 const seed = Number(values.seed);
-if (!(minutes > 0) || !Number.isInteger(seed)) {
+const users = Number(values.users);
+if (!(minutes > 0) || !Number.isInteger(seed) || !(Number.isInteger(users) && users > 0)) {
   process.stderr.write("usage: npm run soak -- [--minutes 10] [--seed 1234] [--users 4]\n");
   process.exit(2);
 }
 const result = await runSoak({
   seed,
   workMs: minutes * 60_000,
-  users: Number(values.users),
+  users,
   pauseMs: [500, 4_000],
   faultGapMs: [2_000, 12_000],
   maxOutageMs: 15_000,

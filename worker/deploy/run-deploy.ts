@@ -42,6 +42,8 @@ export type DeployContext = {
 };
 
 const PULL_PROGRESS_MS = 1_000;
+/** How long a failed deploy waits for the previous version to be back before it reports. */
+const RESTORE_WAIT_MS = 30_000;
 
 /**
  * One host's deploy: resolve, pull, create, (stop old when ports clash), start, wait healthy,
@@ -94,14 +96,35 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
         ctx.log.warn({ host, err: dockerReason(err) }, "could not remove the failed container"),
       );
     }
+    const restarted: Docker.Container[] = [];
     for (const id of toRestore) {
-      await call(() => docker.getContainer(id).start()).catch((err) =>
-        ctx.log.error(
-          { host, container: id, err: dockerReason(err) },
-          "could not restart the previous container",
-        ),
-      );
+      await call(() => docker.getContainer(id).start())
+        .then(() => restarted.push(docker.getContainer(id)))
+        .catch((err) =>
+          ctx.log.error(
+            { host, container: id, err: dockerReason(err) },
+            "could not restart the previous container",
+          ),
+        );
     }
+    // The failure message says the previous version keeps serving: it must be back before then.
+    await Promise.all(
+      restarted.map(async (container) => {
+        const back = await call(() =>
+          waitHealthy(container, {
+            timeoutMs: Math.min(spec.health?.timeout ?? RESTORE_WAIT_MS, RESTORE_WAIT_MS),
+            verifyMs: 0,
+            graceMs: ctx.graceMs ?? 2_000,
+            pollMs: ctx.pollMs ?? 100,
+          }),
+        ).catch((err: unknown) => ({ ok: false as const, reason: dockerReason(err) }));
+        if (!back.ok)
+          ctx.log.error(
+            { host, container: container.id, reason: back.reason },
+            "the previous container did not come back",
+          );
+      }),
+    );
   };
 
   try {

@@ -68,8 +68,16 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
       durationMs: 0,
     };
   };
+  // An attempt that recorded a failure had already put the old version back and said so; its
+  // job may still come round again (its end was lost with Redis): saying "failed" then deploying
+  // anyway would be a deploy nobody asked for.
+  const alreadyFailed = (failed: HostStatus): never => {
+    log.info("deploy already failed on this host; not trying again");
+    throw new UnrecoverableError(failed.error ?? "this deploy already failed on this host");
+  };
   let before = await deps.store.getHost(data.deployId, data.host);
   if (before?.state === "succeeded") return alreadyDone(before);
+  if (before?.state === "failed") return alreadyFailed(before);
   if (before?.state === "superseded") return supersededResult(data, before);
   const startedAt = before?.startedAt ?? Date.now();
   // The digest says an earlier attempt got as far as pulling: it must finish, not be superseded.
@@ -106,6 +114,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
     // An earlier attempt of this job may have finished while this one waited for the lock.
     before = await deps.store.getHost(data.deployId, data.host);
     if (before?.state === "succeeded") return alreadyDone(before);
+    if (before?.state === "failed") return alreadyFailed(before);
     status = { ...status, previous: before?.previous };
     await save({});
     const environment = await deps.environmentFor(data.project, data.env, data.configRevision);

@@ -8,6 +8,7 @@ import { DeployFailedError, errorMessage, HostUnreachableError, RegistryError } 
 import type { Fleet } from "../../src/fleet/schema.js";
 import { type DeployJob, type DeployResult, deployJobSchema } from "../../src/jobs/schemas.js";
 import type { RegistryClient } from "../../src/registry/client.js";
+import { notInFleet } from "../not-in-fleet.js";
 import { behindProxy, proxyForDeploy } from "../proxy/deploy-proxy.js";
 import { park, supersededResult } from "./park.js";
 import { type DeployEnvironment, runDeploy } from "./run-deploy.js";
@@ -46,9 +47,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
   const data: DeployJob = parsed.data;
   const spec = deps.fleet.projects[data.project];
   if (!spec || !deps.fleet.hosts[data.host]) {
-    throw new UnrecoverableError(
-      `project ${data.project} or host ${data.host} is not in this worker's fleet file`,
-    );
+    throw notInFleet(data.host, data.project);
   }
   const log = deps.log.child({
     deployId: data.deployId,

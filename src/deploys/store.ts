@@ -39,6 +39,8 @@ const hostStatusSchema = z.object({
   replicas: z.number().int().min(0).optional(),
   /** When the deployed image was built (its `Created`), for the delivery report's lead time. */
   imageCreatedAt: z.number().optional(),
+  /** Its new containers passed every check and were accepted: a re-attempt finishes the swap. */
+  accepted: z.boolean().optional(),
   /** The newer deploy of the same project+env+host that made this one unnecessary before it began. */
   supersededBy: z.object({ deployId: z.string(), tag: z.string() }).optional(),
 });

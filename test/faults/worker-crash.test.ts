@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { DeployStore } from "../../src/deploys/store.js";
@@ -97,4 +100,51 @@ describe.concurrent("a worker killed mid-deploy", () => {
     },
     150_000,
   );
+
+  it("after its new version was accepted is finished by the next worker, even one that cannot reach the registry", async () => {
+    // Found by the chaos soak: the re-attempt started afresh, failed to resolve the tag (registry
+    // down) and, undoing, removed the accepted containers: nothing of the project ran any more.
+    const project = uniqueName("crash");
+    const port = await freePort();
+    const h = await startHarness(
+      { [project]: { image: "web", tag: "v1", ports: [`${port}:80`], verify: "1s", stopTimeout: "2s" } },
+      { roles: ["bot"] },
+    );
+    const redis = new Redis(h.fleetEnv.REDIS_URL as string);
+    const store = new DeployStore(redis, h.prefix);
+    const workers: Spawned[] = [];
+    try {
+      const normal = await startWorker(h);
+      workers.push(normal);
+      await finalText(h, await deployAndWait(h, `${project}:v1 beta serverA`));
+      await kill(normal);
+
+      const doomed = await startWorker(h, { DOCKOPS_FAULT_STEP_DELAY_MS: "1500" });
+      workers.push(doomed);
+      const ts = await deployAndWait(h, `${project}:v2 beta serverA`);
+      const deployId = (await store.history(project, "beta", 1))[0]?.meta.id as string;
+      const deadline = Date.now() + 60_000;
+      while (!(await store.getHost(deployId, "serverA"))?.accepted) {
+        if (Date.now() > deadline) throw new Error("the new version was never accepted");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await kill(doomed);
+
+      const input = JSON.parse(readFileSync(h.fleetFile, "utf8")) as { registry: { url: string } };
+      const cutOff = join(mkdtempSync(join(tmpdir(), "dockops-noregistry-")), "fleet.yml");
+      writeFileSync(
+        cutOff,
+        JSON.stringify({ ...input, registry: { ...input.registry, url: "127.0.0.1:9" } }),
+      );
+      workers.push(await startWorker(h, { FLEET_FILE: cutOff }));
+      expect(await finalText(h, ts)).toContain(`Deployed *${project}:v2*`);
+      const running = await managedContainers(h.docker.serverA, project);
+      expect(running.map((c) => c.Labels["dockops.version"])).toEqual(["v2"]);
+      expect(await httpGet(`http://${h.addr.serverA}:${port}/`)).toEqual({ status: 200, body: "web v2" });
+    } finally {
+      for (const w of workers) await kill(w);
+      redis.disconnect();
+      await h.close();
+    }
+  }, 150_000);
 });

@@ -86,6 +86,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
     startedAt,
     previous: before?.previous,
     ...(before?.digest ? { digest: before.digest } : {}),
+    ...(before?.accepted ? { accepted: true } : {}),
   };
   const save = async (next: Partial<HostStatus>) => {
     status = { ...status, ...next };
@@ -127,6 +128,11 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
       log,
       previouslyStopped: before?.previous,
       proxy: proxyForDeploy(data, deps, log),
+      acceptedEarlier: before?.accepted === true,
+      accepted: async () => {
+        await save({ accepted: true });
+        if (deps.stepDelayMs) await new Promise((r) => setTimeout(r, deps.stepDelayMs));
+      },
       intendStop: (id, reason) => deps.intents.mark(data.host, id, reason),
       graceMs: deps.graceMs,
       step: async (text, extra) => {

@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import type { Logger } from "pino";
 import { dockerReason, onHost } from "../../src/docker/errors.js";
 import { lastExitCode } from "../../src/docker/exit-code.js";
-import { projectFilter } from "../../src/docker/labels.js";
+import { LABEL, projectFilter } from "../../src/docker/labels.js";
 import { imageCreated, type PullProgress, pullImage } from "../../src/docker/pull.js";
 import { PullTracker } from "../../src/docker/pull-progress.js";
 import { stopContainer } from "../../src/docker/stop.js";
@@ -37,6 +37,10 @@ export type DeployContext = {
   previouslyStopped?: string[];
   /** For a project behind the host's proxy: readies the proxy and returns the swap's steps. */
   proxy?: () => Promise<ProxySwap>;
+  /** Called once the new containers are accepted (a re-attempt then finishes, never undoes). */
+  accepted?: () => Promise<void>;
+  /** An earlier attempt of this deploy had its containers accepted before it died. */
+  acceptedEarlier?: boolean;
   graceMs?: number;
   pollMs?: number;
 };
@@ -76,6 +80,13 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
 
   const running = previous;
   const toRestore = new Set(ctx.previouslyStopped ?? []);
+  if (ctx.acceptedEarlier) {
+    // Found by the chaos soak: a re-attempt that started afresh took the accepted containers for
+    // a crashed attempt's leftovers and removed them, leaving the host with nothing running.
+    const mine = existing.filter((c) => ours(c) && c.State === "running");
+    if (mine.length > 0)
+      return finishAccepted(job, ctx, mine, [...new Set([...running, ...toRestore])], started);
+  }
   // A crashed attempt of this same deploy may have left its containers here (and the old ones
   // stopped): this attempt starts them afresh, or removes them if it fails before that.
   const leftovers = new Set(existing.filter(ours).map((c) => c.Id));
@@ -243,6 +254,8 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
       const switched = await call(() => swap.switchTo(created));
       if (!switched.ok) return fail(switched.reason);
     }
+    // Past this point nothing undoes the swap; a record that cannot say so only costs a redo.
+    await ctx.accepted?.().catch(() => {});
   } catch (err) {
     // Anything unexpected between stopping the old containers and accepting the new ones (a
     // host that stops answering, Redis failing a step, a lost lock) must not leave the old
@@ -268,6 +281,36 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     replaced,
     durationMs: Date.now() - started,
     replicas,
+  };
+}
+
+/** Finishes the swap of an earlier attempt whose containers were accepted: retire the rest. */
+async function finishAccepted(
+  job: DeployJob,
+  ctx: DeployContext,
+  mine: Docker.ContainerInfo[],
+  replaced: string[],
+  started: number,
+): Promise<DeployResult> {
+  const call = <T>(fn: () => Promise<T>) => onHost(job.host, fn);
+  const digest = mine[0]?.Labels[LABEL.digest] ?? job.digest ?? "";
+  const created = mine.map((c) => ctx.docker.getContainer(c.Id));
+  await ctx.step("retiring the previous container", { digest });
+  if (ctx.proxy && replaced.length > 0) {
+    const swap = await ctx.proxy();
+    // The proxy may not have been switched yet when the attempt died; switching again is a no-op.
+    const switched = await call(() => swap.switchTo(created));
+    if (switched.ok) await swap.drain();
+  }
+  await finishSwap(ctx.docker, job, ctx.spec, ctx, replaced, created);
+  return {
+    host: job.host,
+    digest,
+    containerId: (created[0] as Docker.Container).id,
+    containerName: containerName(job.project, job.env, job.deployId),
+    replaced,
+    durationMs: Date.now() - started,
+    replicas: mine.length,
   };
 }
 

@@ -6,6 +6,7 @@ import { ALLOW_KEYS, FLEET_ALLOW_KEYS } from "./allow-keys.js";
 import { CROSS_CHECK_DESPITE_OTHER_ISSUES } from "./cross-checkable.js";
 import { parseDuration } from "./duration.js";
 import { proxyCheckable, proxyIssues, proxySchemas } from "./proxy-schema.js";
+import { fleetResourceThresholds, projectResourceThresholds } from "./resource-thresholds.js";
 
 /**
  * Fleet records are looked up by words users type: with no prototype, `constructor` or
@@ -237,6 +238,10 @@ const project = z
       })
       .default({ allow: [] })
       .describe("What /exec may run in the project's container"),
+    alerts: z
+      .strictObject({ resources: projectResourceThresholds.optional() })
+      .optional()
+      .describe("This project's own alert settings"),
   })
   .describe("An application deployed as one container per host");
 
@@ -319,8 +324,9 @@ const alerts = z
       .describe(
         "Resource sampling by the monitor, for charts; one sample per period however many monitors run",
       ),
+    resources: fleetResourceThresholds,
   })
-  .describe("Where alerts go, what counts as a restart loop, and resource sampling");
+  .describe("Where alerts go, what counts as a restart loop, resource sampling and resource thresholds");
 
 const audit = z
   .strictObject({

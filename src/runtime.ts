@@ -36,6 +36,7 @@ import { RedisDeliveries } from "./slack/deliveries.js";
 import { registerSlackExtras } from "./slack/extras.js";
 import { SlackChat } from "./slack/slack-chat.js";
 import { hasSlackCredentials, startSlackBot } from "./slack/start-slack.js";
+import { trackResourceSamples } from "./stats/sample-metrics.js";
 import { SampleStore, samplingOf } from "./stats/sample-store.js";
 import { createBotCore } from "./wiring/bot-core.js";
 
@@ -96,6 +97,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await healthRedis.ping();
   };
   const runtime: Runtime = { close: async () => {} };
+  // Every role serves the monitor's newest samples on /metrics, read from Redis when scraped.
+  trackResourceSamples(
+    new SampleStore(redis("client"), prefix, samplingOf(fleet)),
+    Object.keys(fleet.hosts),
+    samplingOf(fleet).everyMs,
+  );
 
   if (opts.roles.includes("worker")) {
     const workerLog = log.child({ component: "worker" });

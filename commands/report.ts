@@ -1,3 +1,4 @@
+import { MAX_REPORT_DAYS } from "../src/report/weekly-schedule.js";
 import type { CommandContext } from "./context.js";
 import { planned, type Result, usage } from "./result.js";
 import { scopeWords } from "./scope-words.js";
@@ -18,8 +19,6 @@ export const reportHelp = {
     "Delivery report over the last days (default 7d, at most 90d): deploy frequency, lead time from image build to running, change failure rate and time to restore, per project and environment.",
   examples: ["/report", "/report a1 30d", "/report a1 prod"],
 };
-
-export const MAX_REPORT_DAYS = 90;
 
 /** Words in any order: `<n>d` is the window, a project name the project, an env name the env. */
 export function planReport(text: string, ctx: CommandContext): Result<ReportPlan> {

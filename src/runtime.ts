@@ -38,6 +38,7 @@ import { RedisDeliveries } from "./slack/deliveries.js";
 import { registerSlackExtras } from "./slack/extras.js";
 import { SlackChat } from "./slack/slack-chat.js";
 import { hasSlackCredentials, startSlackBot } from "./slack/start-slack.js";
+import { trackResourceSamples } from "./stats/sample-metrics.js";
 import { SampleStore, samplingOf } from "./stats/sample-store.js";
 import { createBotCore } from "./wiring/bot-core.js";
 import { forwardTo } from "./wiring/forward.js";
@@ -108,6 +109,17 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   // builds the next one, switches to it, and lets the previous one finish what it runs.
   const generations: Array<{ start: (next: Fleet) => Promise<() => Promise<void>> }> = [];
   const retiring = new Set<Promise<void>>();
+  // Every role serves the monitor's newest samples on /metrics, read from Redis when scraped.
+  generations.push({
+    start: async (f) => {
+      trackResourceSamples(
+        new SampleStore(general, prefix, samplingOf(f)),
+        Object.keys(f.hosts),
+        samplingOf(f).everyMs,
+      );
+      return async () => {};
+    },
+  });
 
   if (opts.roles.includes("worker")) {
     const workerLog = log.child({ component: "worker" });

@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { AUDIT_RETENTION_MS } from "../audit/retention.js";
 import { ENV_KEY_PATTERN, NAME_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from "../names.js";
+import { MAX_REPORT_DAYS, WEEKDAYS } from "../report/weekly-schedule.js";
 import { DEFAULT_SECRET_PATTERNS, SECRET_PATTERN_SYNTAX } from "../secrets/patterns.js";
 import { ALLOW_KEYS, FLEET_ALLOW_KEYS } from "./allow-keys.js";
 import { CROSS_CHECK_DESPITE_OTHER_ISSUES } from "./cross-checkable.js";
 import { parseDuration } from "./duration.js";
 import { proxyCheckable, proxyIssues, proxySchemas } from "./proxy-schema.js";
+import { fleetResourceThresholds, projectResourceThresholds } from "./resource-thresholds.js";
 
 /**
  * Fleet records are looked up by words users type: with no prototype, `constructor` or
@@ -237,6 +239,10 @@ const project = z
       })
       .default({ allow: [] })
       .describe("What /exec may run in the project's container"),
+    alerts: z
+      .strictObject({ resources: projectResourceThresholds.optional() })
+      .optional()
+      .describe("This project's own alert settings"),
   })
   .describe("An application deployed as one container per host");
 
@@ -319,8 +325,28 @@ const alerts = z
       .describe(
         "Resource sampling by the monitor, for charts; one sample per period however many monitors run",
       ),
+    resources: fleetResourceThresholds,
   })
-  .describe("Where alerts go, what counts as a restart loop, and resource sampling");
+  .describe("Where alerts go, what counts as a restart loop, resource sampling and resource thresholds");
+
+/** A delivery report posted to a channel every week (`/report` for every project and environment). */
+const report = z
+  .strictObject({
+    channel: z.string().min(1).describe("Slack channel ID the report is posted to"),
+    weekday: z.enum(WEEKDAYS).describe("Day of the week, e.g. monday"),
+    time: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "write the time as HH:MM (24 hours, UTC), e.g. 09:00")
+      .describe("Time of day, HH:MM in UTC"),
+    days: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_REPORT_DAYS)
+      .default(7)
+      .describe("Days the report covers (default 7)"),
+  })
+  .describe("Post the delivery report to a channel once a week, however many bots run");
 
 const audit = z
   .strictObject({
@@ -357,6 +383,7 @@ export const fleetSchema = z
       "Roles for the commands that act on no environment (cancel, prune, jobs, job, audit, hosts, images, alerts, build); commands not listed stay open",
     ),
     audit: audit.prefault({}),
+    report: report.optional(),
     proxy: proxy.fleet
       .optional()
       .describe(

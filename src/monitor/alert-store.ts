@@ -9,6 +9,9 @@ export const ALERT_KINDS = [
   "missing",
   "digest",
   "port",
+  "memory",
+  "cpu",
+  "disk",
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -25,6 +28,8 @@ const itemSchema = z.object({
   detail: z.string(),
   /** Last log lines or health-check output, already masked. */
   output: z.array(z.string()).optional(),
+  /** Resource alerts: the recent readings as one line (a sparkline and the first and last value). */
+  trend: z.string().optional(),
   /** When Docker saw it (the event time), for latency and "resolved after". */
   eventAt: z.number(),
   resolvedAt: z.number().optional(),

@@ -16,6 +16,7 @@ import { Alerter } from "./alerter.js";
 import { type ContainerRef, ContainerWatch, type SecretsFor } from "./container-watch.js";
 import { type DockerEvent, EventFollower } from "./event-follower.js";
 import { reconcileHost } from "./reconcile.js";
+import { ResourceWatch } from "./resource-watch.js";
 
 export type MonitorOptions = {
   /** How often each host is pinged, and how long a ping may take. */
@@ -90,14 +91,19 @@ export class Monitor {
       (host, id, at, windowMs) => alerts.recordDie(host, id, at, windowMs),
     );
     if (deps.samples) {
+      const { everyMs } = samplingOf(fleet);
+      const resources = ResourceWatch.wanted(fleet)
+        ? new ResourceWatch(fleet, deps.samples, this.alerter, everyMs)
+        : undefined;
       this.sampler = new Sampler({
         store: deps.samples,
         hosts: Object.keys(fleet.hosts),
         projects: Object.keys(fleet.projects),
         connect: (host) => deps.hosts.get(host),
-        everyMs: samplingOf(fleet).everyMs,
+        everyMs,
         timeoutMs: this.opts.pingTimeoutMs,
         log,
+        ...(resources ? { onSample: (host: string, t: number) => resources.check(host, t) } : {}),
       });
     }
   }

@@ -21,6 +21,11 @@ function itemLine(item: AlertItem): string {
   return `${state}${where(item)}: ${item.detail}`;
 }
 
+/** A resource alert's recent readings, kept once resolved: how it rose is worth seeing afterwards. */
+function trendLine(item: AlertItem, indent = ""): string[] {
+  return item.trend ? [`${indent}${item.trend}`] : [];
+}
+
 /** Log or health output (masked where it was read) as a code block, escaped for mrkdwn. */
 function outputBlock(item: AlertItem, max = 20): string[] {
   if (!item.output || item.output.length === 0 || item.resolvedAt) return [];
@@ -42,13 +47,13 @@ export function renderAlert(record: AlertRecord): Message {
   let text: string;
   if (items.length === 1) {
     const item = items[0] as AlertItem;
-    text = [`${header} ${where(item)}: ${item.detail}`, ...outputBlock(item)].join("\n");
+    text = [`${header} ${where(item)}: ${item.detail}`, ...trendLine(item), ...outputBlock(item)].join("\n");
   } else {
     const scope = meta.env ? `*${meta.env}* on *${meta.host}*` : `*${meta.host}*`;
     const count = resolved ? "" : ` (${open.length} open)`;
     text = [
       `${header} ${items.length} alerts in ${scope}${count}:`,
-      ...items.flatMap((i) => [`• ${itemLine(i)}`, ...outputBlock(i, 3)]),
+      ...items.flatMap((i) => [`• ${itemLine(i)}`, ...trendLine(i, "   "), ...outputBlock(i, 3)]),
     ].join("\n");
   }
   const actionable = open.some((i) => i.project);

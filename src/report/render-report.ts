@@ -6,8 +6,13 @@ import type { DoraRow } from "./dora.js";
 const percent = (rate: number | undefined) => (rate === undefined ? "—" : `${Math.round(rate * 100)}%`);
 const duration = (ms: number | undefined) => (ms === undefined ? "—" : formatDuration(Math.round(ms)));
 
-export function renderReport(plan: ReportPlan, rows: readonly DoraRow[]): string {
-  const scope = [plan.project, plan.env].filter(Boolean).join(" ") || "every project you may read";
+/** `envs` is set when the requester may read only some environments (the access check narrowed it). */
+export function renderReport(
+  plan: ReportPlan & { envs?: readonly string[] },
+  rows: readonly DoraRow[],
+): string {
+  const everything = plan.envs ? "every project you may read" : "every project";
+  const scope = [plan.project, plan.env].filter(Boolean).join(" ") || everything;
   const title = `*Delivery report for ${scope}, last ${plan.days} days*`;
   if (rows.length === 0) return `${title}\nNo deploys or alerts on record in that time.`;
   const table = codeTable(

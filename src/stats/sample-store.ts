@@ -166,6 +166,33 @@ export class SampleStore {
     return [...old.filter((s) => s.t + this.retention.bucketMs <= before), ...full];
   }
 
+  /** The project+env series ever written for `host` ("project:env"). */
+  async seriesNames(host: string): Promise<string[]> {
+    return this.redis.smembers(`${this.prefix}:stats:series:${host}`);
+  }
+
+  /**
+   * `host`'s newest sample and each series' newest, those taken since `since` only (a project
+   * stopped an hour ago has no current usage). One round trip per host.
+   */
+  async latest(
+    host: string,
+    since: number,
+  ): Promise<{ host?: HostSample; series: Record<string, ContainerSample> }> {
+    const names = await this.seriesNames(host);
+    const multi = this.redis.multi().zrangebyscore(this.key("h", host), since, "+inf");
+    for (const name of names) multi.zrangebyscore(this.key("c", host, name), since, "+inf");
+    const replies = ((await multi.exec()) ?? []).map(([, members]) => (members ?? []) as string[]);
+    const newest = (members: string[] | undefined) => members?.[members.length - 1];
+    const hostMember = newest(replies[0]);
+    const series: Record<string, ContainerSample> = {};
+    names.forEach((name, i) => {
+      const member = newest(replies[i + 1]);
+      if (member) series[name] = decode<ContainerSample>(CONTAINER_FIELDS, member);
+    });
+    return { ...(hostMember ? { host: decode<HostSample>(HOST_FIELDS, hostMember) } : {}), series };
+  }
+
   /** Bytes Redis uses for `host`'s full-resolution series of project+env (MEMORY USAGE), and its samples. */
   async memoryUsage(host: string, project: string, env: string): Promise<{ bytes: number; samples: number }> {
     const key = this.key("c", host, `${project}:${env}`);

@@ -16,6 +16,8 @@ export type SamplerDeps = {
   /** How long one host's read may take. */
   timeoutMs: number;
   log: Logger;
+  /** Called by the one monitor that wrote `host`'s period `t` (resource thresholds are checked there). */
+  onSample?: (host: string, t: number) => Promise<void>;
 };
 
 /**
@@ -68,6 +70,9 @@ export class Sampler {
       }
       const { host: totals, series } = samplesOf(stats, t);
       await store.write(host, t, totals, series);
+      await this.deps
+        .onSample?.(host, t)
+        .catch((err) => log.warn({ host, err: errorMessage(err) }, "resource thresholds not checked"));
       const { bucketMs } = store.retention;
       // The first period of a bucket closes the previous one: average it, once.
       if (t % bucketMs < everyMs) {

@@ -42,6 +42,7 @@ import type { JobWaiter } from "../queue/job-waiter.js";
 import type { JobQueue } from "../queue/queues.js";
 import type { RegistryClient } from "../registry/client.js";
 import { ReportService } from "../report/report-service.js";
+import { WeeklyReport } from "../report/weekly-report.js";
 import { SampleStore, samplingOf } from "../stats/sample-store.js";
 import { StatsService } from "../stats/stats-service.js";
 import { createChangeServices } from "./change-handlers.js";
@@ -255,12 +256,27 @@ export function createBotCore(deps: BotCoreDeps): {
     approvals.sweep().catch((err) => log.warn({ err: errorMessage(err) }, "approval sweep failed"));
   }, deps.approvalSweepMs ?? 15_000);
   sweep.unref();
+  const weekly = fleet.report
+    ? new WeeklyReport(
+        deps.redis,
+        deps.prefix,
+        fleet.report,
+        report,
+        chat,
+        log.child({ component: "report" }),
+      )
+    : undefined;
+  weekly?.start();
   return {
     ops,
     audit,
-    retire: () => clearInterval(sweep),
+    retire: () => {
+      clearInterval(sweep);
+      weekly?.stop();
+    },
     close: async () => {
       clearInterval(sweep);
+      weekly?.stop();
       builds.close();
     },
   };

@@ -9,7 +9,7 @@ import {
   ref,
   runManaged,
 } from "../support/alerts.js";
-import { managedContainers } from "../support/docker.js";
+import { execIn as exec, managedContainers } from "../support/docker.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
 
@@ -323,16 +323,6 @@ describe("monitor alerts", () => {
     expect(alertPosts(h, lat)).toHaveLength(15);
   });
 });
-
-async function exec(container: Docker.Container, cmd: string[]): Promise<void> {
-  const e = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await e.start({});
-  await new Promise<void>((resolve) => {
-    stream.on("end", resolve);
-    stream.on("close", resolve);
-    stream.resume();
-  });
-}
 
 async function removeProjectNow(docker: Docker, project: string): Promise<void> {
   for (const c of await managedContainers(docker, project, true)) {

@@ -27,6 +27,17 @@ export async function removeProject(docker: Docker, project: string): Promise<vo
   );
 }
 
+/** Runs `cmd` in a running container (docker exec) and waits until it ends. */
+export async function execIn(container: Docker.Container, cmd: string[]): Promise<void> {
+  const e = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await e.start({});
+  await new Promise<void>((resolve) => {
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    stream.resume();
+  });
+}
+
 /** GET http://addr:port/path from the test process, as a user of the service would. */
 export async function httpGet(
   url: string,

@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import { LABEL } from "../../src/docker/labels.js";
 import type { ProjectSpec } from "../../src/fleet/schema.js";
+import { parseSize } from "../../src/fleet/size.js";
 
 export type SpecInput = {
   project: string;
@@ -24,12 +25,6 @@ const MS_TO_NS = 1_000_000;
 export function containerName(project: string, env: string, deployId: string, replica = 1): string {
   const base = `${project}-${env}-${deployId}`;
   return replica > 1 ? `${base}-r${replica}` : base;
-}
-
-function parseMemory(text: string): number {
-  const match = /^(\d+)([bkmg]?)$/i.exec(text);
-  const unit = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match?.[2] ?? "").toLowerCase()] ?? 1;
-  return Number(match?.[1] ?? 0) * unit;
 }
 
 export function parseRestart(text: string): { Name: string; MaximumRetryCount?: number } {
@@ -99,7 +94,7 @@ export function containerSpec(input: SpecInput): Docker.ContainerCreateOptions {
       RestartPolicy: { Name: "no" },
       Binds: spec.volumes,
       ...(spec.network ? { NetworkMode: spec.network } : {}),
-      ...(spec.memory ? { Memory: parseMemory(spec.memory) } : {}),
+      ...(spec.memory ? { Memory: parseSize(spec.memory) ?? 0 } : {}),
       ...(spec.cpus ? { NanoCpus: Math.round(spec.cpus * 1e9) } : {}),
     },
   };

@@ -20,7 +20,8 @@ import { DockerHosts } from "./docker/connect.js";
 import type { AppEnv } from "./env.js";
 import { ConfigError, errorMessage } from "./errors.js";
 import type { Fleet } from "./fleet/schema.js";
-import { serverPort, startOpsServer } from "./http/ops-server.js";
+import { type ExtraRoute, serverPort, startOpsServer } from "./http/ops-server.js";
+import { REGISTRY_EVENTS_PATH, registryEventsHandler } from "./http/registry-events.js";
 import { timedProcessors, trackQueueDepth } from "./metrics.js";
 import { AlertStore } from "./monitor/alert-store.js";
 import type { SecretsFor } from "./monitor/container-watch.js";
@@ -123,6 +124,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   let servesHttp = false;
   let botChat: Chat | undefined;
+  const routes: ExtraRoute[] = [];
   if (opts.roles.includes("bot")) {
     const queue = new JobQueue(redis("producer"), prefix);
     closers.push(() => queue.close());
@@ -150,6 +152,16 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       closers.push(built.close);
       return built.ops;
     };
+    // The route exists before the core it feeds (Bolt takes its routes when the app is made).
+    routes.push({
+      path: REGISTRY_EVENTS_PATH,
+      method: ["POST"],
+      handler: registryEventsHandler({
+        token: env.DOCKOPS_REGISTRY_EVENTS_TOKEN,
+        receiver: () => built?.pushes,
+        log: log.child({ component: "registry-events" }),
+      }),
+    });
     let chat: Chat;
     const adapter = opts.adapter ?? (hasSlackCredentials(env) ? "slack" : "shell");
     if (adapter === "slack") {
@@ -158,6 +170,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         log,
         health,
         core,
+        routes,
         deliveries: new RedisDeliveries(redis("client"), prefix),
         extras: (app, ops, deliveries, word) =>
           registerSlackExtras(app, ops, { fleet, registry, store, log, deliveries, word }),
@@ -165,7 +178,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       closers.push(slack.close);
       chat = slack.chat;
       runtime.port = slack.port;
-      // Bolt serves /healthz and /metrics as custom routes (HTTP and Socket Mode alike).
+      // Bolt serves /healthz, /metrics and /registry/events as custom routes (HTTP and Socket Mode alike).
       servesHttp = true;
     } else {
       const shellChat = new ShellChat((text) => process.stdout.write(`${text}\n`));
@@ -213,7 +226,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   if (!servesHttp) {
     try {
-      const server: Server = await startOpsServer(env.PORT, health);
+      const server: Server = await startOpsServer(env.PORT, health, routes);
       closers.push(() => new Promise((resolve) => server.close(resolve)));
       runtime.port = serverPort(server);
     } catch (err) {

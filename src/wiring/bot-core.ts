@@ -29,8 +29,12 @@ import { StatusService } from "../core/status-service.js";
 import type { DeployStore } from "../deploys/store.js";
 import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
+import type { PushReceiver } from "../http/registry-events.js";
 import { AlertCommands } from "../monitor/alert-commands.js";
 import { AlertStore } from "../monitor/alert-store.js";
+import { PushClaims } from "../pushes/push-claims.js";
+import { PushService } from "../pushes/push-service.js";
+import { PUSH_CHANGES_ACTION, PUSH_DEPLOY_ACTION } from "../pushes/render-push.js";
 import {
   HostReads,
   workerFleetReader,
@@ -76,7 +80,13 @@ export const READ_TIMEOUT_MS = 5_000;
  * Builds the services behind every command and button, adapter-free: the Slack app and the
  * shell both drive the `Ops` this returns. Each plan kind and button maps to one service call.
  */
-export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; close: () => Promise<void> } {
+export function createBotCore(deps: BotCoreDeps): {
+  ops: Ops;
+  audit: AuditLog;
+  /** Registry push notifications (POST /registry/events) go here. */
+  pushes: PushReceiver;
+  close: () => Promise<void>;
+} {
   const { fleet, store, queue, chat, log } = deps;
   const directory = deps.directory ?? NO_GROUPS;
   const access = new Access(fleet, directory);
@@ -166,7 +176,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     handle: (req) => ops.handle(req),
     admit: (req) => ops.admitRequest(req),
   });
-  // The button under a config change (`<project> <env>`) or a build (`<project>:<tag> <env>`):
+  // The button under a config change (`<project> <env>`), a build or a push (`<project>:<tag> <env>`):
   // the same as typing `/deploy` with that text there.
   const redeploy = async (req: ActionRequest) => {
     const env = req.value.split(" ")[1] ?? "";
@@ -174,6 +184,16 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     const result = ops.plan({ command: "deploy", text: req.value, user: req.user, channel });
     return result.ok ? ops.execute(result.plan) : ephemeral(result.message);
   };
+  const pushes = new PushService({
+    fleet,
+    claims: new PushClaims(deps.redis, deps.prefix),
+    registry: deps.registry,
+    chat,
+    log: log.child({ component: "registry-events" }),
+    deploy: (req) => deploys.run(req),
+    store,
+    admit: (req) => ops.admitRequest(req),
+  });
   const changeReaders = { fleet, store, running, configRevision };
   const approvals = new ApprovalService({
     store: new ApprovalStore(deps.redis, deps.prefix),
@@ -226,6 +246,8 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     {
       "config-redeploy": redeploy,
       [BUILD_DEPLOY_ACTION]: redeploy,
+      [PUSH_DEPLOY_ACTION]: redeploy,
+      [PUSH_CHANGES_ACTION]: (req) => pushes.changes(req),
       approval: approvals.act,
       alert: (req) => alerts.act(req),
     },
@@ -252,6 +274,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
   return {
     ops,
     audit,
+    pushes: (events) => pushes.receive(events),
     close: async () => {
       clearInterval(sweep);
       builds.close();

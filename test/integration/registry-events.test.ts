@@ -1,15 +1,17 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { RegistryClient } from "../../src/registry/client.js";
 import { finishedDeployMessage } from "../support/deploy-message.js";
 import { httpGet } from "../support/docker.js";
 import { need, readFleetEnv } from "../support/fleet-env.js";
 import { type Harness, startHarness } from "../support/harness.js";
+import { codeBlocks } from "../support/markdown.js";
 import { freePort, uniqueName } from "../support/names.js";
 import { replyTo } from "../support/ops-flow.js";
 import { registerSecret } from "../support/secret-scan.js";
@@ -51,11 +53,29 @@ async function bridgePort(): Promise<number> {
   return port;
 }
 
+/** The `notifications:` that docs/builds.md tells operators to give their registry, aimed at this bot. */
+function documentedNotifications(botPort: number): unknown {
+  const page = readFileSync(new URL("../../docs/builds.md", import.meta.url), "utf8");
+  const block = codeBlocks("docs/builds.md", page).find(
+    (b) => b.lang === "yaml" && b.tags.includes("registry"),
+  );
+  const text = block?.body.join("\n") ?? "";
+  const ours = text
+    .replace("http://dockops.internal:3000/", `http://127.0.0.1:${botPort}/`)
+    .replace("PUT-DOCKOPS_REGISTRY_EVENTS_TOKEN-HERE", TOKEN);
+  if (!ours.includes(TOKEN) || !ours.includes(`127.0.0.1:${botPort}`)) {
+    throw new Error(
+      "docs/builds.md has no `yaml registry` block with the URL and token placeholders this test fills in",
+    );
+  }
+  return (parseYaml(ours) as { notifications: unknown }).notifications;
+}
+
 function registryConfig(botPort: number): string {
   writeFileSync(join(dir, "srv.pem"), ca.cert);
   writeFileSync(join(dir, "srv.key"), ca.key);
   writeFileSync(join(dir, "htpasswd"), execFileSync("htpasswd", ["-Bbn", "pusher", PASSWORD]));
-  // JSON is YAML: the same notifications section docs/builds.md shows.
+  // JSON is YAML; the notifications are the documented ones.
   return JSON.stringify({
     version: 0.1,
     log: { level: "info", formatter: "text" },
@@ -66,19 +86,7 @@ function registryConfig(botPort: number): string {
       tls: { certificate: join(dir, "srv.pem"), key: join(dir, "srv.key") },
     },
     auth: { htpasswd: { realm: "events-test", path: join(dir, "htpasswd") } },
-    notifications: {
-      endpoints: [
-        {
-          name: "dockops",
-          url: `http://127.0.0.1:${botPort}/registry/events`,
-          headers: { Authorization: [`Bearer ${TOKEN}`] },
-          timeout: "5s",
-          threshold: 5,
-          backoff: "1s",
-          ignoredmediatypes: ["application/octet-stream"],
-        },
-      ],
-    },
+    notifications: documentedNotifications(botPort),
   });
 }
 

@@ -35,6 +35,7 @@ import { AlertStore } from "../monitor/alert-store.js";
 import { PushClaims } from "../pushes/push-claims.js";
 import { PushService } from "../pushes/push-service.js";
 import { PUSH_CHANGES_ACTION, PUSH_DEPLOY_ACTION } from "../pushes/render-push.js";
+import { BuildCancels } from "../queue/build-cancels.js";
 import {
   HostReads,
   workerFleetReader,
@@ -143,11 +144,13 @@ export function createBotCore(deps: BotCoreDeps): {
     timeoutMs,
   });
   const images = new ImagesService({ registry: deps.registry, read, timeoutMs });
+  const buildCancels = new BuildCancels(deps.redis, deps.prefix);
   const jobs = new JobsService({
     queue,
     store,
     chat,
     log,
+    cancelBuild: (jobId, by) => buildCancels.request(jobId, by),
     mayCancel: async (plan, job) => {
       const envs = job.env ? [job.env] : job.host ? access.envsOnHost(job.host) : [];
       const why = await access.ownerOrApprover(plan, envs, job.requestedBy);

@@ -29,7 +29,8 @@ export const jobHelp = {
 export const cancelHelp = {
   name: "cancel",
   usage: "/cancel <id>",
-  description: "Remove a job that has not started yet; a running job cannot be cancelled.",
+  description:
+    "Remove a job that has not started yet, or stop a running build before it pushes; other running jobs cannot be cancelled.",
   examples: ["/cancel deploy-m3x9k2a1-serverA"],
 };
 

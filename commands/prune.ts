@@ -10,7 +10,7 @@ export const pruneHelp = {
   name: "prune",
   usage: "/prune <host>",
   description:
-    "Remove dangling images (no tag, used by no container) on a host. Old containers are kept per project up to its `keep`.",
+    "Remove dangling images (no tag, used by no container) and the build cache on a host. Old containers are kept per project up to its `keep`.",
   examples: ["/prune serverA"],
 };
 

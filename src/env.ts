@@ -35,6 +35,15 @@ const schema = z.object({
     .default("dockops"),
   /** Fault testing only: pause this long after each deploy step, so a test can kill the worker at a known step. */
   DOCKOPS_FAULT_STEP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /**
+   * The shared token the registry sends (`Authorization: Bearer <token>`) with its notifications
+   * to POST /registry/events; unset, the bot takes no registry notifications. Never logged.
+   */
+  DOCKOPS_REGISTRY_EVENTS_TOKEN: z
+    .string()
+    .min(24, "use at least 24 random characters (openssl rand -hex 32)")
+    .regex(/^[\x21-\x7e]+$/, "use printable characters without spaces (openssl rand -hex 32)")
+    .optional(),
   /** 32 bytes as 64 hex characters or base64; encrypts config secrets at rest. */
   CONFIG_ENCRYPTION_KEY: z
     .string()

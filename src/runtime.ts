@@ -22,7 +22,8 @@ import { ConfigError, errorMessage } from "./errors.js";
 import type { FleetProblem } from "./fleet/load.js";
 import type { Fleet } from "./fleet/schema.js";
 import { type FleetChange, FleetWatcher } from "./fleet/watch.js";
-import { serverPort, startOpsServer } from "./http/ops-server.js";
+import { type ExtraRoute, serverPort, startOpsServer } from "./http/ops-server.js";
+import { REGISTRY_EVENTS_PATH, registryEventsHandler } from "./http/registry-events.js";
 import { timedProcessors, trackQueueDepth } from "./metrics.js";
 import { AlertStore } from "./monitor/alert-store.js";
 import type { SecretsFor } from "./monitor/container-watch.js";
@@ -166,6 +167,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   closers.push(async () => {
     for (const close of oldCores) await close();
   });
+  const routes: ExtraRoute[] = [];
   if (opts.roles.includes("bot")) {
     const queue = new JobQueue(redis("producer"), prefix);
     closers.push(() => queue.close());
@@ -204,6 +206,16 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       built = buildCore(fleet, registry);
       return ops;
     };
+    // The route exists before the core it feeds (Bolt takes its routes when the app is made).
+    routes.push({
+      path: REGISTRY_EVENTS_PATH,
+      method: ["POST"],
+      handler: registryEventsHandler({
+        token: env.DOCKOPS_REGISTRY_EVENTS_TOKEN,
+        receiver: () => built?.pushes,
+        log: log.child({ component: "registry-events" }),
+      }),
+    });
     let chat: Chat;
     const adapter = opts.adapter ?? (hasSlackCredentials(env) ? "slack" : "shell");
     if (adapter === "slack") {
@@ -212,6 +224,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         log,
         health,
         core,
+        routes,
         deliveries: new RedisDeliveries(redis("client"), prefix),
         extras: (app, o, deliveries, word) =>
           registerSlackExtras(app, o, {
@@ -226,13 +239,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       closers.push(slack.close);
       chat = slack.chat;
       runtime.port = slack.port;
-      // Bolt serves /healthz and /metrics as custom routes (HTTP and Socket Mode alike).
+      // Bolt serves /healthz, /metrics and /registry/events as custom routes (HTTP and Socket Mode alike).
       servesHttp = true;
     } else {
-      const shellChat = new ShellChat((text) =>
-        process.stdout.write(`${text}
-`),
-      );
+      const shellChat = new ShellChat((text) => process.stdout.write(`${text}\n`));
       runtime.shell = { ops: core(shellChat), chat: shellChat };
       chat = shellChat;
     }
@@ -375,7 +385,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   if (!servesHttp) {
     try {
-      const server: Server = await startOpsServer(env.PORT, health);
+      const server: Server = await startOpsServer(env.PORT, health, routes);
       closers.push(() => new Promise((resolve) => server.close(resolve)));
       runtime.port = serverPort(server);
     } catch (err) {

@@ -13,6 +13,7 @@ import type { DeployStore } from "../src/deploys/store.js";
 import type { DockerHosts } from "../src/docker/connect.js";
 import type { Fleet } from "../src/fleet/schema.js";
 import { JOB_NAMES } from "../src/jobs/schemas.js";
+import { BuildCancels } from "../src/queue/build-cancels.js";
 import { QUEUE_NAME } from "../src/queue/queues.js";
 import type { RegistryClient } from "../src/registry/client.js";
 import { DEFAULT_SECRET_PATTERNS } from "../src/secrets/patterns.js";
@@ -80,7 +81,8 @@ export function createProcessors(deps: WorkerDeps): Processors {
   return {
     [JOB_NAMES.deploy]: (job) => processDeploy(job, deployDeps),
     [JOB_NAMES.prune]: (job) => processPrune(job, deps),
-    [JOB_NAMES.build]: (job) => processBuild(job, deps),
+    [JOB_NAMES.build]: (job) =>
+      processBuild(job, { ...deps, cancels: new BuildCancels(deps.redis, deps.prefix) }),
     [JOB_NAMES.exec]: (job) =>
       processExec(job, { ...deps, secretsFor: secretsFor(deps.fleet, config, deps.cipher) }),
     [JOB_NAMES.lifecycle]: (job) =>

@@ -2,6 +2,7 @@ import type { HistoryPlan } from "../../commands/history.js";
 import { type DeployRecord, type DeployStore, isFinal } from "../deploys/store.js";
 import { formatDuration } from "../fleet/duration.js";
 import { shortDigest } from "../names.js";
+import { mention } from "./mention.js";
 import { ephemeral, type Reply } from "./message.js";
 import { formatTime } from "./table.js";
 
@@ -27,7 +28,7 @@ export function renderHistoryLine(record: DeployRecord): string {
       ? ` in ${formatDuration(Math.max(...ends) - Math.min(meta.createdAt, ...starts))}`
       : "";
   const digest = digests.length > 0 ? ` (${digests.map((d) => `\`${shortDigest(d)}\``).join(", ")})` : "";
-  return `• ${formatTime(meta.createdAt)} — <@${meta.requestedBy}> deployed *${meta.tag}*${digest} to ${meta.hosts.join(", ")} — ${deployOutcome(record)}${took} · \`${meta.id}\``;
+  return `• ${formatTime(meta.createdAt)} — ${mention(meta.requestedBy)} deployed *${meta.tag}*${digest} to ${meta.hosts.join(", ")} — ${deployOutcome(record)}${took} · \`${meta.id}\``;
 }
 
 export function renderHistory(plan: HistoryPlan, records: readonly DeployRecord[]): string {

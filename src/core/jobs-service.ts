@@ -20,6 +20,8 @@ export type JobsDeps = {
   log: Logger;
   /** Why the plan's requester may not cancel this job (src/core/access.ts), or undefined. */
   mayCancel?: (plan: CancelPlan, job: JobOwner) => Promise<string | undefined>;
+  /** Asks the worker running a build to stop it (src/queue/build-cancels.ts). */
+  cancelBuild?: (jobId: string, by: string) => Promise<void>;
   now?: () => number;
 };
 
@@ -93,6 +95,9 @@ export class JobsService {
     const owner = { env: str(view.data.env), host: str(view.data.host), requestedBy: view.requestedBy };
     const refused = await this.deps.mayCancel?.(plan, owner);
     if (refused) return ephemeral(`:no_entry: ${refused}`);
+    if (state === "active" && view.name === "build" && this.deps.cancelBuild) {
+      return this.cancelRunningBuild(job, view, plan.requestedBy);
+    }
     if (state === "active") {
       return ephemeral(
         `Job \`${plan.id}\` (${view.what}) is already running on a worker${view.step ? ` (${view.step})` : ""}; it cannot be cancelled. A failed deploy restores the previous version on its own.`,
@@ -117,6 +122,27 @@ export class JobsService {
       visibility: "in_channel",
       message: {
         text: `:no_entry_sign: <@${plan.requestedBy}> cancelled job \`${plan.id}\` (${view.what}) before it started.`,
+      },
+    };
+  }
+
+  /**
+   * A running build can stop until it pushes: the worker closes the daemon's build and removes
+   * its tags. Once pushing, the registry has (some of) the tags, so it is left to finish.
+   */
+  private async cancelRunningBuild(job: Job, view: JobView, by: string): Promise<Reply> {
+    const phase = (job.progress as { phase?: unknown } | undefined)?.phase;
+    if (phase === "pushing") {
+      return ephemeral(
+        `Build job \`${view.id}\` (${view.what}) is already pushing to the registry; it cannot be cancelled any more.`,
+      );
+    }
+    await this.deps.cancelBuild?.(view.id, by);
+    this.deps.log.info({ jobId: view.id, by }, "build cancel requested");
+    return {
+      visibility: "in_channel",
+      message: {
+        text: `:no_entry_sign: <@${by}> is cancelling build job \`${view.id}\` (${view.what}): the builder stops it within a second or two; nothing is tagged or pushed.`,
       },
     };
   }

@@ -7,12 +7,9 @@ import type { JobQueue } from "../queue/queues.js";
 import { waitForJob } from "../queue/wait-job.js";
 import { foreignText } from "./foreign-text.js";
 import { ephemeral, type Reply } from "./message.js";
+import { megabytes } from "./table.js";
 
 export type PruneDeps = { queue: JobQueue; log: Logger; waitMs?: number };
-
-function megabytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
 
 /** /prune: a worker job (it changes the host); the bot waits briefly to report the result. */
 export class PruneService {
@@ -40,10 +37,13 @@ export class PruneService {
       return ephemeral(`:x: Prune of *${plan.host}* failed: ${foreignText(outcome.reason)}`);
     }
     const result = pruneResultSchema.parse(outcome.result);
+    const cache = result.cache
+      ? ` Build cache: ${result.cache.deleted} entries removed, ${megabytes(result.cache.spaceReclaimed)} reclaimed.`
+      : ` The build cache was not pruned: ${foreignText(result.cacheError ?? "no answer")}.`;
     return {
       visibility: "in_channel",
       message: {
-        text: `:broom: <@${plan.requestedBy}> pruned dangling images on *${plan.host}*: ${result.deleted} images and layers removed, ${megabytes(result.spaceReclaimed)} reclaimed.`,
+        text: `:broom: <@${plan.requestedBy}> pruned dangling images on *${plan.host}*: ${result.deleted} images and layers removed, ${megabytes(result.spaceReclaimed)} reclaimed.${cache}`,
       },
     };
   }

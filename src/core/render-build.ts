@@ -4,6 +4,7 @@ import type { BuildProgress, BuildResult } from "../jobs/build-schemas.js";
 import { shortDigest } from "../names.js";
 import { foreignBlock, foreignText } from "./foreign-text.js";
 import type { Message } from "./message.js";
+import { megabytes } from "./table.js";
 
 /** Where a build stands, as the bot last read its job. */
 export type BuildState =
@@ -14,10 +15,6 @@ export type BuildState =
 
 /** The action id of the Deploy button: it runs `/deploy <value>` as the presser typed it. */
 export const BUILD_DEPLOY_ACTION = "build-deploy";
-
-function megabytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
 
 function running(progress: BuildProgress | undefined): string {
   if (!progress) return "starting";

@@ -2,6 +2,7 @@ import { type DeployRecord, type HostStatus, isFinal } from "../deploys/store.js
 import { formatDuration } from "../fleet/duration.js";
 import { shortDigest } from "../names.js";
 import { foreignText } from "./foreign-text.js";
+import { mention } from "./mention.js";
 import type { Message } from "./message.js";
 
 const ICON: Record<HostStatus["state"], string> = {
@@ -46,16 +47,16 @@ export function renderDeploy({ meta, hosts }: DeployRecord): Message {
   const superseded = states.filter((s) => s === "superseded").length;
   const config = meta.configRevision ? ` with config r${meta.configRevision}` : "";
   const where = `*${meta.env}* on ${meta.hosts.join(", ")}${config}`;
+  const by = mention(meta.requestedBy);
   let headline: string;
-  if (!done) headline = `:rocket: Deploying *${what}* to ${where}, requested by <@${meta.requestedBy}>`;
+  if (!done) headline = `:rocket: Deploying *${what}* to ${where}, requested by ${by}`;
   else if (superseded === states.length)
-    headline = `:fast_forward: Deploy of *${what}* to ${where} was superseded by a newer deploy before it began; nothing was changed. Requested by <@${meta.requestedBy}>`;
-  else if (failed === 0)
-    headline = `:white_check_mark: Deployed *${what}* to ${where}, requested by <@${meta.requestedBy}>`;
+    headline = `:fast_forward: Deploy of *${what}* to ${where} was superseded by a newer deploy before it began; nothing was changed. Requested by ${by}`;
+  else if (failed === 0) headline = `:white_check_mark: Deployed *${what}* to ${where}, requested by ${by}`;
   else if (failed + superseded === states.length)
-    headline = `:x: Deploy of *${what}* to ${where} failed; the previous version keeps serving. Requested by <@${meta.requestedBy}>`;
+    headline = `:x: Deploy of *${what}* to ${where} failed; the previous version keeps serving. Requested by ${by}`;
   else
-    headline = `:warning: Deploy of *${what}* to ${where} partly failed (${failed} of ${states.length} hosts); failed hosts keep the previous version. Requested by <@${meta.requestedBy}>`;
+    headline = `:warning: Deploy of *${what}* to ${where} partly failed (${failed} of ${states.length} hosts); failed hosts keep the previous version. Requested by ${by}`;
   if (meta.approvedBy) headline += `, approved by <@${meta.approvedBy}>`;
   const lines = meta.hosts.map((h) => hostLine(h, hosts[h] ?? { state: "queued" }));
   if (meta.via) lines.unshift(`_${meta.via}_`);

@@ -40,3 +40,8 @@ export function formatTime(epochMs: number, opts: { seconds?: boolean } = {}): s
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
+
+/** "12.3 MB": image sizes in chat. */
+export function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

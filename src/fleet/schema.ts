@@ -181,9 +181,34 @@ const build = z
   })
   .describe("How /build makes the project's image from its git repository");
 
+/** A tag pattern as the fleet file writes it: a JavaScript regular expression. */
+const tagPattern = z
+  .string()
+  .min(1)
+  .refine((source) => {
+    try {
+      new RegExp(source);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "not a regular expression; write e.g. '^v\\d+'")
+  .describe("A regular expression the pushed tag must match, e.g. '^v\\d+' (single quotes in YAML)");
+
+const autoDeploy = z
+  .strictObject({
+    env: z
+      .string()
+      .min(1)
+      .describe("The environment a matching pushed tag is deployed to; it may not need approval"),
+    tags: tagPattern,
+  })
+  .describe("Deploy a tag pushed to the registry automatically when it matches (registry notifications)");
+
 const project = z
   .strictObject({
     build: build.optional(),
+    autoDeploy: autoDeploy.optional(),
     proxy: proxy.project
       .optional()
       .describe("Serve through the host's proxy: zero-downtime deploys; the project then publishes no ports"),
@@ -416,6 +441,11 @@ export const fleetSchema = z
         });
       }
     }
+    for (const [projectName, spec] of Object.entries(fleet.projects ?? {})) {
+      const why = spec?.autoDeploy && autoDeployIssue(spec.autoDeploy.env, fleet.environments);
+      if (why)
+        ctx.addIssue({ code: "custom", path: ["projects", projectName, "autoDeploy", "env"], message: why });
+    }
     type Rules = { path: string[]; rules?: Record<string, string[]>; keys: readonly string[]; what: string };
     const allows: Rules[] = [
       ...Object.entries(fleet.environments).map(([envName, env]) => ({
@@ -462,6 +492,21 @@ export const fleetSchema = z
     }
   }, CROSS_CHECK_DESPITE_OTHER_ISSUES);
 
+/** Why `autoDeploy` may not deploy to `env`: an unknown environment, or one whose deploys need approval. */
+function autoDeployIssue(
+  env: string,
+  environments: Record<string, { approval?: unknown }>,
+): string | undefined {
+  const spec = environments[env];
+  if (!spec) {
+    return `unknown environment "${env}"; the environments section defines ${Object.keys(environments).join(", ") || "none"}`;
+  }
+  if (spec.approval) {
+    return `autoDeploy cannot deploy to "${env}": its deploys need approval (environments.${env}.approval), and no one approves a push. Pick an environment without approval, or remove autoDeploy`;
+  }
+  return undefined;
+}
+
 export type FleetInput = z.input<typeof fleetSchema>;
 export type Fleet = z.output<typeof fleetSchema>;
 export type HostSpec = Fleet["hosts"][string];
@@ -470,4 +515,5 @@ export type ProjectSpec = Fleet["projects"][string];
 export type RegistrySpec = Fleet["registry"];
 export type ProxySettings = NonNullable<Fleet["proxy"]>;
 export type BuildSpec = NonNullable<ProjectSpec["build"]>;
+export type AutoDeploySpec = NonNullable<ProjectSpec["autoDeploy"]>;
 export type ProjectProxy = NonNullable<ProjectSpec["proxy"]>;

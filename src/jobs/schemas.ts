@@ -38,7 +38,7 @@ export const deployResultSchema = z.strictObject({
 });
 export type DeployResult = z.infer<typeof deployResultSchema>;
 
-/** `/prune <host>`: remove the host's dangling images. */
+/** `/prune <host>`: remove the host's dangling images and its build cache. */
 export const pruneJobSchema = z.strictObject({
   requestId: z.string().regex(/^[a-z0-9]{6,32}$/),
   host: z.string().regex(NAME_PATTERN),
@@ -50,6 +50,10 @@ export const pruneResultSchema = z.strictObject({
   host: z.string(),
   deleted: z.number().int().min(0),
   spaceReclaimed: z.number().min(0),
+  /** The build cache's entries removed and bytes freed; unset when the daemon could not prune it. */
+  cache: z.strictObject({ deleted: z.number().int().min(0), spaceReclaimed: z.number().min(0) }).optional(),
+  /** Why the build cache was not pruned (the daemon's answer). */
+  cacheError: z.string().max(500).optional(),
 });
 export type PruneResult = z.infer<typeof pruneResultSchema>;
 

@@ -13,11 +13,27 @@ const MANIFEST_TYPES = [
 ].join(", ");
 
 type Manifest = {
-  config?: { digest?: string };
+  config?: { digest?: string; size?: number };
+  layers?: Array<{ size?: number }>;
   manifests?: Array<{ digest: string; platform?: { os?: string; architecture?: string } }>;
 };
 
-export type ImageInfo = { tag: string; digest: string /** Build time, epoch ms. */; created?: number };
+export type ImageInfo = {
+  tag: string;
+  digest: string;
+  /** Build time, epoch ms. */
+  created?: number;
+  /** Bytes of the config and the compressed layers: what a pull transfers at most. */
+  size?: number;
+};
+
+/** The manifest's config and layer sizes added up, when it lists them. */
+function manifestSize(m: Manifest): number | undefined {
+  const sizes = [m.config?.size, ...(m.layers ?? []).map((l) => l.size)];
+  return sizes.every((s) => typeof s === "number")
+    ? sizes.reduce<number>((a, s) => a + (s ?? 0), 0)
+    : undefined;
+}
 
 /** Node's messages for a server certificate that no trusted CA signed. */
 const UNTRUSTED_CERT = /self[- ]signed|unable to (verify|get)|certificate/i;
@@ -101,12 +117,14 @@ export class RegistryClient {
       if (!sub.ok) return { tag, digest };
       manifest = (await sub.json()) as Manifest;
     }
+    const size = manifestSize(manifest);
+    const known = { tag, digest, ...(size !== undefined ? { size } : {}) };
     const config = manifest.config?.digest ?? "";
-    if (!DIGEST_PATTERN.test(config)) return { tag, digest };
+    if (!DIGEST_PATTERN.test(config)) return known;
     const blob = await this.request(`/v2/${repository}/blobs/${config}`, "GET", {});
-    if (!blob.ok) return { tag, digest };
+    if (!blob.ok) return known;
     const created = Date.parse(((await blob.json()) as { created?: string }).created ?? "");
-    return { tag, digest, ...(Number.isFinite(created) ? { created } : {}) };
+    return { ...known, ...(Number.isFinite(created) ? { created } : {}) };
   }
 
   private async request(path: string, method: string, headers: Record<string, string>): Promise<Response> {

@@ -20,6 +20,8 @@ export type SlackOptions = {
   log: Logger;
   /** Answers GET /healthz: resolves when the bot's dependencies (Redis) answer. */
   health: () => Promise<void>;
+  /** More routes beside /healthz and /metrics (POST /registry/events). */
+  routes?: CustomRoute[];
 };
 
 function healthRoute(health: () => Promise<void>): CustomRoute {
@@ -31,7 +33,7 @@ const metricsRoute: CustomRoute = { path: "/metrics", method: ["GET"], handler: 
 /** Slack transport only: receivers, request signing, the Web API client. */
 export function createSlackApp(opts: SlackOptions): App {
   const logger = boltLogger(opts.log);
-  const customRoutes = [healthRoute(opts.health), metricsRoute];
+  const customRoutes = [healthRoute(opts.health), metricsRoute, ...(opts.routes ?? [])];
   const clientOptions = opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {};
   const receiver = opts.appToken
     ? new SocketModeReceiver({

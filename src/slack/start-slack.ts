@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import type { CustomRoute } from "@slack/bolt";
 import type { Logger } from "pino";
 import type { Directory } from "../core/directory.js";
 import type { Chat } from "../core/message.js";
@@ -32,6 +33,8 @@ export type SlackBotOptions = {
     deliveries: Deliveries,
     word: (text: string) => string,
   ) => { onEmpty: Record<string, EmptyCommandHandler> };
+  /** More HTTP routes beside /healthz and /metrics, served in HTTP and Socket Mode alike. */
+  routes?: CustomRoute[];
   /** Which deliveries already ran (Slack redelivers what it saw no ack for); default: this process. */
   deliveries?: Deliveries;
 };
@@ -54,6 +57,7 @@ export async function startSlackBot(opts: SlackBotOptions): Promise<SlackBot> {
     port: env.PORT,
     log,
     health: opts.health,
+    ...(opts.routes ? { routes: opts.routes } : {}),
   });
   const chat = new SlackChat(app.client, word);
   const ops = opts.core(chat, new SlackDirectory(app.client));

@@ -29,8 +29,13 @@ import { StatusService } from "../core/status-service.js";
 import type { DeployStore } from "../deploys/store.js";
 import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
+import type { PushReceiver } from "../http/registry-events.js";
 import { AlertCommands } from "../monitor/alert-commands.js";
 import { AlertStore } from "../monitor/alert-store.js";
+import { PushClaims } from "../pushes/push-claims.js";
+import { PushService } from "../pushes/push-service.js";
+import { PUSH_CHANGES_ACTION, PUSH_DEPLOY_ACTION } from "../pushes/render-push.js";
+import { BuildCancels } from "../queue/build-cancels.js";
 import {
   HostReads,
   workerFleetReader,
@@ -82,6 +87,8 @@ export function createBotCore(deps: BotCoreDeps): {
   audit: AuditLog;
   /** A newer core took over (the fleet file changed): timers stop, work under way goes on. */
   retire: () => void;
+  /** Registry push notifications (POST /registry/events) go here. */
+  pushes: PushReceiver;
   close: () => Promise<void>;
 } {
   const { fleet, store, queue, chat, log } = deps;
@@ -140,11 +147,13 @@ export function createBotCore(deps: BotCoreDeps): {
     timeoutMs,
   });
   const images = new ImagesService({ registry: deps.registry, read, timeoutMs });
+  const buildCancels = new BuildCancels(deps.redis, deps.prefix);
   const jobs = new JobsService({
     queue,
     store,
     chat,
     log,
+    cancelBuild: (jobId, by) => buildCancels.request(jobId, by),
     mayCancel: async (plan, job) => {
       const envs = job.env ? [job.env] : job.host ? access.envsOnHost(job.host) : [];
       const why = await access.ownerOrApprover(plan, envs, job.requestedBy);
@@ -173,7 +182,7 @@ export function createBotCore(deps: BotCoreDeps): {
     handle: (req) => ops.handle(req),
     admit: (req) => ops.admitRequest(req),
   });
-  // The button under a config change (`<project> <env>`) or a build (`<project>:<tag> <env>`):
+  // The button under a config change (`<project> <env>`), a build or a push (`<project>:<tag> <env>`):
   // the same as typing `/deploy` with that text there.
   const redeploy = async (req: ActionRequest) => {
     const env = req.value.split(" ")[1] ?? "";
@@ -181,6 +190,16 @@ export function createBotCore(deps: BotCoreDeps): {
     const result = ops.plan({ command: "deploy", text: req.value, user: req.user, channel });
     return result.ok ? ops.execute(result.plan) : ephemeral(result.message);
   };
+  const pushes = new PushService({
+    fleet,
+    claims: new PushClaims(deps.redis, deps.prefix),
+    registry: deps.registry,
+    chat,
+    log: log.child({ component: "registry-events" }),
+    deploy: (req) => deploys.run(req),
+    store,
+    admit: (req) => ops.admitRequest(req),
+  });
   const changeReaders = { fleet, store, running, configRevision };
   const approvals = new ApprovalService({
     store: new ApprovalStore(deps.redis, deps.prefix),
@@ -233,6 +252,8 @@ export function createBotCore(deps: BotCoreDeps): {
     {
       "config-redeploy": redeploy,
       [BUILD_DEPLOY_ACTION]: redeploy,
+      [PUSH_DEPLOY_ACTION]: redeploy,
+      [PUSH_CHANGES_ACTION]: (req) => pushes.changes(req),
       approval: approvals.act,
       alert: (req) => alerts.act(req),
     },
@@ -274,6 +295,7 @@ export function createBotCore(deps: BotCoreDeps): {
       clearInterval(sweep);
       weekly?.stop();
     },
+    pushes: (events) => pushes.receive(events),
     close: async () => {
       clearInterval(sweep);
       weekly?.stop();

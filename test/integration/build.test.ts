@@ -50,6 +50,7 @@ let h: Harness;
 let port: number;
 let first: string;
 let second: string;
+let slowCommit: string;
 
 beforeAll(async () => {
   git("init", "-q", "-b", "main");
@@ -63,6 +64,9 @@ beforeAll(async () => {
   );
   git("checkout", "-q", "-b", "broken");
   commit("build broken", "echo compiling the broken part && exit 4");
+  git("checkout", "-q", "main");
+  git("checkout", "-q", "-b", "slow");
+  slowCommit = commit("build slow", `echo ${project}-slow && sleep 60 && echo ok >/www/healthz`);
   git("checkout", "-q", "main");
   port = await freePort();
   h = await startHarness({
@@ -227,6 +231,55 @@ describe("/build end to end (real git, real Docker, real registry)", () => {
     expect((await replyTo(h, "/build", `${project} --upload-pack=touch`)).text).toMatch(/unknown option/);
     expect(await buildJobs()).toEqual(before);
   });
+});
+
+describe("/cancel of a running build", () => {
+  it("stops the build on the daemon, removes its containers and leaves no image tag", async () => {
+    const since = h.slack.calls.length;
+    expect((await h.command("/build", `${project} slow`)).status).toBe(200);
+    const post = await h.slack.waitFor(() => buildPosts(since)[0], 20_000, "the message of the slow build");
+    const ts = String(post.args.__ts);
+    // Cancel while the daemon runs the minute-long step.
+    const running = await h.slack.waitFor(
+      () => {
+        const text = h.slack.messageText(ts) ?? "";
+        return /step 4 of \d+ .*sleep 60/.test(text) ? text : undefined;
+      },
+      120_000,
+      "the slow step to run",
+    );
+    const jobId = /`\/job (build-[a-z0-9]+)`/.exec(running)?.[1] ?? "";
+    expect(jobId).not.toBe("");
+    const step = (c: { Command: string }) => c.Command.includes(`${project}-slow`);
+    const cancel = await replyTo(h, "/cancel", jobId);
+    expect(cancel.visibility).toBe("in_channel");
+    expect(cancel.text).toContain(`<@UDEV> is cancelling build job \`${jobId}\``);
+    const ended = await h.slack.waitFor(
+      () => {
+        const text = h.slack.messageText(ts) ?? "";
+        return text.startsWith(":x:") ? text : undefined;
+      },
+      60_000,
+      "the build to end cancelled",
+    );
+    expect(ended).toContain("cancelled with /cancel by UDEV; nothing was tagged or pushed");
+    // The daemon stopped the step: its container goes long before the minute would have passed.
+    const deadline = Date.now() + 30_000;
+    let left = (await h.docker.serverA.listContainers({ all: true })).filter(step);
+    while (left.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      left = (await h.docker.serverA.listContainers({ all: true })).filter(step);
+    }
+    expect(left).toEqual([]);
+    const repo = `${h.fleet.registry.url}/builds/${project}`;
+    const images = await h.docker.serverA.listImages({ filters: { reference: [repo] } });
+    expect(images.flatMap((i) => i.RepoTags ?? []).filter((t) => t.includes(":slow-"))).toEqual([]);
+    const tags = await new RegistryClient(h.fleet.registry).listTags(`builds/${project}`);
+    expect(tags.filter((t) => t.startsWith("slow") || t === `sha-${slowCommit}`)).toEqual([]);
+    expect(images.flatMap((i) => i.RepoTags ?? []).filter((t) => t.endsWith(`:sha-${slowCommit}`))).toEqual(
+      [],
+    );
+  }, 240_000);
 });
 
 /** The build jobs of this harness's queue. */

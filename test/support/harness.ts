@@ -146,6 +146,8 @@ export async function startHarness(
      * command that can have its own slash command has one, so older tests type `/logs` directly.
      */
     commands?: { SLACK_COMMANDS?: string; SLACK_COMMAND_PREFIX?: string; SLACK_UMBRELLA_COMMAND?: string };
+    /** More of the bot's environment (e.g. DOCKOPS_REGISTRY_EVENTS_TOKEN). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Harness> {
   const fleetEnv = { ...readFleetEnv(), ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}) };
@@ -182,6 +184,7 @@ export async function startHarness(
     REDIS_URL: need(fleetEnv, "REDIS_URL"),
     LOG_LEVEL: "debug",
     CONFIG_ENCRYPTION_KEY: opts.configEncryptionKey,
+    ...opts.env,
   });
   const prefix = uniqueName("q");
   const log = createLogger("debug", sink);

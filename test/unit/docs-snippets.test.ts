@@ -10,11 +10,13 @@ import { type CodeBlock, codeBlocks } from "../support/markdown.js";
  * Every code block of the docs that is a fleet snippet or a chat command is checked against the
  * real parsers, so the docs cannot show a key the schema refuses or a command the bot rejects.
  * Info-string tags say what a block is when its language alone does not:
- * `yaml manifest` / `yaml compose` (YAML that is not a fleet file), `text usage` (a usage
+ * `yaml manifest` / `yaml compose` / `yaml registry` (YAML that is not a fleet file; a registry
+ * block is the `notifications:` of docker-registry's config, which the registry-events
+ * integration test runs a registry with), `text usage` (a usage
  * pattern, not a command), `builtin-fleet` (commands for the built-in fleet of shell mode),
  * `error` (commands shown to be refused).
  */
-const TAGS = new Set(["manifest", "compose", "usage", "builtin-fleet", "error"]);
+const TAGS = new Set(["manifest", "compose", "registry", "usage", "builtin-fleet", "error"]);
 const root = new URL("../../", import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), "utf8");
 const pages = ["README.md", ...readdirSync(new URL("docs/", root)).map((f) => `docs/${f}`)];

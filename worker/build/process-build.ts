@@ -7,12 +7,36 @@ import type { DockerHosts } from "../../src/docker/connect.js";
 import { onHost } from "../../src/docker/errors.js";
 import type { Fleet } from "../../src/fleet/schema.js";
 import { type BuildProgress, type BuildResult, buildJobSchema } from "../../src/jobs/build-schemas.js";
+import type { BuildCancels } from "../../src/queue/build-cancels.js";
 import type { RegistryClient } from "../../src/registry/client.js";
 import { buildTags } from "./build-tags.js";
 import { fetchSource, withoutCredentials } from "./fetch-source.js";
-import { buildImage, pushTag } from "./run-build.js";
+import { BuildCancelled, buildImage, pushTag } from "./run-build.js";
 
-export type BuildDeps = { fleet: Fleet; hosts: DockerHosts; registry: RegistryClient; log: Logger };
+export type BuildDeps = {
+  fleet: Fleet;
+  hosts: DockerHosts;
+  registry: RegistryClient;
+  log: Logger;
+  /** `/cancel` requests, checked every second until the push begins. */
+  cancels?: Pick<BuildCancels, "requested">;
+};
+
+/** Watches for `/cancel` of this job; `by` says who once it came. */
+function cancelWatch(jobId: string, cancels: BuildDeps["cancels"]) {
+  const abort = new AbortController();
+  const state: { by?: string } = {};
+  const check = async () => {
+    const by = await cancels?.requested(jobId).catch(() => undefined);
+    if (by && !abort.signal.aborted) {
+      state.by = by;
+      abort.abort();
+    }
+    return state.by;
+  };
+  const timer = setInterval(() => void check(), 1_000);
+  return { signal: abort.signal, check, by: () => state.by, stop: () => clearInterval(timer) };
+}
 
 /**
  * `/build`: fetch the project's repository at the ref (depth 1), build it on the builder's
@@ -35,6 +59,21 @@ export async function processBuild(job: Job, deps: BuildDeps): Promise<BuildResu
   };
   const progress = (p: BuildProgress) => void job.updateProgress(p).catch(() => undefined);
   const dir = await mkdtemp(join(tmpdir(), "dockops-build-"));
+  const watch = cancelWatch(job.id ?? "", deps.cancels);
+  const repository = `${deps.fleet.registry.url}/${spec.image}`;
+  let tags: readonly string[] = [];
+  /** Stops here: the build's tags are removed from the builder, nothing is pushed. */
+  const cancelled = async (by: string): Promise<never> => {
+    const docker = deps.hosts.untimed(host);
+    for (const tag of tags)
+      await docker
+        .getImage(`${repository}:${tag}`)
+        .remove()
+        .catch(() => undefined);
+    line(`cancelled by ${by}; nothing was tagged or pushed`);
+    deps.log.info({ project, ref, host, by }, "build cancelled");
+    throw new UnrecoverableError(`cancelled with /cancel by ${by}; nothing was tagged or pushed`);
+  };
   try {
     progress({ phase: "fetching" });
     line(`fetching ${withoutCredentials(build.repo)} at ${ref}`);
@@ -42,9 +81,10 @@ export async function processBuild(job: Job, deps: BuildDeps): Promise<BuildResu
       throw new UnrecoverableError(err.message);
     });
     line(`commit ${commit}`);
-    const tags = buildTags(ref, commit, parsed.data.tag);
-    const repository = `${deps.fleet.registry.url}/${spec.image}`;
+    tags = buildTags(ref, commit, parsed.data.tag);
     const docker = deps.hosts.untimed(host);
+    const early = await watch.check();
+    if (early) await cancelled(early);
     progress({ phase: "building", commit });
     const failure = await onHost(host, () =>
       buildImage(
@@ -56,6 +96,7 @@ export async function processBuild(job: Job, deps: BuildDeps): Promise<BuildResu
           repository,
           tags,
           labels: { "org.opencontainers.image.revision": commit, "dockops.build.ref": ref },
+          signal: watch.signal,
         },
         {
           line,
@@ -63,11 +104,17 @@ export async function processBuild(job: Job, deps: BuildDeps): Promise<BuildResu
             progress({ phase: "building", commit, step: o.step, steps: o.steps, instruction: o.instruction }),
         },
       ),
+    ).catch((err: unknown) =>
+      err instanceof BuildCancelled ? cancelled(watch.by() ?? "someone") : Promise.reject(err),
     );
     if (failure !== undefined) {
       line(failure);
       throw new UnrecoverableError(failure);
     }
+    // The last moment a cancel can stop everything: once pushing, the registry has the tags.
+    watch.stop();
+    const late = await watch.check();
+    if (late) await cancelled(late);
     progress({ phase: "pushing", commit });
     const auth = deps.registry.authConfig();
     let digest = "";
@@ -85,6 +132,7 @@ export async function processBuild(job: Job, deps: BuildDeps): Promise<BuildResu
     deps.log.info({ project, ref, host, requestedBy, commit, digest, tags }, "image built and pushed");
     return result;
   } finally {
+    watch.stop();
     await logged;
     await rm(dir, { recursive: true, force: true });
   }

@@ -20,26 +20,43 @@ export type ImageBuild = {
   repository: string;
   tags: readonly string[];
   labels: Record<string, string>;
+  /** Aborted by `/cancel`: the build stream is closed, which makes the daemon stop the build. */
+  signal?: AbortSignal;
 };
 
 /** How long a build or a push may take in all; the client has no idle timeout (see `untimed`). */
 export const BUILD_DEADLINE_MS = 60 * 60_000;
 
+/** The build was stopped by `/cancel`. */
+export class BuildCancelled extends Error {}
+
 function follow(
   docker: Docker,
   stream: NodeJS.ReadableStream,
   onEvent: (e: BuildEvent) => void,
+  signal?: AbortSignal,
   deadlineMs = BUILD_DEADLINE_MS,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
+    const destroy = () => (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     const timer = setTimeout(() => {
       reject(new Error(`no end after ${Math.round(deadlineMs / 60_000)} minutes; gave up`));
-      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      destroy();
     }, deadlineMs);
+    // Closing the connection is how a client stops a build: the daemon cancels it and removes
+    // the step's container (forcerm).
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new BuildCancelled("cancelled"));
+      destroy();
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
     docker.modem.followProgress(
       stream,
       (err: Error | null) => {
         clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
         if (err) reject(err);
         else resolve();
       },
@@ -68,11 +85,16 @@ export async function buildImage(b: ImageBuild, cb: BuildCallbacks): Promise<str
     },
   )) as NodeJS.ReadableStream;
   const output = new BuildOutput();
-  await follow(b.docker, stream, (event) => {
-    const before = output.step;
-    for (const line of output.feed(event)) cb.line(line);
-    if (output.step !== before) cb.step(output);
-  });
+  await follow(
+    b.docker,
+    stream,
+    (event) => {
+      const before = output.step;
+      for (const line of output.feed(event)) cb.line(line);
+      if (output.step !== before) cb.step(output);
+    },
+    b.signal,
+  );
   if (output.error !== undefined) return output.failure();
   const image = b.docker.getImage(`${b.repository}:${first}`);
   for (const tag of rest) await image.tag({ repo: b.repository, tag });

@@ -33,6 +33,7 @@ import { AlertCommands } from "../monitor/alert-commands.js";
 import { AlertStore } from "../monitor/alert-store.js";
 import {
   HostReads,
+  workerCommitResolver,
   workerFleetReader,
   workerLogsReader,
   workerRunningReader,
@@ -106,6 +107,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     running,
     registry: deps.registry,
   });
+  const resolveCommit = workerCommitResolver(reads);
   const deploys = new DeployService({
     store,
     queue,
@@ -114,6 +116,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
     configRevision,
     locks: change.locks,
     preview: change.preview,
+    resolveCommit,
   });
   const config = new ConfigService({ fleet, store: configStore, cipher: deps.cipher, log });
   const status = new StatusService({ fleet, read, timeoutMs });
@@ -186,6 +189,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
         resolveDigest: (image, tag) => deps.registry.resolveDigest(image, tag),
         store,
         configRevision,
+        resolveCommit,
       }),
       config: configApproval({ store: configStore, cipher: deps.cipher }),
       rollback: changeApproval(changeReaders),

@@ -50,6 +50,21 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
       `project ${data.project} or host ${data.host} is not in this worker's fleet file`,
     );
   }
+  if (spec.code && !data.commit) {
+    throw new UnrecoverableError(
+      `project ${data.project} deploys code from git, but this job names no commit; deploy it again from chat`,
+    );
+  }
+  const code =
+    spec.code && data.commit
+      ? {
+          project: data.project,
+          env: data.env,
+          commit: data.commit,
+          repo: spec.code.repo,
+          mount: spec.code.mount,
+        }
+      : undefined;
   const log = deps.log.child({
     deployId: data.deployId,
     host: data.host,
@@ -79,6 +94,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
     startedAt,
     previous: before?.previous,
     ...(before?.digest ? { digest: before.digest } : {}),
+    ...(code ? { commit: code.commit } : {}),
   };
   const save = async (next: Partial<HostStatus>) => {
     status = { ...status, ...next };
@@ -118,6 +134,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
       environment,
       log,
       previouslyStopped: before?.previous,
+      ...(code ? { code } : {}),
       proxy: proxyForDeploy(data, deps, log),
       intendStop: (id, reason) => deps.intents.mark(data.host, id, reason),
       graceMs: deps.graceMs,

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pressApproval } from "../support/approval-buttons.js";
 import { httpGet, managedContainers } from "../support/docker.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
@@ -63,14 +64,16 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.close();
-  const { Volumes } = (await h?.docker.serverA.listVolumes({
-    filters: { label: [`dockops.code-project=${project}`] },
-  })) ?? { Volumes: [] };
-  for (const v of Volumes ?? []) {
-    await h.docker.serverA
-      .getVolume(v.Name)
-      .remove()
-      .catch(() => {});
+  for (const docker of [h?.docker.serverA, h?.docker.serverB]) {
+    const { Volumes } = (await docker?.listVolumes({
+      filters: { label: [`dockops.code-project=${project}`] },
+    })) ?? { Volumes: [] };
+    for (const v of Volumes ?? []) {
+      await docker
+        ?.getVolume(v.Name)
+        .remove()
+        .catch(() => {});
+    }
   }
   rmSync(repo, { recursive: true, force: true });
 });
@@ -113,6 +116,35 @@ describe("code at a git ref, mounted into the runtime image (real git, real Dock
     expect(restored?.Labels["dockops.code-commit"]).toBe(first);
     expect(await volumes()).toEqual([volume(first)]);
   }, 300_000);
+
+  it("an approval request pins the commit: Approve deploys it even after the branch moved on", async () => {
+    const before = h.slack.calls.length;
+    const ack = await h.command("/deploy", `${project} prod serverB`, { user: "UDEV", channel: "CPROD" });
+    expect(ack.status).toBe(200);
+    const request = await h.slack.waitFor(
+      () => h.slack.calls.slice(before).find((c) => c.method === "chat.postMessage"),
+      90_000,
+      "the approval request",
+    );
+    const ts = String(request.args.__ts);
+    expect(h.slack.messageText(ts)).toContain(`code \`main\` at commit \`${short(second)}\``);
+
+    const third = commit("code C");
+    expect(await pressApproval(h, ts, "approve", "ULEAD", 1_000)).toBeUndefined();
+    const done = await h.slack.waitFor(
+      () => {
+        const text = h.slack.messageText(ts);
+        return text && /^:(white_check_mark|x): (Deployed|Deploy of)/.test(text) ? text : undefined;
+      },
+      120_000,
+      "the approved deploy to finish",
+    );
+    expect(done).toContain(`Deployed *${project}:v1@main (${short(second)})* to *prod* on serverB`);
+    expect(await httpGet(`http://${h.addr.serverB}:${port}/`)).toEqual({ status: 200, body: "code B" });
+    const [running] = await managedContainers(h.docker.serverB, project);
+    expect(running?.Labels["dockops.code-commit"]).toBe(second);
+    expect(running?.Labels["dockops.code-commit"]).not.toBe(third);
+  }, 240_000);
 
   it("a ref that does not exist is refused with git's reason and changes nothing", async () => {
     const before = await storedWork(h);

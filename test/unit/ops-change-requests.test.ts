@@ -141,6 +141,15 @@ describe("scale request", () => {
     });
   });
 
+  it("keeps the code commit the containers mount", () => {
+    const A = "a".repeat(40);
+    const req = scaleRequest(scale, ["serverA", "serverB"], { serverA: [{ ...c(D3, "v3"), commit: A }] });
+    expect(typeof req !== "string" && req.targets).toEqual([
+      { host: "serverA", tag: "v3", digest: D3, replicas: 2, commit: A },
+      { host: "serverB", tag: "v3", digest: D3, replicas: 1, commit: A },
+    ]);
+  });
+
   it("refuses when nothing runs or several images run", () => {
     expect(scaleRequest(scale, ["serverA", "serverB"], { serverA: [], serverB: [] })).toMatch(
       /deploy it first/,

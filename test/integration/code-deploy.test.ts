@@ -146,6 +146,12 @@ describe("code at a git ref, mounted into the runtime image (real git, real Dock
     expect(running?.Labels["dockops.code-commit"]).not.toBe(third);
   }, 240_000);
 
+  it("a dry run shows the code running and the ref a real run would mount", async () => {
+    const dry = await replyTo(h, "/deploy", `${project}@main beta serverA --dry-run`);
+    expect(dry.text).toMatch(new RegExp(`serverA\\*: \`[0-9a-f]{12}, code ${short(first)}\` \\(v1\\) → `));
+    expect(dry.text).toContain("• code at `main`: a real run mounts the commit it points to then");
+  });
+
   it("a ref that does not exist is refused with git's reason and changes nothing", async () => {
     const before = await storedWork(h);
     const [was] = await managedContainers(h.docker.serverA, project);

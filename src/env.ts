@@ -22,6 +22,8 @@ const schema = z.object({
     .default("redis://127.0.0.1:6379"),
   /** Unset: ./fleet.yml if it exists, else the built-in fleet (src/fleet/default-fleet.ts). */
   FLEET_FILE: z.string().min(1).optional(),
+  /** How often the fleet file is looked at for changes (0 = never: changes need a restart). */
+  FLEET_WATCH_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** How long a worker's claim on a running job lasts without renewal; a dead worker's jobs restart after it. */

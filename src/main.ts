@@ -65,6 +65,9 @@ async function main(): Promise<void> {
     roles,
     log,
     adapter: shell ? "shell" : undefined,
+    ...(loaded.file === BUILT_IN || env.FLEET_WATCH_MS === 0
+      ? {}
+      : { fleetFile: { path: loaded.file, digest: loaded.digest, intervalMs: env.FLEET_WATCH_MS } }),
   });
   const stop = async (signal: string, code = 0) => {
     log.info({ signal }, "shutting down");

@@ -19,7 +19,9 @@ import { DeployStore } from "./deploys/store.js";
 import { DockerHosts } from "./docker/connect.js";
 import type { AppEnv } from "./env.js";
 import { ConfigError, errorMessage } from "./errors.js";
+import type { FleetProblem } from "./fleet/load.js";
 import type { Fleet } from "./fleet/schema.js";
+import { type FleetChange, FleetWatcher } from "./fleet/watch.js";
 import { serverPort, startOpsServer } from "./http/ops-server.js";
 import { timedProcessors, trackQueueDepth } from "./metrics.js";
 import { AlertStore } from "./monitor/alert-store.js";
@@ -38,6 +40,8 @@ import { SlackChat } from "./slack/slack-chat.js";
 import { hasSlackCredentials, startSlackBot } from "./slack/start-slack.js";
 import { SampleStore, samplingOf } from "./stats/sample-store.js";
 import { createBotCore } from "./wiring/bot-core.js";
+import { forwardTo } from "./wiring/forward.js";
+import { briefProblems, reportInvalidFleet } from "./wiring/invalid-fleet.js";
 
 export type Role = "bot" | "worker" | "monitor";
 
@@ -67,28 +71,32 @@ export type RuntimeOptions = {
   monitor?: Partial<MonitorOptions>;
   /** Secret values of a project+env, masked in alert log lines (the config store wires it). */
   secretsFor?: SecretsFor;
+  /**
+   * The file `fleet` came from and the digest of its text: the runtime follows it and applies a
+   * changed valid version without a restart (see docs/fleet-file.md, "Changing the fleet").
+   */
+  fleetFile?: { path: string; digest: string; intervalMs?: number };
 };
 
 /** Wires the pieces for the roles this process plays; `close` stops them in reverse order. */
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
-  const { env, fleet, log } = opts;
+  const { env, log } = opts;
+  let fleet = opts.fleet;
+  let digest = opts.fleetFile?.digest;
   const prefix = opts.prefix ?? env.DOCKOPS_PREFIX;
   const closers: Array<() => Promise<unknown>> = [];
-  const redis = (role: "worker" | "producer" | "client"): Redis => {
+  const connect = (role: "worker" | "producer" | "client"): Redis => {
     const r = createRedis(env.REDIS_URL, role);
     r.on("error", (err) => log.debug({ err: err.message, role }, "redis connection error"));
+    return r;
+  };
+  const redis = (role: "worker" | "producer" | "client"): Redis => {
+    const r = connect(role);
     closers.push(() => r.quit().catch(() => r.disconnect()));
     return r;
   };
   const store = new DeployStore(redis("client"), prefix);
-  const registry = new RegistryClient(fleet.registry);
-  // Only workers and monitors talk to Docker; a bot on its own builds no client and needs no
-  // socket or certificate (it reads the hosts through worker jobs).
-  let docker: DockerHosts | undefined;
-  const dockerHosts = () => {
-    docker ??= new DockerHosts(fleet.hosts);
-    return docker;
-  };
+  const general = redis("client");
   const key = env.CONFIG_ENCRYPTION_KEY ? parseEncryptionKey(env.CONFIG_ENCRYPTION_KEY) : undefined;
   const cipher = key ? new ConfigCipher(key) : undefined;
   const healthRedis = redis("producer");
@@ -96,33 +104,56 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await healthRedis.ping();
   };
   const runtime: Runtime = { close: async () => {} };
+  // Every part that reads the fleet is built per fleet version (a "generation"): a changed file
+  // builds the next one, switches to it, and lets the previous one finish what it runs.
+  const generations: Array<{ start: (next: Fleet) => Promise<() => Promise<void>> }> = [];
+  const retiring = new Set<Promise<void>>();
 
   if (opts.roles.includes("worker")) {
     const workerLog = log.child({ component: "worker" });
-    const processors = createProcessors({
-      fleet,
-      hosts: dockerHosts(),
-      registry,
-      store,
-      redis: redis("client"),
-      prefix,
-      log: workerLog,
-      graceMs: opts.graceMs,
-      stepDelayMs: env.DOCKOPS_FAULT_STEP_DELAY_MS,
-      cipher,
-    });
-    const worker: Worker = startWorker(redis("worker"), timedProcessors(processors), workerLog, {
-      concurrency: env.WORKER_CONCURRENCY,
-      prefix,
-      lockMs: env.WORKER_LOCK_MS,
-    });
-    closers.push(() => worker.close());
-    await worker.waitUntilReady();
-    workerLog.info({ concurrency: env.WORKER_CONCURRENCY, lockMs: env.WORKER_LOCK_MS }, "worker started");
+    const workerRedis = redis("client");
+    const startWorkerFor = async (f: Fleet) => {
+      const connection = connect("worker");
+      const processors = createProcessors({
+        fleet: f,
+        // Only workers and monitors talk to Docker; a bot on its own builds no client and needs
+        // no socket or certificate (it reads the hosts through worker jobs).
+        hosts: new DockerHosts(f.hosts),
+        registry: new RegistryClient(f.registry),
+        store,
+        redis: workerRedis,
+        prefix,
+        log: workerLog,
+        graceMs: opts.graceMs,
+        stepDelayMs: env.DOCKOPS_FAULT_STEP_DELAY_MS,
+        cipher,
+      });
+      const worker: Worker = startWorker(connection, timedProcessors(processors), workerLog, {
+        concurrency: env.WORKER_CONCURRENCY,
+        prefix,
+        lockMs: env.WORKER_LOCK_MS,
+      });
+      await worker.waitUntilReady();
+      workerLog.info({ concurrency: env.WORKER_CONCURRENCY, lockMs: env.WORKER_LOCK_MS }, "worker started");
+      // Closing waits for the jobs this worker runs: a deploy under way ends with its own fleet.
+      return async () => {
+        await worker.close();
+        await connection.quit().catch(() => connection.disconnect());
+      };
+    };
+    generations.push({ start: startWorkerFor });
   }
 
   let servesHttp = false;
   let botChat: Chat | undefined;
+  // Where a refused fleet file is reported: the bot's chat, else a monitor's.
+  let reportChat: Chat | undefined;
+  // Cores of earlier fleet versions: their approval sweeps stop at once, their build messages
+  // keep updating until the process ends.
+  const oldCores: Array<() => Promise<void>> = [];
+  closers.push(async () => {
+    for (const close of oldCores) await close();
+  });
   if (opts.roles.includes("bot")) {
     const queue = new JobQueue(redis("producer"), prefix);
     closers.push(() => queue.close());
@@ -131,24 +162,35 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const events: QueueEvents = createQueueEvents(redis("worker"), prefix);
     closers.push(() => events.close());
     const waiter = new JobWaiter(queue.queue, events);
+    let registry = new RegistryClient(fleet.registry);
     let built: ReturnType<typeof createBotCore> | undefined;
-    const core = (chat: Chat, directory?: Directory) => {
-      built = createBotCore({
-        fleet,
-        redis: redis("client"),
+    let adapterParts: { chat: Chat; directory?: Directory } | undefined;
+    const buildCore = (f: Fleet, reg: RegistryClient) => {
+      if (!adapterParts) throw new Error("the bot's adapter is not started");
+      return createBotCore({
+        fleet: f,
+        redis: general,
         prefix,
         store,
         queue,
-        chat,
+        chat: adapterParts.chat,
         log,
         cipher,
-        registry,
-        directory,
+        registry: reg,
+        directory: adapterParts.directory,
         approvalSweepMs: opts.approvalSweepMs,
         waiter,
       });
-      closers.push(built.close);
+    };
+    // Commands and buttons reach whichever core is current: the adapter is built once.
+    const ops = forwardTo<Ops>(() => {
+      if (!built) throw new Error("the bot's core is not built yet");
       return built.ops;
+    });
+    const core = (chat: Chat, directory?: Directory) => {
+      adapterParts = { chat, directory };
+      built = buildCore(fleet, registry);
+      return ops;
     };
     let chat: Chat;
     const adapter = opts.adapter ?? (hasSlackCredentials(env) ? "slack" : "shell");
@@ -159,8 +201,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         health,
         core,
         deliveries: new RedisDeliveries(redis("client"), prefix),
-        extras: (app, ops, deliveries, word) =>
-          registerSlackExtras(app, ops, { fleet, registry, store, log, deliveries, word }),
+        extras: (app, o, deliveries, word) =>
+          registerSlackExtras(app, o, {
+            fleet: () => fleet,
+            registry: () => registry,
+            store,
+            log,
+            deliveries,
+            word,
+          }),
       });
       closers.push(slack.close);
       chat = slack.chat;
@@ -168,7 +217,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       // Bolt serves /healthz and /metrics as custom routes (HTTP and Socket Mode alike).
       servesHttp = true;
     } else {
-      const shellChat = new ShellChat((text) => process.stdout.write(`${text}\n`));
+      const shellChat = new ShellChat((text) =>
+        process.stdout.write(`${text}
+`),
+      );
       runtime.shell = { ops: core(shellChat), chat: shellChat };
       chat = shellChat;
     }
@@ -179,9 +231,35 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     watcher
       .catchUp()
       .catch((err) => log.warn({ err: errorMessage(err) }, "could not catch up deploy messages"));
-    if (built) new JobAudit(events, queue.queue, built.audit.recordOnce, log).start();
+    if (built)
+      new JobAudit(
+        events,
+        queue.queue,
+        (eventId, event) => built?.audit.recordOnce(eventId, event),
+        log,
+      ).start();
+    let first = built;
+    generations.push({
+      start: async (f) => {
+        // The first version's core was built with the adapter; later ones are built here.
+        let mine = first;
+        first = undefined;
+        if (!mine) {
+          const reg = new RegistryClient(f.registry);
+          mine = buildCore(f, reg);
+          registry = reg;
+        }
+        built = mine;
+        const retired = mine;
+        return async () => {
+          retired.retire();
+          oldCores.push(retired.close);
+        };
+      },
+    });
   }
 
+  let monitorChat: Chat | undefined;
   if (opts.roles.includes("monitor")) {
     // Alerts go through the bot's own chat when it runs here (Slack or the shell); a monitor on
     // its own posts to Slack directly.
@@ -193,23 +271,95 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         installedWording(commandSetFromEnv(env)),
       );
     }
-    const general = redis("client");
-    const monitor = new Monitor({
-      fleet,
-      hosts: dockerHosts(),
-      deploys: store,
-      alerts: new AlertStore(general, prefix),
-      intents: new StopIntents(general, prefix),
-      stopped: new StoppedMarks(general, prefix),
-      chat: alertChat,
-      log: log.child({ component: "monitor" }),
-      secretsFor: opts.secretsFor ?? secretsFor(fleet, new ConfigStore(general, prefix), cipher),
-      samples: new SampleStore(general, prefix, samplingOf(fleet)),
-      options: opts.monitor,
+    const chat = alertChat;
+    monitorChat = alertChat;
+    const monitorRedis = redis("client");
+    generations.push({
+      start: async (f) => {
+        const monitor = new Monitor({
+          fleet: f,
+          hosts: new DockerHosts(f.hosts),
+          deploys: store,
+          alerts: new AlertStore(monitorRedis, prefix),
+          intents: new StopIntents(monitorRedis, prefix),
+          stopped: new StoppedMarks(monitorRedis, prefix),
+          chat,
+          log: log.child({ component: "monitor" }),
+          secretsFor: opts.secretsFor ?? secretsFor(f, new ConfigStore(monitorRedis, prefix), cipher),
+          samples: new SampleStore(monitorRedis, prefix, samplingOf(f)),
+          options: opts.monitor,
+        });
+        monitor.start();
+        return async () => monitor.stop();
+      },
     });
-    monitor.start();
-    closers.push(async () => monitor.stop());
   }
+
+  reportChat = botChat ?? monitorChat;
+  let retire: Array<() => Promise<void>> = [];
+  for (const g of generations) retire.push(await g.start(fleet));
+
+  const refuse = async (file: string, changed: string, problems: FleetProblem[]) => {
+    log.error(
+      { file, digest: changed, problems: briefProblems(problems) },
+      "the changed fleet file was refused; the previous version stays in force",
+    );
+    if (reportChat)
+      await reportInvalidFleet({
+        redis: general,
+        prefix,
+        chat: reportChat,
+        fleet,
+        file,
+        digest: changed,
+        problems,
+        log,
+      });
+  };
+  const apply = async (change: FleetChange) => {
+    if (!change.ok) return refuse(change.file, change.digest, change.problems);
+    if (change.digest === digest) {
+      log.info({ digest }, "the fleet file is back to the version in force");
+      return;
+    }
+    const { file, unsetVariables, fleet: next } = change.loaded;
+    for (const name of unsetVariables)
+      log.warn({ file, variable: name }, `${file} uses \${${name}}, which is not set`);
+    const started: Array<() => Promise<void>> = [];
+    try {
+      for (const g of generations) started.push(await g.start(next));
+    } catch (err) {
+      // Half a switch is worse than none: what started for the new version stops again.
+      for (const stop of started) await stop().catch(() => {});
+      return refuse(file, change.digest, [{ path: "(start)", message: errorMessage(err) }]);
+    }
+    const previous = retire;
+    retire = started;
+    fleet = next;
+    digest = change.digest;
+    log.info({ digest, file }, "fleet file changed; the new version is in force");
+    const draining = Promise.all(previous.map((stop) => stop().catch(() => {}))).then(() => {});
+    retiring.add(draining);
+    void draining.finally(() => retiring.delete(draining));
+  };
+  if (opts.fleetFile) {
+    const fleetWatch = new FleetWatcher({
+      file: opts.fleetFile.path,
+      digest: opts.fleetFile.digest,
+      intervalMs: opts.fleetFile.intervalMs,
+      onChange: (change) =>
+        apply(change).catch((err) =>
+          log.error({ err: errorMessage(err) }, "could not apply the changed fleet file"),
+        ),
+      onError: (message) => log.warn(message),
+    });
+    fleetWatch.start();
+    closers.push(() => fleetWatch.stop());
+  }
+  closers.push(async () => {
+    await Promise.all(retire.map((stop) => stop().catch(() => {})));
+    await Promise.all(retiring);
+  });
 
   if (!servesHttp) {
     try {

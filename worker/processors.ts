@@ -45,10 +45,11 @@ export function createProcessors(deps: WorkerDeps): Processors {
   const config = new ConfigStore(deps.redis, deps.prefix);
   // Only to wake parked deploys; a per-host queue would be the host's own queue here.
   const queue = new Queue(QUEUE_NAME, { connection: deps.redis, prefix: deps.prefix });
+  const locks = new HostLocks(deps.redis, deps.prefix);
   const deployDeps = {
     ...deps,
     intents: new StopIntents(deps.redis, deps.prefix),
-    lanes: new DeployLanes(deps.redis, new HostLocks(deps.redis, deps.prefix), deps.prefix),
+    lanes: new DeployLanes(deps.redis, locks, deps.prefix),
     wake: async (jobIds: string[]) => {
       for (const id of jobIds) {
         // A job that is not parked (already woken, removed) cannot be promoted; that is fine.
@@ -83,7 +84,7 @@ export function createProcessors(deps: WorkerDeps): Processors {
     [JOB_NAMES.exec]: (job) =>
       processExec(job, { ...deps, secretsFor: secretsFor(deps.fleet, config, deps.cipher) }),
     [JOB_NAMES.lifecycle]: (job) =>
-      processLifecycle(job, { ...deployDeps, stopped: new StoppedMarks(deps.redis, deps.prefix) }),
+      processLifecycle(job, { ...deployDeps, locks, stopped: new StoppedMarks(deps.redis, deps.prefix) }),
     [JOB_NAMES.tailLogs]: (job) =>
       processTailLogs(job, {
         ...deps,

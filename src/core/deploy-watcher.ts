@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import type { QueueEvents } from "bullmq";
 import type { Logger } from "pino";
 import { type JobLookup, reconcileDeploy } from "../deploys/reconcile.js";
 import { type DeployRecord, type DeployStore, isFinal } from "../deploys/store.js";
 import { errorMessage } from "../errors.js";
-import type { Chat } from "./message.js";
+import type { Chat, Message } from "./message.js";
 import { renderDeploy } from "./render-deploy.js";
 
 const JOB_ID = /^deploy-([a-z0-9]+)-(.+)$/;
@@ -41,8 +42,9 @@ export class DeployWatcher {
     for (const id of await this.store.recentIds(perList)) {
       let record = await this.store.get(id);
       if (record && !isFinished(record) && (await this.reconcile(record))) record = await this.store.get(id);
-      if (!record?.meta.message || !isFinished(record) || (await this.store.isRendered(id))) continue;
-      await this.refresh(id);
+      if (!record?.meta.message || !isFinished(record)) continue;
+      if (await this.store.isRendered(id, fingerprint(renderDeploy(record)))) continue;
+      await this.inOrder(id);
       updated += 1;
     }
     if (updated > 0) this.log.info({ updated }, "deploy messages brought up to date");
@@ -111,24 +113,40 @@ export class DeployWatcher {
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
       entry.last = Date.now();
-      const previous = entry.running ?? Promise.resolve();
-      entry.running = previous.then(() => this.refresh(deployId));
+      void this.inOrder(deployId);
     }, wait);
+  }
+
+  /**
+   * Updates of one message run one after another, whoever asks (an event or the sweep): one that
+   * read the record earlier must never land after one that read it later.
+   */
+  private inOrder(deployId: string): Promise<void> {
+    const entry = this.pending.get(deployId) ?? { last: 0 };
+    this.pending.set(deployId, entry);
+    const previous = entry.running ?? Promise.resolve();
+    entry.running = previous.then(() => this.refresh(deployId));
+    return entry.running;
   }
 
   private async refresh(deployId: string): Promise<void> {
     try {
       const record = await this.store.get(deployId);
       if (!record?.meta.message) return;
-      await this.chat.update(record.meta.message, renderDeploy(record));
+      const message = renderDeploy(record);
+      await this.chat.update(record.meta.message, message);
       const finished = isFinished(record);
-      if (finished) await this.store.markRendered(deployId);
+      if (finished) await this.store.markRendered(deployId, fingerprint(message));
       const entry = this.pending.get(deployId);
       if (finished && entry && !entry.timer) this.pending.delete(deployId);
     } catch (err) {
       this.log.warn({ deployId, err: errorMessage(err) }, "could not update the deploy message");
     }
   }
+}
+
+function fingerprint(message: Message): string {
+  return createHash("sha256").update(JSON.stringify(message)).digest("hex").slice(0, 16);
 }
 
 function isFinished(record: DeployRecord): boolean {

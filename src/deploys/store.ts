@@ -112,12 +112,14 @@ export class DeployStore {
   }
 
   /** The bot showed this deploy's final state in its message (so a restarted bot need not). */
-  async markRendered(id: string): Promise<void> {
-    await this.redis.hset(this.key(id), "rendered", "final");
+  /** Notes what the message shows for a finished deploy (a fingerprint of its rendering). */
+  async markRendered(id: string, fingerprint: string): Promise<void> {
+    await this.redis.hset(this.key(id), "rendered", fingerprint);
   }
 
-  async isRendered(id: string): Promise<boolean> {
-    return (await this.redis.hget(this.key(id), "rendered")) === "final";
+  /** True when the message already shows this rendering: a record that changed since is not. */
+  async isRendered(id: string, fingerprint: string): Promise<boolean> {
+    return (await this.redis.hget(this.key(id), "rendered")) === fingerprint;
   }
 
   /** Ids of the latest `perList` deploys of every project and environment. */

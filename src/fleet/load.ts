@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -6,7 +7,13 @@ import { ConfigError, errorMessage } from "../errors.js";
 import { interpolate } from "./interpolate.js";
 import { type Fleet, fleetSchema } from "./schema.js";
 
-export type LoadedFleet = { fleet: Fleet; file: string; unsetVariables: string[] };
+/** `digest` fingerprints the file's text: logs and reloads name a fleet version by it. */
+export type LoadedFleet = { fleet: Fleet; file: string; unsetVariables: string[]; digest: string };
+
+/** A short fingerprint of a fleet file's text. */
+export function fleetDigest(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 12);
+}
 
 /** One thing wrong in a fleet file: where (a dotted path inside it) and what. */
 export type FleetProblem = { path: string; message: string };
@@ -64,13 +71,14 @@ export function checkFleet(
       }
     }
   }
-  return { ok: true, fleet, file, unsetVariables };
+  return { ok: true, fleet, file, unsetVariables, digest: fleetDigest(text) };
 }
 
 /** Parses fleet YAML text; `file` is used in messages and to resolve relative TLS paths. */
 export function parseFleet(text: string, file: string, env: Record<string, string | undefined>): LoadedFleet {
   const checked = checkFleet(text, file, env);
-  if (checked.ok) return { fleet: checked.fleet, file, unsetVariables: checked.unsetVariables };
+  if (checked.ok)
+    return { fleet: checked.fleet, file, unsetVariables: checked.unsetVariables, digest: checked.digest };
   const [first] = checked.problems;
   if (first?.path === "(yaml)") throw new ConfigError(`${file} is not valid YAML: ${first.message}`);
   throw new ConfigError(formatProblems(file, checked.problems));

@@ -14,8 +14,9 @@ import { DEPLOY_MODAL, deployModal, modalToCommand, newestFirst, type ProjectTag
 import { fallbackText, toBlocks } from "./render.js";
 
 export type ExtrasDeps = {
-  fleet: Fleet;
-  registry: RegistryClient;
+  /** The fleet in force at each use (a changed fleet file applies without a restart). */
+  fleet: () => Fleet;
+  registry: () => RegistryClient;
   store: DeployStore;
   log: Logger;
   /** A submission Slack delivers again (its ack was lost) must not deploy twice. */
@@ -33,12 +34,14 @@ export function registerSlackExtras(
   ops: Ops,
   deps: ExtrasDeps,
 ): { onEmpty: Record<string, EmptyCommandHandler> } {
-  const { fleet, registry, store, log, deliveries, word } = deps;
+  const { store, log, deliveries, word } = deps;
 
   const openDeployModal: EmptyCommandHandler = async ({ triggerId, channel }) => {
     // The trigger expires 3 s after the command: a slow registry falls back to a free-text tag,
     // and tags whose build times are not read in time keep their version order.
     const started = Date.now();
+    const fleet = deps.fleet();
+    const registry = deps.registry();
     const tags: ProjectTags = {};
     await Promise.all(
       Object.entries(fleet.projects).map(async ([name, p]) => {
@@ -92,6 +95,7 @@ export function registerSlackExtras(
     try {
       // The Home tab is no channel: environments limited to channels are not shown there.
       const envs = await ops.visibleEnvs("home", event.user, "");
+      const fleet = deps.fleet();
       const home = reworded(
         renderHome(fleet, await latestDeploys(store, fleet, 10, envs), Date.now(), envs),
         word,

@@ -77,7 +77,13 @@ export const READ_TIMEOUT_MS = 5_000;
  * Builds the services behind every command and button, adapter-free: the Slack app and the
  * shell both drive the `Ops` this returns. Each plan kind and button maps to one service call.
  */
-export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; close: () => Promise<void> } {
+export function createBotCore(deps: BotCoreDeps): {
+  ops: Ops;
+  audit: AuditLog;
+  /** A newer core took over (the fleet file changed): timers stop, work under way goes on. */
+  retire: () => void;
+  close: () => Promise<void>;
+} {
   const { fleet, store, queue, chat, log } = deps;
   const directory = deps.directory ?? NO_GROUPS;
   const access = new Access(fleet, directory);
@@ -256,6 +262,7 @@ export function createBotCore(deps: BotCoreDeps): { ops: Ops; audit: AuditLog; c
   return {
     ops,
     audit,
+    retire: () => clearInterval(sweep),
     close: async () => {
       clearInterval(sweep);
       builds.close();

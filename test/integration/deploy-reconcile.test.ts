@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebClient } from "@slack/web-api";
-import { Worker } from "bullmq";
+import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeployService } from "../../src/core/deploy-service.js";
@@ -15,6 +15,7 @@ import { createRedis } from "../../src/queue/connection.js";
 import { JobQueue, QUEUE_NAME } from "../../src/queue/queues.js";
 import { ShellChat } from "../../src/shell/shell-chat.js";
 import { finishedDeployMessage } from "../support/deploy-message.js";
+import { managedContainers } from "../support/docker.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
 import { startRedisServer } from "../support/redis-server.js";
@@ -162,4 +163,45 @@ describe("a deploy whose job ended without the worker saying so", () => {
       await server.kill();
     }
   }, 30_000);
+
+  it("is not run again once an attempt recorded its failure, even when its job comes round again", async () => {
+    // Found by the chaos soak: Redis went away as an attempt failed, so BullMQ never learnt the
+    // job ended and ran it again; the message had said "failed" and the deploy then went ahead.
+    await h.command("/deploy", `${project}:v1 beta serverA`);
+    const deadline = Date.now() + 10_000;
+    let deployId: string | undefined;
+    while (!deployId && Date.now() < deadline) {
+      const newest = (await store.history(project, "beta", 1))[0];
+      if (newest && newest.hosts.serverA?.state !== "failed") deployId = newest.meta.id;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!deployId) throw new Error("the deploy was not recorded");
+    await store.setHost(deployId, "serverA", {
+      state: "failed",
+      error: "the health check failed (an earlier attempt)",
+      startedAt: Date.now() - 5_000,
+      finishedAt: Date.now() - 1_000,
+    });
+    const queue = new Queue(QUEUE_NAME, {
+      connection: createRedis(h.fleetEnv.REDIS_URL as string, "producer"),
+      prefix: h.prefix,
+    });
+    const worker = await h.spawn(["worker"]);
+    try {
+      const job = await queue.getJob(`deploy-${deployId}-serverA`);
+      const ended = Date.now() + 30_000;
+      while ((await job?.getState()) !== "failed" && Date.now() < ended)
+        await new Promise((r) => setTimeout(r, 200));
+      const after = await store.getHost(deployId, "serverA");
+      expect(after?.state).toBe("failed");
+      expect(after?.error).toBe("the health check failed (an earlier attempt)");
+      expect((await queue.getJob(`deploy-${deployId}-serverA`))?.failedReason).toBe(
+        "the health check failed (an earlier attempt)",
+      );
+      expect(await managedContainers(h.docker.serverA, project)).toEqual([]);
+    } finally {
+      await worker.close();
+      await queue.close();
+    }
+  }, 90_000);
 });

@@ -91,12 +91,66 @@ describe("the deploy message follows the record (real Redis, real queue events)"
           throw new Error(`no final update: ${JSON.stringify(chat.updates)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
-      expect(await store.isRendered(id)).toBe(true);
+      // Shown final: the sweep has nothing left to bring up to date.
+      expect(await watcher.catchUp()).toBe(0);
     } finally {
       watcher.stop();
       await worker.close();
       await Promise.all([queue.obliterate({ force: true }), events.close()]);
       await queue.close();
+    }
+  });
+
+  it("is brought up to date by the sweep when the record changes after its final rendering", async () => {
+    // Found by the chaos soak: an attempt whose end was lost with Redis was shown failed, then
+    // re-run; the message kept "Deploying" because it had once been marked final.
+    const store = new DeployStore(redis, prefix);
+    const chat = new RecordingChat();
+    const events = new QueueEvents("deploys", { connection, prefix });
+    await events.waitUntilReady();
+    const watcher = new DeployWatcher(
+      events,
+      store,
+      chat,
+      createLogger("silent"),
+      undefined,
+      60_000,
+      600_000,
+    );
+    const id = "mx0watch0002";
+    try {
+      await store.create({
+        id,
+        project: "a1",
+        env: "beta",
+        tag: "v2",
+        hosts: ["serverA"],
+        requestedBy: "U1",
+        channel: "C",
+        createdAt: Date.now(),
+        message: { channel: "C", ts: "2" },
+      });
+      await store.setHost(id, "serverA", {
+        state: "failed",
+        error: "first attempt",
+        startedAt: 1,
+        finishedAt: 2,
+      });
+      expect(await watcher.catchUp()).toBe(1);
+      expect(chat.updates.at(-1)?.text).toMatch(/^:x:/);
+      expect(await watcher.catchUp()).toBe(0);
+
+      await store.setHost(id, "serverA", {
+        state: "succeeded",
+        containerName: "a1-beta-x",
+        startedAt: 1,
+        finishedAt: 3,
+      });
+      expect(await watcher.catchUp()).toBe(1);
+      expect(chat.updates.at(-1)?.text).toMatch(/^:white_check_mark:/);
+    } finally {
+      watcher.stop();
+      await events.close();
     }
   });
 });

@@ -5,6 +5,7 @@ import { Writable } from "node:stream";
 import type Docker from "dockerode";
 import { COMMANDS } from "../../commands/index.js";
 import { loadEnv } from "../../src/env.js";
+import { fleetDigest } from "../../src/fleet/load.js";
 import { type Fleet, type FleetInput, fleetSchema } from "../../src/fleet/schema.js";
 import { createLogger } from "../../src/log.js";
 import type { MonitorOptions } from "../../src/monitor/monitor.js";
@@ -133,6 +134,8 @@ export async function startHarness(
     fleet?: (input: FleetInput) => FleetInput;
     /** Slack user groups the stand-in knows. */
     userGroups?: Record<string, string[]>;
+    /** The harness's own runtime follows `fleetFile` (every 200 ms) as `npm start` does. */
+    watchFleet?: boolean;
     approvalSweepMs?: number;
     monitor?: Partial<MonitorOptions>;
     alerts?: FleetInput["alerts"];
@@ -156,7 +159,8 @@ export async function startHarness(
   const input = opts.fleet ? opts.fleet(merged) : merged;
   const fleet = fleetSchema.parse(input);
   const fleetFile = join(mkdtempSync(join(tmpdir(), "dockops-fleet-")), "fleet.yml");
-  writeFileSync(fleetFile, JSON.stringify(input, null, 2));
+  const fleetText = JSON.stringify(input, null, 2);
+  writeFileSync(fleetFile, fleetText);
   const transport = opts.transport ?? "http";
   const slack = new SlackStandIn();
   Object.assign(slack.userGroups, opts.userGroups ?? {});
@@ -191,6 +195,9 @@ export async function startHarness(
       prefix,
       approvalSweepMs: opts.approvalSweepMs,
       monitor: opts.monitor,
+      ...(opts.watchFleet
+        ? { fleetFile: { path: fleetFile, digest: fleetDigest(fleetText), intervalMs: 200 } }
+        : {}),
     });
   let runtime: Runtime = await startMain(fleet, env.PORT);
   const extra: Runtime[] = [];

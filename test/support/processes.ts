@@ -8,7 +8,11 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export type Spawned = { child: ChildProcess; output: string[]; exited: Promise<number | null> };
 
 /** Runs `src/main.ts <role>` as its own process on the harness's fleet, Redis and key prefix. */
-export function spawnRole(h: Harness, role: "worker" | "bot", env: Record<string, string> = {}): Spawned {
+export function spawnRole(
+  h: Harness,
+  role: "worker" | "bot" | "monitor",
+  env: Record<string, string> = {},
+): Spawned {
   // node itself, not the tsx wrapper: a SIGKILL must hit the process that does the work.
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", role], {
     cwd: ROOT,

@@ -8,6 +8,7 @@ import { DeployFailedError, errorMessage, HostUnreachableError, RegistryError } 
 import type { Fleet } from "../../src/fleet/schema.js";
 import { type DeployJob, type DeployResult, deployJobSchema } from "../../src/jobs/schemas.js";
 import type { RegistryClient } from "../../src/registry/client.js";
+import { notInFleet } from "../not-in-fleet.js";
 import { behindProxy, proxyForDeploy } from "../proxy/deploy-proxy.js";
 import { park, supersededResult } from "./park.js";
 import { type DeployEnvironment, runDeploy } from "./run-deploy.js";
@@ -46,9 +47,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
   const data: DeployJob = parsed.data;
   const spec = deps.fleet.projects[data.project];
   if (!spec || !deps.fleet.hosts[data.host]) {
-    throw new UnrecoverableError(
-      `project ${data.project} or host ${data.host} is not in this worker's fleet file`,
-    );
+    throw notInFleet(data.host, data.project);
   }
   if (spec.code && !data.commit) {
     throw new UnrecoverableError(
@@ -83,8 +82,16 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
       durationMs: 0,
     };
   };
+  // An attempt that recorded a failure had already put the old version back and said so; its
+  // job may still come round again (its end was lost with Redis): saying "failed" then deploying
+  // anyway would be a deploy nobody asked for.
+  const alreadyFailed = (failed: HostStatus): never => {
+    log.info("deploy already failed on this host; not trying again");
+    throw new UnrecoverableError(failed.error ?? "this deploy already failed on this host");
+  };
   let before = await deps.store.getHost(data.deployId, data.host);
   if (before?.state === "succeeded") return alreadyDone(before);
+  if (before?.state === "failed") return alreadyFailed(before);
   if (before?.state === "superseded") return supersededResult(data, before);
   const startedAt = before?.startedAt ?? Date.now();
   // The digest says an earlier attempt got as far as pulling: it must finish, not be superseded.
@@ -122,6 +129,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
     // An earlier attempt of this job may have finished while this one waited for the lock.
     before = await deps.store.getHost(data.deployId, data.host);
     if (before?.state === "succeeded") return alreadyDone(before);
+    if (before?.state === "failed") return alreadyFailed(before);
     status = { ...status, previous: before?.previous };
     await save({});
     const environment = await deps.environmentFor(data.project, data.env, data.configRevision);

@@ -6,6 +6,7 @@ import { isAllowed } from "../../src/fleet/exec-allow.js";
 import type { Fleet } from "../../src/fleet/schema.js";
 import { type ExecResult, execJobSchema } from "../../src/jobs/schemas.js";
 import { maskSecrets } from "../../src/secrets/mask.js";
+import { notInFleet } from "../not-in-fleet.js";
 import { EXEC_LIMITS, type ExecLimits, runExec } from "./run-exec.js";
 
 export type ExecDeps = {
@@ -27,9 +28,7 @@ export async function processExec(job: Job, deps: ExecDeps): Promise<ExecResult>
   const data = parsed.data;
   const spec = deps.fleet.projects[data.project];
   if (!spec || !deps.fleet.hosts[data.host]) {
-    throw new UnrecoverableError(
-      `project ${data.project} or host ${data.host} is not in this worker's fleet file`,
-    );
+    throw notInFleet(data.host, data.project);
   }
   if (!isAllowed(spec.exec.allow, data.argv)) {
     throw new UnrecoverableError(`\`${data.argv.join(" ")}\` is not in ${data.project}'s exec.allow list`);

@@ -1,13 +1,16 @@
 import { type Job, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
+import type { DeployLanes } from "../../src/deploys/deploy-lane.js";
+import type { HeldLock, HostLocks } from "../../src/deploys/host-lock.js";
 import type { StopIntents } from "../../src/deploys/stop-intent.js";
 import type { StoppedMarks } from "../../src/deploys/stopped.js";
 import type { DockerHosts } from "../../src/docker/connect.js";
 import { dockerReason, onHost } from "../../src/docker/errors.js";
 import { projectFilter } from "../../src/docker/labels.js";
 import { restartContainer, stopContainer } from "../../src/docker/stop.js";
-import type { Fleet } from "../../src/fleet/schema.js";
-import { type LifecycleResult, lifecycleJobSchema } from "../../src/jobs/schemas.js";
+import type { Fleet, ProjectSpec } from "../../src/fleet/schema.js";
+import { type LifecycleJob, type LifecycleResult, lifecycleJobSchema } from "../../src/jobs/schemas.js";
+import { notInFleet } from "../not-in-fleet.js";
 
 export type LifecycleDeps = {
   fleet: Fleet;
@@ -15,7 +18,39 @@ export type LifecycleDeps = {
   intents: StopIntents;
   stopped: StoppedMarks;
   log: Logger;
+  /** The deploys' per project+env+host lock: a restart never overlaps a deploy there. */
+  locks?: HostLocks;
+  lanes?: DeployLanes;
+  wake?: (jobIds: string[]) => Promise<void>;
+  /** How long a restart or stop waits for a deploy under way there (default 30 s). */
+  laneWaitMs?: number;
 };
+
+/**
+ * Takes the lane of the project+env+host, as a deploy does: a deploy that listed the containers
+ * while a restart had one stopped would not retire it, and the restart would then start it again
+ * beside the new version (found by the chaos soak).
+ */
+async function takeLane(
+  deps: LifecycleDeps,
+  lane: { project: string; env: string; host: string },
+  label: string,
+  action: string,
+): Promise<HeldLock | undefined> {
+  if (!deps.locks) return undefined;
+  const deadline = Date.now() + (deps.laneWaitMs ?? 30_000);
+  for (;;) {
+    const lock = await deps.locks.tryAcquire(lane.project, lane.env, lane.host, label);
+    if (lock) return lock;
+    if (Date.now() > deadline) {
+      const holder = await deps.locks.holder(lane.project, lane.env, lane.host);
+      throw new UnrecoverableError(
+        `a deploy of ${lane.project} to ${lane.env} is under way on ${lane.host}${holder ? ` (${holder})` : ""}; nothing was done — ${action} again once it ends`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
 
 /**
  * Restart/stop act on the running containers of the project+env; start acts on the newest one
@@ -26,11 +61,28 @@ export async function processLifecycle(job: Job, deps: LifecycleDeps): Promise<L
   const parsed = lifecycleJobSchema.safeParse(job.data);
   if (!parsed.success)
     throw new UnrecoverableError(`invalid lifecycle job: ${parsed.error.issues[0]?.message}`);
-  const { action, project, env, host, requestedBy } = parsed.data;
+  const { action, project, env, host } = parsed.data;
   const spec = deps.fleet.projects[project];
   if (!spec || !deps.fleet.hosts[host]) {
-    throw new UnrecoverableError(`project ${project} or host ${host} is not in this worker's fleet file`);
+    throw notInFleet(host, project);
   }
+  const lane = { project, env, host };
+  const lock = await takeLane(deps, lane, `${action}:${job.id ?? "job"}`, action);
+  try {
+    return await runLifecycle(parsed.data, spec, deps);
+  } finally {
+    await lock?.release();
+    // Deploys that found the lane taken wait parked; the newest of them takes it now.
+    const waiting = await deps.lanes?.takeWaiters(lane).catch(() => []);
+    if (waiting?.length) await deps.wake?.(waiting).catch(() => {});
+  }
+}
+
+async function runLifecycle(
+  { action, project, env, host, requestedBy }: LifecycleJob,
+  spec: ProjectSpec,
+  deps: LifecycleDeps,
+): Promise<LifecycleResult> {
   const docker = deps.hosts.get(host);
   const call = <T>(fn: () => Promise<T>) => onHost(host, fn);
   const log = deps.log.child({ host, project, env, action });

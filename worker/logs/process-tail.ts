@@ -6,6 +6,7 @@ import { tailLogs } from "../../src/docker/logs.js";
 import type { Fleet } from "../../src/fleet/schema.js";
 import { type TailLogsResult, tailLogsJobSchema } from "../../src/jobs/schemas.js";
 import { maskSecrets } from "../../src/secrets/mask.js";
+import { notInFleet } from "../not-in-fleet.js";
 
 export type TailDeps = {
   fleet: Fleet;
@@ -19,7 +20,7 @@ export async function processTailLogs(job: Job, deps: TailDeps): Promise<TailLog
   if (!parsed.success) throw new UnrecoverableError(`invalid logs job: ${parsed.error.issues[0]?.message}`);
   const { project, env, host, containerId, lines } = parsed.data;
   if (!deps.fleet.projects[project] || !deps.fleet.hosts[host]) {
-    throw new UnrecoverableError(`project ${project} or host ${host} is not in this worker's fleet file`);
+    throw notInFleet(host, project);
   }
   const docker = deps.hosts.get(host);
   const list = await onHost(host, () =>

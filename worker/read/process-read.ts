@@ -8,6 +8,7 @@ import type { Fleet } from "../../src/fleet/schema.js";
 import { hostReadJobSchema } from "../../src/jobs/read-schemas.js";
 import { maskSecrets } from "../../src/secrets/mask.js";
 import { resolveCommit } from "../code/resolve-commit.js";
+import { notInFleet } from "../not-in-fleet.js";
 
 export type ReadDeps = {
   fleet: Fleet;
@@ -24,8 +25,7 @@ export async function processHostRead(job: Job, deps: ReadDeps): Promise<unknown
   const parsed = hostReadJobSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid read job: ${parsed.error.issues[0]?.message}`);
   const { host, query, timeoutMs } = parsed.data;
-  if (!deps.fleet.hosts[host])
-    throw new UnrecoverableError(`host ${host} is not in this worker's fleet file`);
+  if (!deps.fleet.hosts[host]) throw notInFleet(host);
   const connect = () => deps.hosts.get(host);
   switch (query.kind) {
     case "snapshot":

@@ -5,6 +5,8 @@ export type PinnedTarget = {
   digest: string;
   configRevision?: number;
   replicas?: number;
+  /** A project with `code`: the commit mounted, pinned with the image. */
+  commit?: string;
 };
 
 /** What a host ran, by the deploy history, when an approval request was made. */

@@ -1,6 +1,8 @@
 import type { DeployPlan } from "../../commands/deploy.js";
+import type { CommitResolver } from "../core/deploy-service.js";
+import { foreignText } from "../core/foreign-text.js";
 import type { DeployStore } from "../deploys/store.js";
-import { shortDigest } from "../names.js";
+import { shortCommit, shortDigest } from "../names.js";
 import type { KindHooks, Shown } from "./kinds.js";
 import type { Pinned } from "./store.js";
 
@@ -9,6 +11,8 @@ export type DeployApprovalDeps = {
   store: DeployStore;
   /** The project's current config revision in the environment, when config is stored. */
   configRevision?: (project: string, env: string) => Promise<number | undefined>;
+  /** For a project with code: the commit its ref points to now (see DeployService). */
+  resolveCommit?: CommitResolver;
 };
 
 /** The digest each host runs now, from the deploy history in Redis (no Docker call). */
@@ -33,6 +37,17 @@ export function deployApproval(deps: DeployApprovalDeps): KindHooks<DeployPlan &
     deps.configRevision?.(plan.project, plan.env) ?? Promise.resolve(undefined);
   return {
     pin: async (plan) => {
+      // The code is pinned like the image: Approve deploys the commit the ref pointed to when asked.
+      let commit = plan.commit;
+      if (plan.ref !== undefined && !commit && deps.resolveCommit) {
+        const found = await deps.resolveCommit(plan.project, plan.ref, plan.hosts[0] ?? "");
+        if ("error" in found) {
+          return {
+            refusal: `:x: Cannot deploy *${plan.project}@${plan.ref}*: ${foreignText(found.error)}. Nothing was done.`,
+          };
+        }
+        commit = found.commit;
+      }
       const digest = plan.digest ?? (await deps.resolveDigest(plan.image, plan.tag));
       const configRevision = await revision(plan);
       const pinned: Pinned = {
@@ -41,7 +56,12 @@ export function deployApproval(deps: DeployApprovalDeps): KindHooks<DeployPlan &
         ...(configRevision !== undefined ? { configRevision } : {}),
       };
       return {
-        plan: { ...plan, digest, ...(configRevision !== undefined ? { configRevision } : {}) },
+        plan: {
+          ...plan,
+          digest,
+          ...(configRevision !== undefined ? { configRevision } : {}),
+          ...(commit ? { commit } : {}),
+        },
         pinned,
       };
     },
@@ -53,6 +73,7 @@ export function deployApproval(deps: DeployApprovalDeps): KindHooks<DeployPlan &
         return `• *${h}*: ${from} → ${next}${now[h] === pinned.digest ? " (unchanged)" : ""}`;
       });
       if (pinned.configRevision !== undefined) lines.push(`• config revision ${pinned.configRevision}`);
+      if (plan.commit) lines.push(`• code \`${plan.ref ?? "?"}\` at commit \`${shortCommit(plan.commit)}\``);
       return {
         title: `deploy *${plan.project}:${plan.tag}* to *${plan.env}* on ${plan.hosts.join(", ")}`,
         lines,

@@ -2,18 +2,18 @@ import type { DeployRequest, HostTarget } from "../core/deploy-service.js";
 import { describeLock, type EnvLocks } from "../deploys/env-lock.js";
 import type { RunningContainer, RunningReader } from "../docker/running.js";
 import { errorMessage } from "../errors.js";
-import { shortDigest } from "../names.js";
 import type { RegistryClient } from "../registry/client.js";
 import { ephemeral, type Reply } from "./message.js";
+import { versionText } from "./render-deploy.js";
 
 export type PreviewDeps = { running: RunningReader; registry: RegistryClient; locks: EnvLocks };
 
-const image = (digest: string, tag: string) => `\`${shortDigest(digest)}\` (${tag})`;
+const image = (digest: string, tag: string, commit?: string) => `\`${versionText(digest, commit)}\` (${tag})`;
 
 function current(running: RunningContainer[]): string {
   if (running.length === 0) return "nothing running";
-  const seen = [...new Map(running.map((c) => [c.digest, c.version])).entries()];
-  return seen.map(([digest, tag]) => image(digest, tag)).join(" + ");
+  const seen = [...new Set(running.map((c) => image(c.digest, c.version, c.commit)))];
+  return seen.join(" + ");
 }
 
 function hostLine(target: HostTarget, running: RunningContainer[] | { error: string }, next: string): string {
@@ -46,8 +46,12 @@ export function createPreview(deps: PreviewDeps): (req: DeployRequest) => Promis
       deps.locks.get(req.project, req.env),
     ]);
     const next = (t: HostTarget) =>
-      t.digest ? image(t.digest, t.tag) : (resolved[tags.indexOf(t.tag)] ?? "?");
+      t.digest ? image(t.digest, t.tag, t.commit) : (resolved[tags.indexOf(t.tag)] ?? "?");
     const lines = req.targets.map((t) => hostLine(t, running[t.host] ?? [], next(t)));
+    // Resolving the ref means a git fetch on a worker: a dry run only names it.
+    if (req.ref !== undefined && req.targets.some((t) => !t.commit)) {
+      lines.push(`• code at \`${req.ref}\`: a real run mounts the commit it points to then`);
+    }
     return ephemeral(
       [
         `:mag: Dry run — nothing was done. Would deploy *${req.project}:${req.tag}* to *${req.env}*${req.via ? ` (${req.via})` : ""}:`,

@@ -20,7 +20,15 @@ export type DeployServiceDeps = {
   locks: EnvLocks;
   /** Renders `--dry-run`: reads the hosts and the registry, changes nothing. */
   preview: (req: DeployRequest) => Promise<Reply>;
+  /** The commit a project's code ref points to now (a worker runs git), or why there is none. */
+  resolveCommit?: CommitResolver;
 };
+
+export type CommitResolver = (
+  project: string,
+  ref: string,
+  host: string,
+) => Promise<{ commit: string } | { error: string }>;
 
 /** What one host gets: a tag, and when known the exact digest, config revision and replica count. */
 export type HostTarget = {
@@ -29,6 +37,8 @@ export type HostTarget = {
   digest?: string;
   configRevision?: number;
   replicas?: number;
+  /** A project with `code`: the commit to mount (rollback and promote know it; else from `ref`). */
+  commit?: string;
 };
 
 /** Every way to deploy (deploy, rollback, promote, scale) comes down to this. */
@@ -42,6 +52,8 @@ export type DeployRequest = {
   requestedBy: string;
   channel: string;
   dryRun: boolean;
+  /** A project with `code`: the git ref a target without a commit gets the code of. */
+  ref?: string;
   /** Why, when not a plain deploy: "rollback to v1 (…)". */
   via?: string;
   /** Set when an approver approved it; the message then says so. */
@@ -67,7 +79,9 @@ export class DeployService {
         tag: plan.tag,
         ...(plan.digest ? { digest: plan.digest } : {}),
         ...(plan.configRevision !== undefined ? { configRevision: plan.configRevision } : {}),
+        ...(plan.commit ? { commit: plan.commit } : {}),
       })),
+      ...(plan.ref !== undefined ? { ref: plan.ref } : {}),
       requestedBy: plan.requestedBy,
       channel: plan.channel,
       dryRun: plan.dryRun,
@@ -81,9 +95,20 @@ export class DeployService {
     const { store, queue, chat, log } = this.deps;
     if (req.dryRun) return this.deps.preview(req);
     let current: number | undefined;
+    let commit: string | undefined;
     try {
       const refusal = await this.lockRefusal(req.project, req.env);
       if (refusal) return refusal;
+      // Every host mounts the same code: the ref is resolved once, before anything is recorded.
+      if (req.ref !== undefined && req.targets.some((t) => !t.commit)) {
+        const found = await this.resolveCommit(req.project, req.ref, req.targets[0]?.host ?? "");
+        if ("error" in found) {
+          return ephemeral(
+            `:x: Cannot deploy *${req.project}@${req.ref}*: ${foreignText(found.error)}. Nothing was done.`,
+          );
+        }
+        commit = found.commit;
+      }
       // Rollbacks pin the revision they ran with; everything else runs with the latest.
       if (req.targets.some((t) => t.configRevision === undefined)) {
         current = await this.deps.configRevision?.(req.project, req.env);
@@ -92,7 +117,12 @@ export class DeployService {
       log.error({ err: errorMessage(err) }, "deploy preconditions not read");
       return ephemeral(new QueueUnavailableError(errorMessage(err)).message);
     }
-    const targets = req.targets.map((t) => ({ ...t, configRevision: t.configRevision ?? current }));
+    const targets = req.targets.map((t) => ({
+      ...t,
+      configRevision: t.configRevision ?? current,
+      ...(t.commit || commit ? { commit: t.commit ?? commit } : {}),
+    }));
+    const commits = [...new Set(targets.map((t) => t.commit).filter((c) => c !== undefined))];
     const revisions = [...new Set(targets.map((t) => t.configRevision).filter((r) => r !== undefined))];
     const hosts = targets.map((t) => t.host);
     const meta: DeployMeta = {
@@ -105,6 +135,8 @@ export class DeployService {
       channel: req.channel,
       createdAt: Date.now(),
       ...(revisions.length === 1 ? { configRevision: revisions[0] } : {}),
+      ...(req.ref !== undefined ? { ref: req.ref } : {}),
+      ...(commits.length === 1 ? { commit: commits[0] } : {}),
       ...(req.via ? { via: req.via } : {}),
       ...(req.approvedBy ? { approvedBy: req.approvedBy } : {}),
     };
@@ -145,6 +177,7 @@ export class DeployService {
           ...(t.digest ? { digest: t.digest } : {}),
           ...(t.configRevision !== undefined ? { configRevision: t.configRevision } : {}),
           ...(t.replicas !== undefined ? { replicas: t.replicas } : {}),
+          ...(t.commit ? { commit: t.commit } : {}),
         })),
       );
     } catch (err) {
@@ -163,6 +196,12 @@ export class DeployService {
       "deploy enqueued",
     );
     return notice;
+  }
+
+  private resolveCommit(project: string, ref: string, host: string) {
+    const resolve = this.deps.resolveCommit;
+    if (!resolve) return Promise.resolve({ error: "this bot cannot resolve git refs (no worker reads)" });
+    return resolve(project, ref, host);
   }
 
   private async failUnqueued(meta: DeployMeta, error: string): Promise<void> {

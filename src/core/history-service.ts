@@ -1,9 +1,9 @@
 import type { HistoryPlan } from "../../commands/history.js";
 import { type DeployRecord, type DeployStore, isFinal } from "../deploys/store.js";
 import { formatDuration } from "../fleet/duration.js";
-import { shortDigest } from "../names.js";
 import { mention } from "./mention.js";
 import { ephemeral, type Reply } from "./message.js";
+import { versionText } from "./render-deploy.js";
 import { formatTime } from "./table.js";
 
 /** The outcome of a whole deploy, from its hosts' states. */
@@ -20,14 +20,16 @@ export function deployOutcome(record: DeployRecord): string {
 export function renderHistoryLine(record: DeployRecord): string {
   const { meta } = record;
   const statuses = meta.hosts.map((h) => record.hosts[h]).filter((s) => s !== undefined);
-  const digests = [...new Set(statuses.map((s) => s.digest).filter((d): d is string => Boolean(d)))];
+  const digests = [
+    ...new Set(statuses.filter((s) => Boolean(s.digest)).map((s) => versionText(s.digest ?? "", s.commit))),
+  ];
   const starts = statuses.map((s) => s.startedAt).filter((t): t is number => t !== undefined);
   const ends = statuses.map((s) => s.finishedAt).filter((t): t is number => t !== undefined);
   const took =
     ends.length === statuses.length && ends.length > 0
       ? ` in ${formatDuration(Math.max(...ends) - Math.min(meta.createdAt, ...starts))}`
       : "";
-  const digest = digests.length > 0 ? ` (${digests.map((d) => `\`${shortDigest(d)}\``).join(", ")})` : "";
+  const digest = digests.length > 0 ? ` (${digests.map((d) => `\`${d}\``).join(", ")})` : "";
   return `• ${formatTime(meta.createdAt)} — ${mention(meta.requestedBy)} deployed *${meta.tag}*${digest} to ${meta.hosts.join(", ")} — ${deployOutcome(record)}${took} · \`${meta.id}\``;
 }
 

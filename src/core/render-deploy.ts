@@ -1,6 +1,6 @@
 import { type DeployRecord, type HostStatus, isFinal } from "../deploys/store.js";
 import { formatDuration } from "../fleet/duration.js";
-import { shortDigest } from "../names.js";
+import { shortCommit, shortDigest } from "../names.js";
 import { foreignText } from "./foreign-text.js";
 import { mention } from "./mention.js";
 import type { Message } from "./message.js";
@@ -14,9 +14,22 @@ const ICON: Record<HostStatus["state"], string> = {
   superseded: ":fast_forward:",
 };
 
+/** An image digest, and for a project with code the commit mounted into it: `3f1a9c0b2d4e, code 1a2b3c4`. */
+export function versionText(digest: string, commit?: string): string {
+  const image = digest ? shortDigest(digest) : "?";
+  return commit ? `${image}, code ${shortCommit(commit)}` : image;
+}
+
+/** `@main (1a2b3c4)` for a deploy of a ref, `@1a2b3c4` when the commit itself was asked for. */
+function codeText(meta: DeployRecord["meta"]): string {
+  if (!meta.commit) return "";
+  const short = shortCommit(meta.commit);
+  return meta.ref && !meta.commit.startsWith(meta.ref) ? `@${meta.ref} (${short})` : `@${short}`;
+}
+
 function hostLine(host: string, s: HostStatus): string {
   const took = s.startedAt && s.finishedAt ? ` in ${formatDuration(s.finishedAt - s.startedAt)}` : "";
-  const digest = s.digest ? ` (${shortDigest(s.digest)})` : "";
+  const digest = s.digest ? ` (${versionText(s.digest, s.commit)})` : "";
   switch (s.state) {
     case "queued":
       return `${ICON.queued} *${host}*: queued`;
@@ -40,7 +53,7 @@ function hostLine(host: string, s: HostStatus): string {
 
 /** The deploy message as it stands: a headline that changes with the outcome, and one line per host. */
 export function renderDeploy({ meta, hosts }: DeployRecord): Message {
-  const what = `${meta.project}:${meta.tag}`;
+  const what = `${meta.project}:${meta.tag}${codeText(meta)}`;
   const states = meta.hosts.map((h) => hosts[h]?.state ?? "queued");
   const done = states.every(isFinal);
   const failed = states.filter((s) => s === "failed").length;

@@ -2,6 +2,7 @@ import type { RollbackPlan } from "../../commands/rollback.js";
 import type { DeployRecord, DeployStore } from "../deploys/store.js";
 import { shortDigest } from "../names.js";
 import type { DeployRequest, HostTarget } from "./deploy-service.js";
+import { versionText } from "./render-deploy.js";
 
 const HISTORY_DEPTH = 200;
 
@@ -23,11 +24,14 @@ export function previousOnHost(
         tag: r.meta.tag,
         digest: s.digest,
         ...(s.configRevision !== undefined ? { configRevision: s.configRevision } : {}),
+        ...(s.commit ? { commit: s.commit } : {}),
       },
     ];
   });
   const [current] = succeeded;
-  return { current, previous: succeeded.find((t) => t.digest !== current?.digest) };
+  // A version is the image and, for a project with code, the commit mounted into it.
+  const same = (t: HostTarget) => t.digest === current?.digest && t.commit === current?.commit;
+  return { current, previous: succeeded.find((t) => !same(t)) };
 }
 
 /** The deploy request a rollback plan stands for, or why there is nothing to go back to. */
@@ -46,7 +50,7 @@ export async function rollbackRequest(
     }
     targets.push(previous);
   }
-  const versions = [...new Set(targets.map((t) => `${t.tag} (${shortDigest(t.digest ?? "")})`))];
+  const versions = [...new Set(targets.map((t) => `${t.tag} (${versionText(t.digest ?? "", t.commit)})`))];
   const tags = [...new Set(targets.map((t) => t.tag))];
   return {
     project: plan.project,

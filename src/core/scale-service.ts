@@ -1,8 +1,8 @@
 import type { ScalePlan } from "../../commands/scale.js";
 import type { RunningByHost } from "../docker/running.js";
-import { shortDigest } from "../names.js";
 import type { DeployRequest } from "./deploy-service.js";
 import { foreignText } from "./foreign-text.js";
+import { versionText } from "./render-deploy.js";
 
 /**
  * Scaling redeploys the image running now with a replica count per host: every replica on a
@@ -15,7 +15,8 @@ export function scaleRequest(
   running: RunningByHost,
 ): DeployRequest | string {
   const what = `*${plan.project}* in *${plan.env}*`;
-  const images = new Map<string, string>();
+  // Keyed by image and, for a project with code, the commit mounted into it: both are kept.
+  const images = new Map<string, { digest: string; tag: string; commit?: string }>();
   for (const host of envHosts) {
     const containers = running[host] ?? [];
     if (!Array.isArray(containers)) {
@@ -24,22 +25,36 @@ export function scaleRequest(
       }
       continue;
     }
-    for (const c of containers) images.set(c.digest, c.version);
+    for (const c of containers) {
+      images.set(versionText(c.digest, c.commit), {
+        digest: c.digest,
+        tag: c.version,
+        ...(c.commit ? { commit: c.commit } : {}),
+      });
+    }
   }
   if (images.size === 0)
     return `Cannot scale: nothing of ${what} is running; deploy it first. Nothing was done.`;
   if (images.size > 1) {
-    const list = [...images.entries()].map(([d, tag]) => `\`${shortDigest(d)}\` (${tag})`).join(", ");
+    const list = [...images.entries()].map(([shown, v]) => `\`${shown}\` (${v.tag})`).join(", ");
     return `Cannot scale: ${what} runs several images (${list}); deploy one version first. Nothing was done.`;
   }
-  const [[digest, tag]] = [...images.entries()] as [[string, string]];
+  const [{ digest, tag, commit }] = [...images.values()] as [
+    { digest: string; tag: string; commit?: string },
+  ];
   const counts = plan.hosts.map((h) => `${h}: ${plan.perHost[h] ?? 0}`).join(", ");
   return {
     project: plan.project,
     env: plan.env,
     image: plan.image,
     tag,
-    targets: plan.hosts.map((host) => ({ host, tag, digest, replicas: plan.perHost[host] ?? 0 })),
+    targets: plan.hosts.map((host) => ({
+      host,
+      tag,
+      digest,
+      replicas: plan.perHost[host] ?? 0,
+      ...(commit ? { commit } : {}),
+    })),
     requestedBy: plan.requestedBy,
     channel: plan.channel,
     dryRun: plan.dryRun,

@@ -3,9 +3,9 @@ import type { StatusPlan } from "../../commands/status.js";
 import type { ContainerView, FleetReader, HostSnapshot } from "../docker/snapshot.js";
 import { connectionKind } from "../fleet/connection.js";
 import type { Fleet } from "../fleet/schema.js";
-import { shortDigest } from "../names.js";
 import { foreignText } from "./foreign-text.js";
 import { ephemeral, type Reply } from "./message.js";
+import { versionText } from "./render-deploy.js";
 import { codeTable, formatAge } from "./table.js";
 
 export type ReadDeps = { fleet: Fleet; read: FleetReader; timeoutMs: number; now?: () => number };
@@ -51,7 +51,7 @@ export function renderStatus(plan: StatusPlan, snapshots: readonly HostSnapshot[
         snap.host,
         c.project,
         c.env,
-        `${c.version || "?"} (${c.digest ? shortDigest(c.digest) : "?"})`,
+        `${c.version || "?"} (${versionText(c.digest, c.commit)})`,
         c.state,
         c.health ?? NONE,
         c.state === "running" && c.startedAt ? formatAge(now - c.startedAt) : NONE,

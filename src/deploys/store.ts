@@ -15,6 +15,9 @@ const metaSchema = z.object({
   message: z.object({ channel: z.string(), ts: z.string() }).optional(),
   /** The stored config revision the deploy runs with (0: fleet file defaults only). */
   configRevision: z.number().int().min(0).optional(),
+  /** A project with `code`: the git ref asked for and the commit every host mounts. */
+  ref: z.string().optional(),
+  commit: z.string().optional(),
   /** Why this deploy exists when it is not a plain `/deploy`: "rollback to v1 (abc…)", "promote from beta". */
   via: z.string().optional(),
 });
@@ -24,6 +27,8 @@ const hostStatusSchema = z.object({
   state: z.enum(["queued", "running", "retrying", "succeeded", "failed", "superseded"]),
   step: z.string().optional(),
   digest: z.string().optional(),
+  /** The code commit the host's containers mount (a project with `code`); `/rollback` pins it again. */
+  commit: z.string().optional(),
   containerName: z.string().optional(),
   /** Containers this deploy stopped, so a retry after a crash can put them back. */
   previous: z.array(z.string()).optional(),

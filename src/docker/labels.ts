@@ -9,6 +9,10 @@ export const LABEL = {
   requestedBy: "dockops.requested-by",
   /** Set by deploys once config revisions exist; read by /status. */
   configRevision: "dockops.config-revision",
+  /** The git commit whose files the container mounts (a project with `code`). */
+  commit: "dockops.code-commit",
+  /** On a code volume: the project whose code it holds (pruned per project). */
+  codeProject: "dockops.code-project",
   /** 1..n when a host runs several replicas of the project. */
   replica: "dockops.replica",
 } as const;

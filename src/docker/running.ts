@@ -7,6 +7,7 @@ export type RunningContainer = {
   name: string;
   digest: string;
   version: string;
+  commit?: string;
   replica?: number;
 };
 
@@ -52,6 +53,7 @@ export async function readRunning(
                 name: (c.Names[0] ?? c.Id).replace(/^\//, ""),
                 digest: c.Labels[LABEL.digest] ?? "",
                 version: c.Labels[LABEL.version] ?? "",
+                ...(c.Labels[LABEL.commit] ? { commit: c.Labels[LABEL.commit] } : {}),
                 ...(replica > 0 ? { replica } : {}),
               };
             }),

@@ -11,6 +11,7 @@ export type ContainerView = {
   version: string;
   digest: string;
   configRevision?: string;
+  commit?: string;
   /** Docker's state: running, exited, created, restarting, paused, dead. */
   state: string;
   /** healthy, unhealthy, starting; undefined without a health check or when not inspected. */
@@ -48,6 +49,7 @@ function view(c: Docker.ContainerInfo): ContainerView {
     version: label(LABEL.version),
     digest: label(LABEL.digest),
     ...(label(LABEL.configRevision) ? { configRevision: label(LABEL.configRevision) } : {}),
+    ...(label(LABEL.commit) ? { commit: label(LABEL.commit) } : {}),
     state: c.State,
     created: c.Created * 1000,
   };

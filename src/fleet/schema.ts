@@ -148,18 +148,23 @@ export const proxySettings = (fleet: { proxy?: ProxySettings }): ProxySettings =
 /** A git ref as `/build` and the fleet file name it: no option-like or path-escaping words. */
 export const GIT_REF_PATTERN = /^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]{1,200}$/;
 
+const gitRepo = z
+  .string()
+  .min(1)
+  .regex(/^(?!-)\S+$/, "write a git URL or a local path, without spaces")
+  .describe("The git repository: a URL (https://, ssh://, git@…) or a path on the worker's machine");
+
+const gitRef = (when: string) =>
+  z
+    .string()
+    .regex(GIT_REF_PATTERN, "write a branch, tag or commit, e.g. main")
+    .default("main")
+    .describe(`Branch, tag or commit ${when} (default main)`);
+
 const build = z
   .strictObject({
-    repo: z
-      .string()
-      .min(1)
-      .regex(/^(?!-)\S+$/, "write a git URL or a local path, without spaces")
-      .describe("The git repository: a URL (https://, ssh://, git@…) or a path on the worker's machine"),
-    ref: z
-      .string()
-      .regex(GIT_REF_PATTERN, "write a branch, tag or commit, e.g. main")
-      .default("main")
-      .describe("Branch, tag or commit built when /build names none (default main)"),
+    repo: gitRepo,
+    ref: gitRef("built when /build names none"),
     dockerfile: z
       .string()
       .min(1)
@@ -204,11 +209,28 @@ const autoDeploy = z
     tags: tagPattern,
   })
   .describe("Deploy a tag pushed to the registry automatically when it matches (registry notifications)");
+/** Where a project's code is mounted: an absolute path that cannot climb out of itself. */
+const MOUNT_PATTERN = /^\/(?!.*\/\.\.?(\/|$))[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/;
+
+const code = z
+  .strictObject({
+    repo: gitRepo,
+    ref: gitRef("deployed when /deploy names none with @<ref>"),
+    mount: z
+      .string()
+      .regex(MOUNT_PATTERN, "write an absolute path inside the container, e.g. /var/www/html")
+      .default("/var/www/html")
+      .describe("Where the code is mounted, read-only, in the container (default /var/www/html)"),
+  })
+  .describe(
+    "Project code deployed at a git ref into the image: each deploy mounts the commit's files, read-only, from a Docker volume on the host",
+  );
 
 const project = z
   .strictObject({
     build: build.optional(),
     autoDeploy: autoDeploy.optional(),
+    code: code.optional(),
     proxy: proxy.project
       .optional()
       .describe("Serve through the host's proxy: zero-downtime deploys; the project then publishes no ports"),

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { NAME_PATTERN } from "../names.js";
+import { GIT_REF_PATTERN } from "../fleet/schema.js";
+import { COMMIT_PATTERN, NAME_PATTERN } from "../names.js";
 
 /**
  * Reads of one host, run by a worker so that the bot needs no Docker access at all (it then
@@ -27,6 +28,12 @@ export const hostQuerySchema = z.discriminatedUnion("kind", [
     env: z.string().regex(NAME_PATTERN),
     tail: z.number().int().min(1).max(5_000),
     sinceMs: z.number().int().min(1).optional(),
+  }),
+  /** A deploy of a project with `code`: the commit its git ref points to now (git runs on the worker). */
+  z.strictObject({
+    kind: z.literal("commit"),
+    project: z.string().regex(NAME_PATTERN),
+    ref: z.string().regex(GIT_REF_PATTERN),
   }),
   /** /stats: one-shot resource usage of the managed containers, and the host's totals. */
   z.strictObject({
@@ -64,6 +71,8 @@ const containerViewSchema = z.strictObject({
   version: z.string(),
   digest: z.string(),
   configRevision: z.string().optional(),
+  /** The code commit the container mounts (project with `code`). */
+  commit: z.string().optional(),
   state: z.string(),
   health: z.string().optional(),
   startedAt: z.number().optional(),
@@ -90,6 +99,7 @@ export const runningResultSchema = z.union([
       name: z.string(),
       digest: z.string(),
       version: z.string(),
+      commit: z.string().optional(),
       replica: z.number().int().optional(),
     }),
   ),
@@ -140,11 +150,18 @@ export const statsResultSchema = z.union([
 export type HostStats = z.infer<typeof statsResultSchema>;
 export type ContainerStats = z.infer<typeof containerStatsSchema>;
 
+/** The commit a ref resolves to, or git's reason (a bad ref is a value the bot shows, not a fault). */
+export const commitResultSchema = z.union([
+  z.strictObject({ commit: z.string().regex(COMMIT_PATTERN) }),
+  z.strictObject({ error: z.string() }),
+]);
+
 /** The result schema of each query kind: the bot parses what a worker returns with it. */
 export const hostReadResultSchemas = {
   snapshot: snapshotResultSchema,
   running: runningResultSchema,
   logs: logsResultSchema,
   stats: statsResultSchema,
+  commit: commitResultSchema,
 } as const;
 export type HostReadResult<K extends HostQuery["kind"]> = z.infer<(typeof hostReadResultSchemas)[K]>;

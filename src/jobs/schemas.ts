@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DIGEST_PATTERN, NAME_PATTERN, TAG_PATTERN } from "../names.js";
+import { COMMIT_PATTERN, DIGEST_PATTERN, NAME_PATTERN, TAG_PATTERN } from "../names.js";
 
 /** The most containers of one project one host runs. */
 export const MAX_REPLICAS = 20;
@@ -19,6 +19,11 @@ export const deployJobSchema = z.strictObject({
   digest: z.string().regex(DIGEST_PATTERN).optional(),
   /** The stored config revision to run with (rollback pins the old one); else the latest. */
   configRevision: z.number().int().min(0).optional(),
+  /**
+   * For a project with `code`: the commit whose files are mounted, resolved from the ref before
+   * the job was queued, so a retry, an approved run or a rollback deploys exactly that code.
+   */
+  commit: z.string().regex(COMMIT_PATTERN).optional(),
   requestedBy: z.string().min(1).max(64),
   /** Containers to run on this host (`/scale`); 0 retires them all. Else as many as run now, at least 1. */
   replicas: z.number().int().min(0).max(MAX_REPLICAS).optional(),
@@ -28,6 +33,8 @@ export type DeployJob = z.infer<typeof deployJobSchema>;
 export const deployResultSchema = z.strictObject({
   host: z.string(),
   digest: z.string(),
+  /** The code commit the container mounts, for a project with `code`. */
+  commit: z.string().optional(),
   containerId: z.string(),
   containerName: z.string(),
   replaced: z.array(z.string()),

@@ -110,6 +110,21 @@ export function workerLogsReader(reads: HostReads): (host: string, q: LogsQuery)
   };
 }
 
+/** How long git may take to fetch a ref when a deploy of a project's code resolves it. */
+export const COMMIT_READ_TIMEOUT_MS = 60_000;
+
+/** The commit a project's code ref points to, resolved by a worker (the bot runs no git). */
+export function workerCommitResolver(reads: HostReads) {
+  return async (
+    project: string,
+    ref: string,
+    host: string,
+  ): Promise<{ commit: string } | { error: string }> => {
+    const answer = await reads.read(host, { kind: "commit", project, ref }, COMMIT_READ_TIMEOUT_MS);
+    return answer.answered ? answer.result : { error: answer.reason };
+  };
+}
+
 /** /stats reads each host's resource usage through a worker, in parallel. */
 export function workerStatsReader(reads: HostReads): StatsReader {
   return (hosts, opts) =>

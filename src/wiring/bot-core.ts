@@ -38,6 +38,7 @@ import { PUSH_CHANGES_ACTION, PUSH_DEPLOY_ACTION } from "../pushes/render-push.j
 import { BuildCancels } from "../queue/build-cancels.js";
 import {
   HostReads,
+  workerCommitResolver,
   workerFleetReader,
   workerLogsReader,
   workerRunningReader,
@@ -120,6 +121,7 @@ export function createBotCore(deps: BotCoreDeps): {
     running,
     registry: deps.registry,
   });
+  const resolveCommit = workerCommitResolver(reads);
   const deploys = new DeployService({
     store,
     queue,
@@ -128,6 +130,7 @@ export function createBotCore(deps: BotCoreDeps): {
     configRevision,
     locks: change.locks,
     preview: change.preview,
+    resolveCommit,
   });
   const config = new ConfigService({ fleet, store: configStore, cipher: deps.cipher, log });
   const status = new StatusService({ fleet, read, timeoutMs });
@@ -212,6 +215,7 @@ export function createBotCore(deps: BotCoreDeps): {
         resolveDigest: (image, tag) => deps.registry.resolveDigest(image, tag),
         store,
         configRevision,
+        resolveCommit,
       }),
       config: configApproval({ store: configStore, cipher: deps.cipher }),
       rollback: changeApproval(changeReaders),

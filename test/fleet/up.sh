@@ -19,6 +19,9 @@
 #   crash:v1         prints "crash v1 starting", ~1 s later "fatal: cannot connect to database"
 #                    on stderr and exits with code 3; HEALTHCHECK as web
 #   plain:v1         like web:v1 (prints "plain v1 starting", serves "plain v1") with NO HEALTHCHECK
+#   static:v1        only a runtime: serves whatever is in /var/www/html (a project's code mounted
+#                    there) on :80; HEALTHCHECK wget / every 1s, so it is healthy once the code has
+#                    an index.html
 # The HTTP images run httpd as a child of a sh that traps SIGTERM, so `docker stop` takes
 # well under a second (httpd as PID 1 would ignore SIGTERM and wait out the stop timeout).
 set -euo pipefail
@@ -273,6 +276,19 @@ write_context() {
   mkdir -p "$dir"
   local hc='HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD wget -q -O /dev/null http://127.0.0.1/healthz'
   case $kind in
+    static)
+      entry=$(
+        cat <<EOF
+#!/bin/sh
+# $name $version: serves the files mounted at /var/www/html with busybox httpd on port 80.
+echo "$name $version starting"
+httpd -f -p 80 -h /var/www/html &
+child=\$!
+trap 'kill -TERM "\$child" 2>/dev/null; wait "\$child"; exit 0' TERM INT
+wait "\$child"
+EOF
+      )
+      ;;
     crash)
       entry=$(
         cat <<EOF
@@ -312,7 +328,11 @@ EOF
     echo "COPY entrypoint.sh /entrypoint.sh"
     echo "LABEL version=\"$version\" org.opencontainers.image.title=\"$name\""
     echo "EXPOSE 80"
-    [ "$kind" = plain ] || echo "$hc"
+    if [ "$kind" = static ]; then
+      echo "${hc%/healthz}/"
+    elif [ "$kind" != plain ]; then
+      echo "$hc"
+    fi
     echo 'ENTRYPOINT ["/bin/sh", "/entrypoint.sh"]'
   )" || true
 }
@@ -380,6 +400,7 @@ ensure_images() {
   write_context unhealthy v1 unhealthy
   write_context crash v1 crash
   write_context plain v1 plain
+  write_context static v1 static
   # repo tag context-dir
   local spec=(
     "web v1 web-v1"
@@ -390,6 +411,7 @@ ensure_images() {
     "unhealthy v1 unhealthy-v1"
     "crash v1 crash-v1"
     "plain v1 plain-v1"
+    "static v1 static-v1"
   )
   local line repo tag ctx hash ref built=0 t0
   t0=$(fleet_ms)

@@ -51,7 +51,7 @@ describe.each(TRANSPORTS)("Slack over %s, with /deploy and /ops installed", (tra
   it("/ops takes every other command, and help shows the form this team installed", async () => {
     const help = await replyTo(h, "/ops", "help");
     expect(help.visibility).toBe("ephemeral");
-    expect(help.text).toContain("• `/deploy <project>[:<tag>] <env>");
+    expect(help.text).toContain("• `/deploy <project>[:<tag>][@<git ref>] <env>");
     expect(help.text).toContain("• `/ops status [<project>] [<env>]`");
     expect(help.text).toContain("• `/ops logs <project> <env>");
     expect(help.text).not.toMatch(/`\/(status|logs|rollback)\b/);

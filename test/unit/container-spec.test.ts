@@ -94,6 +94,24 @@ describe("containerSpec", () => {
     // The project's policy is set only once the deploy accepts the container.
     expect(out.HostConfig?.RestartPolicy).toEqual({ Name: "no" });
   });
+
+  it("mounts a project's code volume read-only and labels the container with the commit", () => {
+    const commit = "4f2a9c0e".padEnd(40, "0");
+    const out = containerSpec({
+      project: "a1",
+      env: "beta",
+      deployId: "x1y2z3",
+      tag: "8.2",
+      digest,
+      reference: "r",
+      requestedBy: "U1",
+      spec: specFor({ volumes: ["/data:/data"], code: { repo: "/srv/git/a1.git" } }),
+      environment: {},
+      code: { volume: `dockops-code-a1-beta-${commit}`, mount: "/var/www/html", commit },
+    });
+    expect(out.HostConfig?.Binds).toEqual(["/data:/data", `dockops-code-a1-beta-${commit}:/var/www/html:ro`]);
+    expect(out.Labels?.["dockops.code-commit"]).toBe(commit);
+  });
 });
 
 describe("parseRestart (the policy set once a deploy is accepted)", () => {

@@ -10,6 +10,21 @@ const { fleet } = parseFleet(
 );
 const ctx = { fleet, user: "U1", channel: "C0BETA" };
 
+// The example fleet plus a project whose image is only the runtime and whose code comes from git.
+const withCode = parseFleet(
+  `${readFileSync(new URL("../../fleet.example.yml", import.meta.url), "utf8")}
+  w1:
+    image: php-runtime
+    tag: "8.2"
+    code:
+      repo: /srv/git/w1.git
+      ref: main
+`,
+  "fleet.yml",
+  {},
+).fleet;
+const codeCtx = { fleet: withCode, user: "U1", channel: "C0BETA" };
+
 describe("/deploy plans", () => {
   it("plans every host of the environment with the default tag", () => {
     expect(planCommand("deploy", "a1 beta", ctx)).toEqual({
@@ -54,8 +69,49 @@ describe("/deploy plans", () => {
     const result = planCommand("deploy", text, ctx);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.message).toBe(
-      `${message}\nUsage: \`/deploy <project>[:<tag>] <env> [<host>|all] [--dry-run]\``,
+      `${message}\nUsage: \`/deploy <project>[:<tag>][@<git ref>] <env> [<host>|all] [--dry-run]\``,
     );
+  });
+
+  it("plans a project with code at its fleet ref, or at the ref after @", () => {
+    const base = {
+      kind: "deploy",
+      project: "w1",
+      env: "beta",
+      image: "php-runtime",
+      tag: "8.2",
+      hosts: ["serverA", "serverB"],
+      requestedBy: "U1",
+      channel: "C0BETA",
+      dryRun: false,
+    };
+    expect(planCommand("deploy", "w1 beta", codeCtx)).toEqual({ ok: true, plan: { ...base, ref: "main" } });
+    expect(planCommand("deploy", "w1@release/2.1 beta", codeCtx)).toEqual({
+      ok: true,
+      plan: { ...base, ref: "release/2.1" },
+    });
+    expect(planCommand("deploy", "w1:8.3@0123abc beta serverB", codeCtx)).toEqual({
+      ok: true,
+      plan: { ...base, tag: "8.3", ref: "0123abc", hosts: ["serverB"] },
+    });
+  });
+
+  it.each([
+    ["w1@ beta", "`` is not a git ref; name a branch, tag or commit such as `main`"],
+    [
+      "w1@--upload-pack=x beta",
+      "`--upload-pack=x` is not a git ref; name a branch, tag or commit such as `main`",
+    ],
+    ["w1@a..b beta", "`a..b` is not a git ref; name a branch, tag or commit such as `main`"],
+    [
+      "a1@main beta",
+      "project `a1` has no `code` section in the fleet file, so `@main` names no code to deploy",
+    ],
+  ])("%s → %s", (text, message) => {
+    expect(planCommand("deploy", text, codeCtx)).toEqual({
+      ok: false,
+      message: `${message}\nUsage: \`/deploy <project>[:<tag>][@<git ref>] <env> [<host>|all] [--dry-run]\``,
+    });
   });
 
   it("lists the known commands for an unknown one", () => {

@@ -36,6 +36,20 @@ describe("rollback target", () => {
     });
     expect(previousOnHost([], "serverA")).toEqual({});
   });
+
+  it("for a project with code, is the newest earlier success whose image or commit differs", () => {
+    const A = "a".repeat(40);
+    const B = "b".repeat(40);
+    const history = [
+      record("d3", "v1", { serverA: ok(D1, { commit: B }) }),
+      record("d2", "v1", { serverA: ok(D1, { commit: B }) }),
+      record("d1", "v1", { serverA: ok(D1, { commit: A }) }),
+    ];
+    expect(previousOnHost(history, "serverA")).toEqual({
+      current: { host: "serverA", tag: "v1", digest: D1, commit: B },
+      previous: { host: "serverA", tag: "v1", digest: D1, commit: A },
+    });
+  });
 });
 
 const promote: PromotePlan = {
@@ -65,6 +79,23 @@ describe("promote request", () => {
       dryRun: false,
       via: "promote `111111111111` from beta",
     });
+  });
+
+  it("deploys the image and the code commit the source runs", () => {
+    const A = "a".repeat(40);
+    const req = promoteRequest(promote, { serverA: [{ ...c(D1, "v1"), commit: A }], serverB: [] });
+    expect(typeof req !== "string" && req.targets).toEqual([
+      { host: "serverC", tag: "v1", digest: D1, commit: A },
+    ]);
+    expect(typeof req !== "string" && req.via).toBe("promote `111111111111, code aaaaaaa` from beta");
+    expect(
+      promoteRequest(promote, {
+        serverA: [{ ...c(D1, "v1"), commit: A }],
+        serverB: [{ ...c(D1, "v1"), commit: "b".repeat(40) }],
+      }),
+    ).toBe(
+      "Cannot promote: *a1* in *beta* runs different images — serverA runs `111111111111, code aaaaaaa` (v1); serverB runs `111111111111, code bbbbbbb` (v1). Deploy one version to *beta* first. Nothing was done.",
+    );
   });
 
   it("refuses, naming which host runs which, when the source runs different digests", () => {
@@ -108,6 +139,15 @@ describe("scale request", () => {
       ],
       via: "scale to 3 (serverA: 2, serverB: 1)",
     });
+  });
+
+  it("keeps the code commit the containers mount", () => {
+    const A = "a".repeat(40);
+    const req = scaleRequest(scale, ["serverA", "serverB"], { serverA: [{ ...c(D3, "v3"), commit: A }] });
+    expect(typeof req !== "string" && req.targets).toEqual([
+      { host: "serverA", tag: "v3", digest: D3, replicas: 2, commit: A },
+      { host: "serverB", tag: "v3", digest: D3, replicas: 1, commit: A },
+    ]);
   });
 
   it("refuses when nothing runs or several images run", () => {

@@ -47,3 +47,8 @@ export async function fetchSource(
   await git(["checkout", "--quiet", "--detach", "FETCH_HEAD"], dir, timeoutMs);
   return git(["rev-parse", "HEAD"], dir, timeoutMs);
 }
+
+/** Writes the checked-out tree of `dir` (without `.git`) as a tar file, modes and links kept. */
+export async function archiveCheckout(dir: string, file: string, timeoutMs = 300_000): Promise<void> {
+  await git(["archive", "--format=tar", "-o", file, "HEAD"], dir, timeoutMs);
+}

@@ -18,6 +18,8 @@ export type SpecInput = {
   replica?: number;
   /** The stored config revision the environment comes from, shown by /status. */
   configRevision?: number;
+  /** A project with `code`: the volume holding the commit's files, mounted read-only at `mount`. */
+  code?: { volume: string; mount: string; commit: string };
 };
 
 const MS_TO_NS = 1_000_000;
@@ -72,6 +74,7 @@ export function containerSpec(input: SpecInput): Docker.ContainerCreateOptions {
       [LABEL.requestedBy]: input.requestedBy,
       ...(input.configRevision !== undefined ? { [LABEL.configRevision]: String(input.configRevision) } : {}),
       ...(input.replica !== undefined ? { [LABEL.replica]: String(input.replica) } : {}),
+      ...(input.code ? { [LABEL.commit]: input.code.commit } : {}),
     },
     ExposedPorts: exposed,
     ...(spec.health?.cmd
@@ -92,7 +95,7 @@ export function containerSpec(input: SpecInput): Docker.ContainerCreateOptions {
       // code, and a failed deploy's container stays down even if dockerd restarts. The
       // project's \`restart\` policy is set once the swap is accepted.
       RestartPolicy: { Name: "no" },
-      Binds: spec.volumes,
+      Binds: input.code ? [...spec.volumes, `${input.code.volume}:${input.code.mount}:ro`] : spec.volumes,
       ...(spec.network ? { NetworkMode: spec.network } : {}),
       ...(spec.memory ? { Memory: parseSize(spec.memory) ?? 0 } : {}),
       ...(spec.cpus ? { NanoCpus: Math.round(spec.cpus * 1e9) } : {}),

@@ -49,6 +49,21 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
   if (!spec || !deps.fleet.hosts[data.host]) {
     throw notInFleet(data.host, data.project);
   }
+  if (spec.code && !data.commit) {
+    throw new UnrecoverableError(
+      `project ${data.project} deploys code from git, but this job names no commit; deploy it again from chat`,
+    );
+  }
+  const code =
+    spec.code && data.commit
+      ? {
+          project: data.project,
+          env: data.env,
+          commit: data.commit,
+          repo: spec.code.repo,
+          mount: spec.code.mount,
+        }
+      : undefined;
   const log = deps.log.child({
     deployId: data.deployId,
     host: data.host,
@@ -87,6 +102,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
     previous: before?.previous,
     ...(before?.digest ? { digest: before.digest } : {}),
     ...(before?.accepted ? { accepted: true } : {}),
+    ...(code ? { commit: code.commit } : {}),
   };
   const save = async (next: Partial<HostStatus>) => {
     status = { ...status, ...next };
@@ -127,6 +143,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
       environment,
       log,
       previouslyStopped: before?.previous,
+      ...(code ? { code } : {}),
       proxy: proxyForDeploy(data, deps, log),
       acceptedEarlier: before?.accepted === true,
       accepted: async () => {

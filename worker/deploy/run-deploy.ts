@@ -9,8 +9,10 @@ import { stopContainer } from "../../src/docker/stop.js";
 import { DeployFailedError } from "../../src/errors.js";
 import type { ProjectSpec } from "../../src/fleet/schema.js";
 import { type DeployJob, type DeployResult, MAX_REPLICAS } from "../../src/jobs/schemas.js";
+import { shortCommit } from "../../src/names.js";
 import type { RegistryClient } from "../../src/registry/client.js";
 import { maskSecrets } from "../../src/secrets/mask.js";
+import { type CodeDelivery, placeCode, pruneCodeVolumes } from "../code/code-volume.js";
 import type { ProxySwap } from "../proxy/proxy-swap.js";
 import { describeFailure, prune, retire } from "./aftermath.js";
 import { containerName, containerSpec, parseRestart } from "./container-spec.js";
@@ -35,6 +37,8 @@ export type DeployContext = {
   intendStop: (containerId: string, reason: string) => Promise<void>;
   /** Containers a crashed earlier attempt of this same deploy had stopped. */
   previouslyStopped?: string[];
+  /** For a project with `code`: the commit to mount, from where, and at which path. */
+  code?: Omit<CodeDelivery, "image"> & { mount: string };
   /** For a project behind the host's proxy: readies the proxy and returns the swap's steps. */
   proxy?: () => Promise<ProxySwap>;
   /** Called once the new containers are accepted (a re-attempt then finishes, never undoes). */
@@ -151,6 +155,13 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
       pullImage(docker, reference, ctx.registry.authConfig(), pullProgress(ctx, digest ?? "")),
     );
     const imageCreatedAt = await call(() => imageCreated(docker, reference));
+    const code = ctx.code;
+    let mounted: { volume: string; mount: string; commit: string } | undefined;
+    if (code) {
+      await ctx.step(`placing code ${shortCommit(code.commit)}`, { digest });
+      const volume = await call(() => placeCode(docker, { ...code, image: reference }));
+      mounted = { volume, mount: code.mount, commit: code.commit };
+    }
 
     for (const id of leftovers) {
       await call(() => docker.getContainer(id).remove({ force: true }));
@@ -178,6 +189,7 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
             environment: ctx.environment.values,
             replica,
             configRevision: ctx.environment.revision,
+            ...(mounted ? { code: mounted } : {}),
           }),
         ),
       );
@@ -276,6 +288,7 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
   return {
     host,
     digest,
+    ...(ctx.code ? { commit: ctx.code.commit } : {}),
     containerId: (created[0] as Docker.Container).id,
     containerName: base,
     replaced,
@@ -336,6 +349,9 @@ async function finishSwap(
   }
   const current = created.map((c) => c.id);
   await prune(docker, job, spec.keep, current, ctx.log).catch(warn("could not prune old containers"));
+  if (ctx.code) {
+    await pruneCodeVolumes(docker, job.project, job.env, ctx.log).catch(warn("could not prune code volumes"));
+  }
 }
 
 /** `/scale` gave this host no replica: retire what runs, keep it for a rollback. */

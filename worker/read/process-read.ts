@@ -7,6 +7,7 @@ import { snapshotHost } from "../../src/docker/snapshot.js";
 import type { Fleet } from "../../src/fleet/schema.js";
 import { hostReadJobSchema } from "../../src/jobs/read-schemas.js";
 import { maskSecrets } from "../../src/secrets/mask.js";
+import { resolveCommit } from "../code/resolve-commit.js";
 import { notInFleet } from "../not-in-fleet.js";
 
 export type ReadDeps = {
@@ -33,6 +34,11 @@ export async function processHostRead(job: Job, deps: ReadDeps): Promise<unknown
       return (await readRunning(deps.hosts, [host], query.project, query.env, timeoutMs))[host];
     case "stats":
       return readHostStats(host, connect, { timeoutMs, project: query.project, env: query.env });
+    case "commit": {
+      const code = deps.fleet.projects[query.project]?.code;
+      if (!code) return { error: `project ${query.project} has no code section in this worker's fleet file` };
+      return resolveCommit(code.repo, query.ref, timeoutMs);
+    }
     case "logs": {
       const logs: HostLogs = await projectLogs(host, connect, { ...query, timeoutMs });
       if (!logs.ok) return logs;

@@ -23,7 +23,7 @@ const IN_FLIGHT = 6;
 export type PushServiceDeps = {
   fleet: Fleet;
   claims: Pick<PushClaims, "claim" | "release">;
-  registry: Pick<RegistryClient, "imageInfo" | "listTags">;
+  registry: Pick<RegistryClient, "imageInfo" | "listTags" | "resolveDigest">;
   chat: Chat;
   log: Logger;
   /** Starts a deploy the way every deploy starts (locks, config revision, message, jobs). */
@@ -56,11 +56,13 @@ export class PushService {
       log.info({ project: notice.project, tag: notice.tag }, "registry push already announced");
       return false;
     }
-    const info = await registry.imageInfo(notice.image, notice.tag).catch((err: unknown) => {
+    // By digest: the registry may notify before it has linked the tag (a read by tag is a 404 then).
+    const info = await registry.imageInfo(notice.image, notice.digest).catch((err: unknown) => {
       log.warn({ project: notice.project, tag: notice.tag, err: errorMessage(err) }, "pushed image not read");
       return undefined;
     });
-    if (info && info.digest !== notice.digest) {
+    const tagged = await registry.resolveDigest(notice.image, notice.tag).catch(() => undefined);
+    if (tagged && tagged !== notice.digest) {
       // The tag moved on before the notification arrived: the newer push has its own notice.
       log.info({ project: notice.project, tag: notice.tag }, "registry push superseded by a newer one");
       return false;

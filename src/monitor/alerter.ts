@@ -9,7 +9,11 @@ import { renderAlert } from "./render-alert.js";
 
 export type NewAlert = Omit<AlertItem, "resolvedAt">;
 
-export type AlerterOptions = { batchMs: number };
+export type AlerterOptions = {
+  batchMs: number;
+  /** Called once after a new alert is posted, with the conditions it opened (to attach a chart). */
+  afterPost?: (channel: string, items: readonly NewAlert[]) => Promise<void>;
+};
 
 /**
  * Raises and resolves conditions. New conditions wait `batchMs` per host+environment so a flood
@@ -189,6 +193,10 @@ export class Alerter {
       for (const a of claimed) await this.store.release(a.key);
       throw err;
     }
+    // After the alert is out and saved: whatever this does, the alert stands.
+    await this.opts
+      .afterPost?.(channel, claimed)
+      .catch((err) => this.log.warn({ alertId: id, err: errorMessage(err) }, "alert attachment failed"));
   }
 
   /** Turns an open condition into a worse one in its own message (exited → restart loop), once. */

@@ -11,6 +11,7 @@ import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
 import { type SampleStore, samplingOf } from "../stats/sample-store.js";
 import { Sampler } from "../stats/sampler.js";
+import { alertCharts } from "./alert-chart.js";
 import type { AlertStore } from "./alert-store.js";
 import { Alerter } from "./alerter.js";
 import { type ContainerRef, ContainerWatch, type SecretsFor } from "./container-watch.js";
@@ -75,7 +76,11 @@ export class Monitor {
   constructor(private readonly deps: MonitorDeps) {
     this.opts = { ...DEFAULT_MONITOR_OPTIONS, ...deps.options };
     const { fleet, alerts, chat, log } = deps;
-    this.alerter = new Alerter(fleet, alerts, chat, log, { batchMs: this.opts.batchMs });
+    const samples = deps.samples;
+    this.alerter = new Alerter(fleet, alerts, chat, log, {
+      batchMs: this.opts.batchMs,
+      ...(samples ? { afterPost: alertCharts({ fleet, samples, deploys: deps.deploys, chat, log }) } : {}),
+    });
     const restartLoop = fleet.alerts?.restartLoop ?? { count: 3, window: 5 * 60_000 };
     this.watch = new ContainerWatch(
       deps.deploys,

@@ -1,11 +1,13 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHART_SIZE } from "../../src/stats/chart-svg.js";
 import { SampleStore, samplingOf } from "../../src/stats/sample-store.js";
 import { alertId, alertPosts, ref } from "../support/alerts.js";
 import { execIn, managedContainers } from "../support/docker.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { uniqueName } from "../support/names.js";
 import { deployed, storeOf } from "../support/ops-read.js";
+import { colourCounts, decodePng } from "../support/png.js";
 
 const project = uniqueName("mem");
 const LIMIT = 100 * 1024 ** 2;
@@ -40,6 +42,15 @@ afterAll(async () => {
   redis?.disconnect();
   await h?.close();
 });
+
+/** The files uploaded with the title the last hour's chart of this project in beta carries. */
+function chartUploads() {
+  const title = `${project} in beta, last 1h`;
+  const ids = h.slack.calls
+    .filter((c) => c.method === "files.completeUploadExternal" && JSON.stringify(c.args).includes(title))
+    .flatMap((c) => [...JSON.stringify(c.args).matchAll(/F\d+/g)].map((m) => m[0]));
+  return h.slack.uploads.filter((u) => ids.includes(u.fileId));
+}
 
 /** The value of one gauge series in a /metrics answer. */
 function gauge(metrics: string, name: string, host: string): number | undefined {
@@ -92,9 +103,19 @@ describe("resource thresholds on the real fleet", () => {
     const labels = blocks.find((b) => b.type === "actions")?.elements?.map((e) => e.text?.text);
     expect(labels).toEqual(["Restart", "Show logs", "Roll back", "Silence 1h"]);
     expect(alertId(call)).toBeTruthy();
-    // Two more periods over the threshold, seen by two monitors: still the one message.
+    // The last hour's chart goes up beside the alert, drawn by the renderer /stats --chart uses.
+    const upload = await h.slack.waitFor(() => chartUploads()[0], 30_000, "the alert's chart");
+    const img = decodePng(upload.bytes);
+    expect([img.width, img.height]).toEqual([CHART_SIZE.width, CHART_SIZE.height]);
+    expect(colourCounts(img).size).toBeGreaterThan(20);
+    const complete = h.slack.calls.find(
+      (c) => c.method === "files.completeUploadExternal" && JSON.stringify(c.args).includes(upload.fileId),
+    );
+    expect(complete?.args.channel_id).toBe(ref(call).channel);
+    // Two more periods over the threshold, seen by two monitors: still the one message and chart.
     await new Promise((r) => setTimeout(r, 11_000));
     expect(alertPosts(h, project)).toHaveLength(1);
+    expect(chartUploads()).toHaveLength(1);
 
     await execIn(container, ["rm", "/dev/shm/fill"]);
     const resolved = await h.slack.waitFor(

@@ -6,7 +6,7 @@ import { LABEL, projectFilter } from "../../src/docker/labels.js";
 import { imageCreated, type PullProgress, pullImage } from "../../src/docker/pull.js";
 import { PullTracker } from "../../src/docker/pull-progress.js";
 import { stopContainer } from "../../src/docker/stop.js";
-import { DeployFailedError } from "../../src/errors.js";
+import { DeployFailedError, HostUnreachableError } from "../../src/errors.js";
 import type { ProjectSpec } from "../../src/fleet/schema.js";
 import { type DeployJob, type DeployResult, MAX_REPLICAS } from "../../src/jobs/schemas.js";
 import { shortCommit } from "../../src/names.js";
@@ -227,6 +227,10 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
       try {
         await call(() => container.start());
       } catch (err) {
+        // A host that stopped answering may still have started it: undo what can be undone and
+        // let the job retry, whose first act is to remove this attempt's containers (found by the
+        // chaos soak: a start cut off by a reset left a "failed" deploy's container running).
+        if (err instanceof HostUnreachableError) throw err;
         return fail(`Docker could not start the container: ${dockerReason(err)}`);
       }
     }

@@ -32,23 +32,37 @@ export class DeployWatcher {
     private readonly sweepMs = 15_000,
   ) {}
 
+  /** Deploys whose message has an update queued or under way. */
+  private readonly inFlight = new Set<string>();
+
   /**
    * Deploys that finished while no bot was listening still show their last progress in Slack:
    * on start (and every `sweepMs` after), render the final state of recent ones that were never
    * rendered final.
    */
   async catchUp(perList = 5): Promise<number> {
-    let updated = 0;
+    const stale: string[] = [];
     for (const id of await this.store.recentIds(perList)) {
+      // An update of this message is under way (Slack may be retrying it): the next sweep looks again.
+      if (this.inFlight.has(id)) continue;
       let record = await this.store.get(id);
       if (record && !isFinished(record) && (await this.reconcile(record))) record = await this.store.get(id);
       if (!record?.meta.message || !isFinished(record)) continue;
       if (await this.store.isRendered(id, fingerprint(renderDeploy(record)))) continue;
-      await this.inOrder(id);
-      updated += 1;
+      stale.push(id);
     }
-    if (updated > 0) this.log.info({ updated }, "deploy messages brought up to date");
-    return updated;
+    // Side by side: one message whose updates Slack keeps refusing must not hold up the others.
+    // Waited for a while, not for ever: an update Slack holds up finishes on its own.
+    let bounded: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(stale.map((id) => this.inOrder(id))),
+      new Promise((r) => {
+        bounded = setTimeout(r, Math.min(this.sweepMs, CATCH_UP_WAIT_MS));
+      }),
+    ]);
+    clearTimeout(bounded);
+    if (stale.length > 0) this.log.info({ updated: stale.length }, "deploy messages brought up to date");
+    return stale.length;
   }
 
   start(): void {
@@ -77,13 +91,17 @@ export class DeployWatcher {
     });
     // An update that Slack or Redis refused, or an event lost while Redis restarted, would leave
     // a finished deploy's message saying "Deploying" for good: sweep for those now and then.
-    this.sweeper = setInterval(
-      () =>
-        void this.catchUp(20).catch((err) =>
-          this.log.warn({ err: errorMessage(err) }, "could not catch up deploy messages"),
-        ),
-      this.sweepMs,
-    );
+    // One sweep at a time: a slow one (Slack retrying refused updates) is not joined by more.
+    let sweeping = false;
+    this.sweeper = setInterval(() => {
+      if (sweeping) return;
+      sweeping = true;
+      this.catchUp(20)
+        .catch((err) => this.log.warn({ err: errorMessage(err) }, "could not catch up deploy messages"))
+        .finally(() => {
+          sweeping = false;
+        });
+    }, this.sweepMs);
     this.sweeper.unref();
   }
 
@@ -125,8 +143,13 @@ export class DeployWatcher {
     const entry = this.pending.get(deployId) ?? { last: 0 };
     this.pending.set(deployId, entry);
     const previous = entry.running ?? Promise.resolve();
-    entry.running = previous.then(() => this.refresh(deployId));
-    return entry.running;
+    this.inFlight.add(deployId);
+    const running = previous.then(() => this.refresh(deployId));
+    entry.running = running;
+    void running.finally(() => {
+      if (entry.running === running) this.inFlight.delete(deployId);
+    });
+    return running;
   }
 
   private async refresh(deployId: string): Promise<void> {
@@ -136,7 +159,8 @@ export class DeployWatcher {
       const message = renderDeploy(record);
       await this.chat.update(record.meta.message, message);
       const finished = isFinished(record);
-      if (finished) await this.store.markRendered(deployId, fingerprint(message));
+      // What the message shows now, final or not: an older update landing last is seen as stale.
+      await this.store.markRendered(deployId, fingerprint(message));
       const entry = this.pending.get(deployId);
       if (finished && entry && !entry.timer) this.pending.delete(deployId);
     } catch (err) {
@@ -144,6 +168,9 @@ export class DeployWatcher {
     }
   }
 }
+
+/** How long a sweep waits for the updates it started before it ends. */
+const CATCH_UP_WAIT_MS = 10_000;
 
 function fingerprint(message: Message): string {
   return createHash("sha256").update(JSON.stringify(message)).digest("hex").slice(0, 16);

@@ -153,4 +153,58 @@ describe("the deploy message follows the record (real Redis, real queue events)"
       await events.close();
     }
   });
+
+  it("keeps bringing messages up to date while Slack holds up the update of one of them", async () => {
+    // Found by the chaos soak: sweeps waited one behind the other for an update Slack kept
+    // refusing (its client retries for minutes), and every later message stayed "Deploying".
+    const store = new DeployStore(redis, prefix);
+    const held = "mx0watch0003";
+    const other = "mx0watch0004";
+    const chat = new RecordingChat();
+    const stuck: Chat = {
+      ...chat,
+      post: () => chat.post(),
+      upload: () => chat.upload(),
+      uploadImage: () => chat.uploadImage(),
+      update: (ref, message) => (ref.ts === "3" ? new Promise<void>(() => {}) : chat.update(ref, message)),
+    };
+    const events = new QueueEvents("deploys", { connection, prefix });
+    await events.waitUntilReady();
+    const watcher = new DeployWatcher(events, store, stuck, createLogger("silent"), undefined, 60_000, 1_000);
+    try {
+      for (const [id, ts] of [
+        [held, "3"],
+        [other, "4"],
+      ] as const) {
+        await store.create({
+          id,
+          project: "a1",
+          env: "beta",
+          tag: "v2",
+          hosts: ["serverA"],
+          requestedBy: "U1",
+          channel: "C",
+          createdAt: Date.now(),
+          message: { channel: "C", ts },
+        });
+        await store.setHost(id, "serverA", { state: "failed", error: "no", startedAt: 1, finishedAt: 2 });
+      }
+      expect(await watcher.catchUp()).toBe(2);
+      expect(chat.updates.at(-1)?.text).toMatch(/^:x:/);
+      const shown = chat.updates.length;
+      // The held one is still in flight: a second sweep skips it and updates the other.
+      await store.setHost(other, "serverA", {
+        state: "succeeded",
+        containerName: "a1-beta-y",
+        startedAt: 1,
+        finishedAt: 3,
+      });
+      expect(await watcher.catchUp()).toBe(1);
+      expect(chat.updates.length).toBe(shown + 1);
+      expect(chat.updates.at(-1)?.text).toMatch(/^:white_check_mark:/);
+    } finally {
+      watcher.stop();
+      await events.close();
+    }
+  });
 });

@@ -25,7 +25,8 @@ beforeAll(async () => {
     PORT: "0",
   };
   shell = spawnShell(["--user", "UDEV"], env);
-  await shell.waitFor(/dockops shell — you are UDEV/, { timeoutMs: 30_000 });
+  // As for every process a test spawns: tsx compiles the sources first, slowly on a busy machine.
+  await shell.waitFor(/dockops shell — you are UDEV/, { timeoutMs: 90_000 });
 });
 
 afterAll(async () => {

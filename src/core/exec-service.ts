@@ -4,6 +4,7 @@ import { newDeployId } from "../deploys/id.js";
 import { errorMessage, QueueUnavailableError } from "../errors.js";
 import { type ExecResult, execResultSchema } from "../jobs/schemas.js";
 import type { JobQueue } from "../queue/queues.js";
+import { waitForJob } from "../queue/wait-job.js";
 import { foreignBlock, foreignCode, foreignText } from "./foreign-text.js";
 import { ephemeral, type Reply } from "./message.js";
 
@@ -54,20 +55,25 @@ export class ExecService {
       },
       "exec enqueued",
     );
-    const deadline = Date.now() + (this.deps.waitMs ?? WAIT_MS);
-    while (Date.now() < deadline) {
-      const job = await queue.queue.getJob(jobId);
-      const state = job ? await job.getState() : "unknown";
-      if (job && state === "completed")
-        return ephemeral(renderExec(plan, execResultSchema.parse(job.returnvalue)));
-      if (job && state === "failed")
-        return ephemeral(
-          `:x: ${foreignCode(plan.argv.join(" "))} on *${plan.host}* failed: ${foreignText(job.failedReason)}`,
-        );
-      await new Promise((r) => setTimeout(r, this.deps.pollMs ?? 250));
+    const waitMs = this.deps.waitMs ?? WAIT_MS;
+    // One read gives state and result together: reading the job, then its state, could see it
+    // finish in between and show a result that was not there yet.
+    const outcome = await waitForJob(queue.queue, jobId, waitMs, this.deps.pollMs ?? 250);
+    if (outcome.state === "failed")
+      return ephemeral(
+        `:x: ${foreignCode(plan.argv.join(" "))} on *${plan.host}* failed: ${foreignText(outcome.reason)}`,
+      );
+    if (outcome.state === "pending")
+      return ephemeral(
+        `:hourglass: No answer from a worker within ${Math.round(waitMs / 1000)}s; job \`${jobId}\` may still run.`,
+      );
+    const result = execResultSchema.safeParse(outcome.result);
+    if (!result.success) {
+      log.error({ jobId, issues: result.error.issues }, "exec result does not match the job contract");
+      return ephemeral(
+        `:x: The worker's answer to job \`${jobId}\` does not match this bot's version; are bot and worker the same release?`,
+      );
     }
-    return ephemeral(
-      `:hourglass: No answer from a worker within ${Math.round((this.deps.waitMs ?? WAIT_MS) / 1000)}s; job \`${jobId}\` may still run.`,
-    );
+    return ephemeral(renderExec(plan, result.data));
   }
 }

@@ -55,6 +55,25 @@ const RETENTION_SECONDS = 30 * 24 * 3600;
 const RESOLVED_MEMORY_MS = 10 * 60_000;
 
 /**
+ * Opens a condition unless it is open or the observation predates its last recovery. One script,
+ * because a check-then-set could read "not recovered" just before another monitor closes the
+ * condition and then open it again from that stale observation.
+ */
+const CLAIM = `
+local resolved = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[2]) <= resolved then return 0 end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX') then return 1 end
+return 0`;
+
+/** Records the recovery and closes the condition in one step; returns the alert id it was open in. */
+const CLOSE = `
+local id = redis.call('GET', KEYS[1])
+if not id then return false end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+redis.call('DEL', KEYS[1])
+return id`;
+
+/**
  * Alerts in Redis. `cond:<key>` holds the id of the alert a condition is open in; it is created
  * with SET NX, so when several monitors see the same thing only the first one posts, and deleted
  * by whoever resolves it first. Each alert is a hash (`meta`, one `item:<key>` per condition)
@@ -93,9 +112,8 @@ export class AlertStore {
    * and opens nothing.
    */
   async claim(key: string, alertId: string, observedAt: number): Promise<boolean> {
-    const resolvedAt = Number((await this.redis.get(this.resolvedKey(key))) ?? 0);
-    if (observedAt <= resolvedAt) return false;
-    return (await this.redis.set(this.cond(key), alertId, "NX")) === "OK";
+    const won = await this.redis.eval(CLAIM, 2, this.resolvedKey(key), this.cond(key), alertId, observedAt);
+    return won === 1;
   }
 
   /**
@@ -120,10 +138,15 @@ export class AlertStore {
 
   /** Closes the condition; returns its alert id to the one caller that closed it. */
   async close(key: string): Promise<string | undefined> {
-    const id = await this.redis.get(this.cond(key));
-    if (!id) return undefined;
-    await this.redis.set(this.resolvedKey(key), String(Date.now()), "PX", RESOLVED_MEMORY_MS);
-    return (await this.redis.del(this.cond(key))) === 1 ? id : undefined;
+    const id = await this.redis.eval(
+      CLOSE,
+      2,
+      this.cond(key),
+      this.resolvedKey(key),
+      Date.now(),
+      RESOLVED_MEMORY_MS,
+    );
+    return typeof id === "string" ? id : undefined;
   }
 
   async save(meta: AlertMeta, items: AlertItem[]): Promise<void> {

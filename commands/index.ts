@@ -31,6 +31,7 @@ import {
 import { LIFECYCLE_HELP, type LifecyclePlan, planLifecycle } from "./lifecycle.js";
 import { type LockPlan, lockHelp, planLock, planUnlock, type UnlockPlan, unlockHelp } from "./lock.js";
 import { type LogsPlan, logsHelp, planLogs } from "./logs.js";
+import { type MaintenancePlan, maintenanceHelp, planMaintenance } from "./maintenance.js";
 import { type PromotePlan, planPromote, promoteHelp } from "./promote.js";
 import { type PrunePlan, planPrune, pruneHelp } from "./prune.js";
 import { planReport, type ReportPlan, reportHelp } from "./report.js";
@@ -65,6 +66,7 @@ export type Plan =
   | UnlockPlan
   | AuditPlan
   | LifecyclePlan
+  | MaintenancePlan
   | SilencePlan
   | AlertsPlan
   | BuildPlan;
@@ -104,6 +106,7 @@ export const COMMANDS: readonly CommandModule[] = [
   { ...LIFECYCLE_HELP.restart, plan: planLifecycle("restart") },
   { ...LIFECYCLE_HELP.stop, plan: planLifecycle("stop") },
   { ...LIFECYCLE_HELP.start, plan: planLifecycle("start") },
+  { ...maintenanceHelp, plan: planMaintenance },
   { ...silenceHelp, plan: planSilence },
   { ...alertsHelp, plan: planAlerts },
   { ...buildHelp, plan: planBuild },

@@ -13,6 +13,7 @@ import type { DeployStore } from "../src/deploys/store.js";
 import type { DockerHosts } from "../src/docker/connect.js";
 import type { Fleet } from "../src/fleet/schema.js";
 import { JOB_NAMES } from "../src/jobs/schemas.js";
+import { MaintenanceMarks } from "../src/proxy/maintenance-marks.js";
 import { BuildCancels } from "../src/queue/build-cancels.js";
 import { QUEUE_NAME } from "../src/queue/queues.js";
 import type { RegistryClient } from "../src/registry/client.js";
@@ -22,6 +23,7 @@ import { processDeploy } from "./deploy/process-deploy.js";
 import { processExec } from "./exec/process-exec.js";
 import { processLifecycle } from "./lifecycle/process-lifecycle.js";
 import { processTailLogs } from "./logs/process-tail.js";
+import { processMaintenance } from "./proxy/process-maintenance.js";
 import { processPrune } from "./prune/process-prune.js";
 import { processHostRead } from "./read/process-read.js";
 import type { Processors } from "./start-worker.js";
@@ -87,6 +89,8 @@ export function createProcessors(deps: WorkerDeps): Processors {
       processExec(job, { ...deps, secretsFor: secretsFor(deps.fleet, config, deps.cipher) }),
     [JOB_NAMES.lifecycle]: (job) =>
       processLifecycle(job, { ...deployDeps, locks, stopped: new StoppedMarks(deps.redis, deps.prefix) }),
+    [JOB_NAMES.maintenance]: (job) =>
+      processMaintenance(job, { ...deps, locks, marks: new MaintenanceMarks(deps.redis, deps.prefix) }),
     [JOB_NAMES.tailLogs]: (job) =>
       processTailLogs(job, {
         ...deps,

@@ -4,8 +4,8 @@ import { newDeployId } from "../deploys/id.js";
 import { errorMessage, QueueUnavailableError } from "../errors.js";
 import type { LifecycleResult } from "../jobs/schemas.js";
 import type { JobQueue } from "../queue/queues.js";
-import { NOT_FINISHED, waitForJob } from "../queue/wait-job.js";
 import { foreignCode, foreignText } from "./foreign-text.js";
+import { type HostOutcome as Outcome, settleHostJobs, waitingOn } from "./host-outcomes.js";
 import { type Chat, ephemeral, type Message, type MessageRef, type Reply } from "./message.js";
 
 export type LifecycleServiceDeps = {
@@ -16,10 +16,7 @@ export type LifecycleServiceDeps = {
   timeoutMs?: number;
 };
 
-type HostOutcome =
-  | { state: "waiting" }
-  | { state: "done"; result: LifecycleResult }
-  | { state: "failed"; error: string };
+type HostOutcome = Outcome<LifecycleResult>;
 
 const VERB = { restart: "Restart", stop: "Stop", start: "Start" } as const;
 
@@ -64,9 +61,7 @@ export class LifecycleService {
       log.error({ err: errorMessage(err) }, "lifecycle job not enqueued");
       return ephemeral(new QueueUnavailableError(errorMessage(err)).message);
     }
-    const outcomes: Record<string, HostOutcome> = Object.fromEntries(
-      plan.hosts.map((h) => [h, { state: "waiting" }]),
-    );
+    const outcomes = waitingOn<LifecycleResult>(plan.hosts);
     const ref = await chat.post(plan.channel, renderLifecycle(plan, outcomes));
     log.info(
       { requestId, action: plan.action, project: plan.project, env: plan.env, hosts: plan.hosts },
@@ -86,19 +81,7 @@ export class LifecycleService {
     ref: MessageRef,
   ): Promise<void> {
     const { queue, chat } = this.deps;
-    await Promise.all(
-      plan.hosts.map(async (host, i) => {
-        const outcome = await waitForJob<LifecycleResult>(
-          queue.queue,
-          ids[i] ?? "",
-          this.deps.timeoutMs ?? 120_000,
-        );
-        outcomes[host] =
-          outcome.state === "completed"
-            ? { state: "done", result: outcome.result }
-            : { state: "failed", error: outcome.state === "failed" ? outcome.reason : NOT_FINISHED };
-      }),
-    );
+    await settleHostJobs(queue.queue, plan.hosts, ids, outcomes, this.deps.timeoutMs ?? 120_000);
     await chat.update(ref, renderLifecycle(plan, outcomes));
   }
 }

@@ -3,12 +3,20 @@ import type { StatusPlan } from "../../commands/status.js";
 import type { ContainerView, FleetReader, HostSnapshot } from "../docker/snapshot.js";
 import { connectionKind } from "../fleet/connection.js";
 import type { Fleet } from "../fleet/schema.js";
+import type { MaintenanceMark } from "../proxy/maintenance-marks.js";
 import { foreignText } from "./foreign-text.js";
 import { ephemeral, type Reply } from "./message.js";
 import { versionText } from "./render-deploy.js";
 import { codeTable, formatAge } from "./table.js";
 
-export type ReadDeps = { fleet: Fleet; read: FleetReader; timeoutMs: number; now?: () => number };
+export type ReadDeps = {
+  fleet: Fleet;
+  read: FleetReader;
+  timeoutMs: number;
+  now?: () => number;
+  /** Projects in `/maintenance` (the worker's marks in Redis). */
+  maintenance?: () => Promise<MaintenanceMark[]>;
+};
 
 const NONE = "—";
 
@@ -32,7 +40,12 @@ export function currentContainers(all: readonly ContainerView[]): ContainerView[
 const visible = (plan: { envs?: string[] }, env: string) =>
   plan.envs === undefined || plan.envs.includes(env);
 
-export function renderStatus(plan: StatusPlan, snapshots: readonly HostSnapshot[], now: number): string {
+export function renderStatus(
+  plan: StatusPlan,
+  snapshots: readonly HostSnapshot[],
+  now: number,
+  maintenance: readonly MaintenanceMark[] = [],
+): string {
   const rows: string[][] = [];
   const empty: string[] = [];
   const unreachable: string[] = [];
@@ -66,6 +79,14 @@ export function renderStatus(plan: StatusPlan, snapshots: readonly HostSnapshot[
   }
   if (empty.length > 0) lines.push(`Nothing${scope ? ` of ${scope}` : " managed"} on ${empty.join(", ")}.`);
   if (unreachable.length > 0) lines.push(`:warning: Unreachable: ${unreachable.join("; ")}`);
+  for (const m of maintenance) {
+    const shown =
+      m.env === (plan.env ?? m.env) && m.project === (plan.project ?? m.project) && visible(plan, m.env);
+    if (!shown || !plan.hosts.includes(m.host)) continue;
+    lines.push(
+      `:construction: *${m.project}* (${m.env}) on *${m.host}* is in maintenance (for ${formatAge(now - m.at)}, by <@${m.by}>): its proxy answers 503 “${foreignText(m.message)}”`,
+    );
+  }
   return lines.join("\n");
 }
 
@@ -121,7 +142,8 @@ export class StatusService {
       inspect: true,
       ...(plan.project ? { project: plan.project } : {}),
     });
-    return ephemeral(renderStatus(plan, snapshots, (this.deps.now ?? Date.now)()));
+    const maintenance = (await this.deps.maintenance?.().catch(() => [])) ?? [];
+    return ephemeral(renderStatus(plan, snapshots, (this.deps.now ?? Date.now)(), maintenance));
   }
 
   async hosts(plan: HostsPlan): Promise<Reply> {

@@ -98,6 +98,8 @@ export const JOB_NAMES = {
   hostRead: "host-read",
   /** `/build` (src/jobs/build-schemas.ts). */
   build: "build",
+  /** `/maintenance`: the host's proxy answers 503 for a project, or serves it again. */
+  maintenance: "maintenance",
 } as const;
 
 /** BullMQ ids may not contain ":"; one id per deploy and host drops a duplicate request. */
@@ -129,6 +131,41 @@ export type LifecycleResult = z.infer<typeof lifecycleResultSchema>;
 
 export function lifecycleJobId(requestId: string, host: string): string {
   return `lifecycle-${requestId}-${host}`;
+}
+
+/** The longest maintenance message the proxy shows. */
+export const MAX_MAINTENANCE_MESSAGE = 300;
+
+/**
+ * Put a proxied project+env in or out of maintenance on one host. The message becomes the body
+ * of the proxy's 503: no braces, which Caddy would read as placeholders (`{env.SECRET}`).
+ */
+export const maintenanceJobSchema = z.strictObject({
+  requestId: z.string().regex(/^[a-z0-9]{6,32}$/),
+  on: z.boolean(),
+  project: z.string().regex(NAME_PATTERN),
+  env: z.string().regex(NAME_PATTERN),
+  host: z.string().regex(NAME_PATTERN),
+  message: z
+    .string()
+    .min(1)
+    .max(MAX_MAINTENANCE_MESSAGE)
+    .regex(/^[^{}\p{Cc}]+$/u)
+    .optional(),
+  requestedBy: z.string().min(1).max(64),
+});
+export type MaintenanceJob = z.infer<typeof maintenanceJobSchema>;
+
+export const maintenanceResultSchema = z.strictObject({
+  host: z.string(),
+  on: z.boolean(),
+  /** False when the proxy already was in the asked state. */
+  changed: z.boolean(),
+});
+export type MaintenanceResult = z.infer<typeof maintenanceResultSchema>;
+
+export function maintenanceJobId(requestId: string, host: string): string {
+  return `maintenance-${requestId}-${host}`;
 }
 
 /** The last log lines of a project's container on one host (the worker masks secret values). */

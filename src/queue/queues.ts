@@ -13,6 +13,9 @@ import {
   type LifecycleJob,
   lifecycleJobId,
   lifecycleJobSchema,
+  type MaintenanceJob,
+  maintenanceJobId,
+  maintenanceJobSchema,
   type PruneJob,
   pruneJobId,
   pruneJobSchema,
@@ -76,6 +79,19 @@ export class JobQueue {
         name: JOB_NAMES.lifecycle,
         data,
         opts: { jobId: lifecycleJobId(data.requestId, data.host), attempts: 1 },
+      })),
+    );
+    return added.map((j) => j.id ?? "");
+  }
+
+  /** One job per host. Setting a state twice sets it once, so these may be retried. */
+  async enqueueMaintenance(jobs: MaintenanceJob[]): Promise<string[]> {
+    const parsed = jobs.map((j) => maintenanceJobSchema.parse(j));
+    const added = await this.queue.addBulk(
+      parsed.map((data) => ({
+        name: JOB_NAMES.maintenance,
+        data,
+        opts: { jobId: maintenanceJobId(data.requestId, data.host) },
       })),
     );
     return added.map((j) => j.id ?? "");

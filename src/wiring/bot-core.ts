@@ -21,6 +21,7 @@ import { ImagesService } from "../core/images-service.js";
 import { JobsService } from "../core/jobs-service.js";
 import { LifecycleService } from "../core/lifecycle-service.js";
 import { LogsService } from "../core/logs-service.js";
+import { MaintenanceService } from "../core/maintenance-service.js";
 import { type Chat, ephemeral } from "../core/message.js";
 import { type ActionRequest, Ops } from "../core/ops.js";
 import { PruneService } from "../core/prune-service.js";
@@ -32,6 +33,7 @@ import type { Fleet } from "../fleet/schema.js";
 import type { PushReceiver } from "../http/registry-events.js";
 import { AlertCommands } from "../monitor/alert-commands.js";
 import { AlertStore } from "../monitor/alert-store.js";
+import { MaintenanceMarks } from "../proxy/maintenance-marks.js";
 import { PushClaims } from "../pushes/push-claims.js";
 import { PushService } from "../pushes/push-service.js";
 import { PUSH_CHANGES_ACTION, PUSH_DEPLOY_ACTION } from "../pushes/render-push.js";
@@ -133,7 +135,8 @@ export function createBotCore(deps: BotCoreDeps): {
     resolveCommit,
   });
   const config = new ConfigService({ fleet, store: configStore, cipher: deps.cipher, log });
-  const status = new StatusService({ fleet, read, timeoutMs });
+  const marks = new MaintenanceMarks(deps.redis, deps.prefix);
+  const status = new StatusService({ fleet, read, timeoutMs, maintenance: () => marks.list() });
   const stats = new StatsService({
     fleet,
     read: workerStatsReader(reads),
@@ -177,6 +180,7 @@ export function createBotCore(deps: BotCoreDeps): {
   const prune = new PruneService({ queue, log });
   const builds = new BuildService({ queue, chat, log });
   const lifecycle = new LifecycleService({ queue, chat, log });
+  const maintenance = new MaintenanceService({ queue, chat, log });
   const alertStore = new AlertStore(deps.redis, deps.prefix);
   const report = new ReportService(() => fleet, store, alertStore);
   const alerts = new AlertCommands({
@@ -249,6 +253,7 @@ export function createBotCore(deps: BotCoreDeps): {
       build: (plan) => builds.build(plan),
       ...change.handlers(deploys),
       lifecycle: (plan) => lifecycle.start(plan),
+      maintenance: (plan) => maintenance.run(plan),
       silence: (plan) => alerts.silence(plan),
       alerts: (plan) => alerts.list(plan),
     },

@@ -2,10 +2,11 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { DeployStore } from "../../src/deploys/store.js";
 import { managedContainers } from "../support/docker.js";
-import { need, readFleetEnv } from "../support/fleet-env.js";
+import { need } from "../support/fleet-env.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
 import { kill, type Spawned, spawnRole, waitForOutput } from "../support/processes.js";
+import { withTestProxy } from "../support/proxy.js";
 import { getWithHost, splitFailures, startTraffic } from "../support/traffic.js";
 
 /**
@@ -75,10 +76,7 @@ describe("a worker killed after switching the proxy", () => {
       },
       {
         roles: ["bot"],
-        fleet: (input) => ({
-          ...input,
-          proxy: { image: `${need(readFleetEnv(), "REGISTRY_URL")}/caddy:2`, name: proxyName, network },
-        }),
+        fleet: withTestProxy(proxyName, network),
       },
     );
     const redis = new Redis(need(h.fleetEnv, "REDIS_URL"));

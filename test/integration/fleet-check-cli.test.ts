@@ -43,7 +43,7 @@ describe("npm run check", () => {
   it("passes the example file", async () => {
     const run = await check(["fleet.example.yml"]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain("fleet.example.yml: valid (3 hosts, 2 environments, 1 project)");
+    expect(run.stdout).toContain("fleet.example.yml: valid (3 hosts, 2 environments, 2 projects)");
     expect(run.stdout).toContain(`warning: \${REGISTRY_USERNAME} is not set here`);
   });
 

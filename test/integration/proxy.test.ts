@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { finishedDeployMessage } from "../support/deploy-message.js";
 import { managedContainers } from "../support/docker.js";
-import { need, readFleetEnv } from "../support/fleet-env.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
+import { removeTestProxies, withTestProxy } from "../support/proxy.js";
 import { getWithHost, splitFailures, startTraffic } from "../support/traffic.js";
 
 // Real Caddy (the caddy:2 test image up.sh builds from Debian's binary) on the namespaced hosts.
@@ -39,26 +39,14 @@ beforeAll(async () => {
       [plain]: { image: "web", verify: "1s", ports: [`${plainPort}:80`] },
     },
     {
-      fleet: (input) => ({
-        ...input,
-        proxy: { image: `${need(readFleetEnv(), "REGISTRY_URL")}/caddy:2`, name: proxyName, network },
-      }),
+      fleet: withTestProxy(proxyName, network),
     },
   );
 }, 120_000);
 
 afterAll(async () => {
   await h?.close();
-  for (const docker of Object.values(h?.docker ?? {})) {
-    await docker
-      .getContainer(proxyName)
-      .remove({ force: true })
-      .catch(() => {});
-    await docker
-      .getNetwork(network)
-      .remove()
-      .catch(() => {});
-  }
+  await removeTestProxies(h, proxyName, network);
 });
 
 async function deploy(text: string): Promise<string> {

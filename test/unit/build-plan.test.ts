@@ -67,7 +67,7 @@ describe("/build plans", () => {
     expect(message("c1")).toBe(
       "project `c1` has no `build` section in the fleet file, so it cannot be built\nUsage: `/build <project> [<git ref>] [--tag <tag>]`",
     );
-    expect(message("nope")).toMatch(/^no project `nope`; known projects: `a1`, `c1`, `b1`/);
+    expect(message("nope")).toMatch(/^no project `nope`; known projects: `a1`, `site`, `c1`, `b1`/);
     expect(message("b1 main extra")).toMatch(/^too many words: `extra`/);
     expect(message("b1 --upload-pack=x")).toMatch(/^unknown option `--upload-pack`/);
     expect(message("b1 -x")).toMatch(/^`-x` is not a git ref/);

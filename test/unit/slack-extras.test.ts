@@ -16,7 +16,7 @@ describe("the /deploy modal", () => {
   });
 
   it("offers the registry's tags per project, or free text when the registry failed", () => {
-    const listed = deployModal(fleet, { a1: ["v1", "v2"] }, "C1");
+    const listed = deployModal(fleet, { a1: ["v1", "v2"], site: ["v1"] }, "C1");
     const tagBlock = listed.blocks.find((b) => b.block_id === "tag") as unknown as {
       element: Record<string, unknown>;
     };

@@ -13,6 +13,15 @@ export type DeployProxyDeps = {
   locks?: HostLocks;
 };
 
+/** What every job that touches a host's proxy needs to make sure it runs: see ensureProxy. */
+export function proxyOfFleet(fleet: Fleet, registry: RegistryClient) {
+  const settings = proxySettings(fleet);
+  const ports = Object.values(fleet.projects).flatMap((p) => (p.proxy ? [p.proxy.port] : []));
+  // The image may live in the fleet's own registry (as in the tests); Docker Hub needs no login.
+  const auth = settings.image.startsWith(`${fleet.registry.url}/`) ? registry.authConfig() : undefined;
+  return { settings, image: settings.image, ports, ...(auth ? { auth } : {}) };
+}
+
 /** The proxy part of one host's deploy, or undefined for a project that publishes its own ports. */
 export function proxyForDeploy(
   job: DeployJob,
@@ -21,12 +30,7 @@ export function proxyForDeploy(
 ): (() => Promise<ProxySwap>) | undefined {
   const proxy = deps.fleet.projects[job.project]?.proxy;
   if (!proxy) return undefined;
-  const settings = proxySettings(deps.fleet);
-  const ports = Object.values(deps.fleet.projects).flatMap((p) => (p.proxy ? [p.proxy.port] : []));
-  // The image may live in the fleet's own registry (as in the tests); Docker Hub needs no login.
-  const auth = settings.image.startsWith(`${deps.fleet.registry.url}/`)
-    ? deps.registry.authConfig()
-    : undefined;
+  const ofFleet = proxyOfFleet(deps.fleet, deps.registry);
   return () =>
     prepareProxySwap({
       docker: deps.hosts.get(job.host),
@@ -35,10 +39,7 @@ export function proxyForDeploy(
       env: job.env,
       deployId: job.deployId,
       proxy,
-      settings,
-      image: settings.image,
-      ports,
-      ...(auth ? { auth } : {}),
+      ...ofFleet,
       ...(deps.locks ? { locks: deps.locks } : {}),
       log,
     });

@@ -101,6 +101,52 @@ describe.concurrent("a worker killed mid-deploy", () => {
     150_000,
   );
 
+  it("whose workers died too often is undone by the next worker, not left half-made", async () => {
+    // Found by the chaos soak: BullMQ failed a deploy that had lost its worker three times without
+    // running anything, and its started container stayed beside the old one for good.
+    const project = uniqueName("crash");
+    const port = await freePort();
+    const h = await startHarness(
+      { [project]: { image: "web", tag: "v1", ports: [`${port}:80`], verify: "1s", stopTimeout: "2s" } },
+      { roles: ["bot"] },
+    );
+    const redis = new Redis(h.fleetEnv.REDIS_URL as string);
+    const store = new DeployStore(redis, h.prefix);
+    const workers: Spawned[] = [];
+    try {
+      const normal = await startWorker(h);
+      workers.push(normal);
+      await finalText(h, await deployAndWait(h, `${project}:v1 beta serverA`));
+      await kill(normal);
+
+      const doomed = await startWorker(h, { DOCKOPS_FAULT_STEP_DELAY_MS: "1500" });
+      workers.push(doomed);
+      const ts = await deployAndWait(h, `${project}:v2 beta serverA`);
+      const deployId = (await store.history(project, "beta", 1))[0]?.meta.id as string;
+      const deadline = Date.now() + 30_000;
+      while ((await store.getHost(deployId, "serverA"))?.step !== "waiting for health") {
+        if (Date.now() > deadline) throw new Error("deploy never reached step waiting for health");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await kill(doomed);
+      // As if two workers had already died on it: the next stall is one too many.
+      await redis.hset(`${h.prefix}:dockops-jobs:deploy-${deployId}-serverA`, "stc", "2");
+
+      workers.push(await startWorker(h));
+      const text = await finalText(h, ts);
+      expect(text).toContain("the workers running this job stopped 3 times");
+      expect(text).toMatch(/failed; the previous version keeps serving/);
+      const running = await managedContainers(h.docker.serverA, project);
+      expect(running.map((c) => c.Labels["dockops.version"])).toEqual(["v1"]);
+      expect(await httpGet(`http://${h.addr.serverA}:${port}/`)).toEqual({ status: 200, body: "web v1" });
+      expect((await store.getHost(deployId, "serverA"))?.state).toBe("failed");
+    } finally {
+      for (const w of workers) await kill(w);
+      redis.disconnect();
+      await h.close();
+    }
+  }, 150_000);
+
   it("after its new version was accepted is finished by the next worker, even one that cannot reach the registry", async () => {
     // Found by the chaos soak: the re-attempt started afresh, failed to resolve the tag (registry
     // down) and, undoing, removed the accepted containers: nothing of the project ran any more.

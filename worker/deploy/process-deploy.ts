@@ -10,6 +10,7 @@ import { type DeployJob, type DeployResult, deployJobSchema } from "../../src/jo
 import type { RegistryClient } from "../../src/registry/client.js";
 import { notInFleet } from "../not-in-fleet.js";
 import { behindProxy, proxyForDeploy } from "../proxy/deploy-proxy.js";
+import { stalledTooOften } from "../stalls.js";
 import { park, supersededResult } from "./park.js";
 import { type DeployEnvironment, runDeploy } from "./run-deploy.js";
 import { TakenOverError } from "./taken-over.js";
@@ -109,6 +110,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
     await deps.store.setHost(data.deployId, data.host, status);
   };
 
+  const givenUp = stalledTooOften(job);
   const lane: Lane = { project: data.project, env: data.env, host: data.host };
   const claim = await deps.lanes?.claim(lane, {
     deployId: data.deployId,
@@ -146,6 +148,7 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
       ...(code ? { code } : {}),
       proxy: proxyForDeploy(data, deps, log),
       acceptedEarlier: before?.accepted === true,
+      ...(givenUp ? { giveUp: `${givenUp}; the previous version keeps serving` } : {}),
       accepted: async () => {
         await save({ accepted: true });
         if (deps.stepDelayMs) await new Promise((r) => setTimeout(r, deps.stepDelayMs));

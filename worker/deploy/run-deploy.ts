@@ -45,6 +45,8 @@ export type DeployContext = {
   accepted?: () => Promise<void>;
   /** An earlier attempt of this deploy had its containers accepted before it died. */
   acceptedEarlier?: boolean;
+  /** Set when this deploy's attempts lost their workers too often: undo them and fail with it. */
+  giveUp?: string;
   graceMs?: number;
   pollMs?: number;
 };
@@ -143,6 +145,7 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
   };
 
   try {
+    if (ctx.giveUp) throw new DeployFailedError(ctx.giveUp);
     await ctx.step("resolving tag");
     digest = job.digest ?? (await ctx.registry.resolveDigest(spec.image, job.tag));
     const reference = ctx.registry.reference(spec.image, digest);

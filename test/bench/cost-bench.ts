@@ -68,7 +68,7 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
 }
 
-type Phase = Record<RoleName, { rssMB: number; cpuPercent: number }>;
+type Phase = Record<RoleName, { rssMB: number; cpuMs: number; cpuPercent: number }>;
 
 /** Watches every process while `during` runs: the largest RSS seen, CPU as % of one core. */
 async function measure(pids: Record<RoleName, number>, during: () => Promise<void>): Promise<Phase> {
@@ -91,6 +91,7 @@ async function measure(pids: Record<RoleName, number>, during: () => Promise<voi
       r,
       {
         rssMB: Math.round(((peak[r] as number) / MB) * 10) / 10,
+        cpuMs: Math.round(cpuMs(pids[r]) - (cpu0[r] as number)),
         cpuPercent: Math.round(((cpuMs(pids[r]) - (cpu0[r] as number)) / wall) * 1000) / 10,
       },
     ]),
@@ -200,7 +201,16 @@ function startRole(h: Harness, role: RoleName, runner: Runner, env: Record<strin
   return spawnRole(h, role, { ...env, NODE_ENV: "production" }, [join(BUILD_DIR, "src/main.js")]);
 }
 
-type ProcessCost = { idle: Phase; load: Phase; sent: number; answered: number };
+type ProcessCost = {
+  idle: Phase;
+  load: Phase;
+  /** Commands acknowledged (HTTP 200); `errors` were not, within ack-load's own timeout. */
+  sent: number;
+  errors: number;
+  answered: number;
+  /** How long the load phase took, the wait for the last answers included. */
+  loadMs: number;
+};
 
 async function processCost(runner: Runner, o: CostBenchOptions): Promise<ProcessCost> {
   const project = uniqueName("cost");
@@ -227,7 +237,9 @@ async function processCost(runner: Runner, o: CostBenchOptions): Promise<Process
     const idle = await measure(pids, () => new Promise((r) => setTimeout(r, o.idleSeconds * 1000)));
     const texts = ["status", "hosts", `history ${project} beta`];
     let sent = 0;
+    let errors = 0;
     let answered = 0;
+    const loadStart = performance.now();
     const load = await measure(pids, async () => {
       const result = await ackLoad(
         `http://127.0.0.1:${botPort}`,
@@ -243,12 +255,13 @@ async function processCost(runner: Runner, o: CostBenchOptions): Promise<Process
         (i) => h.slack.responseUrl(`cost-${i}`),
       );
       sent = result.sent - result.errors;
+      errors = result.errors;
       const count = () => h.slack.responses.filter((r) => r.id.startsWith("cost-")).length;
       const deadline = Date.now() + 120_000;
       while (count() < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
       answered = count();
     });
-    return { idle, load, sent, answered };
+    return { idle, load, sent, errors, answered, loadMs: Math.round(performance.now() - loadStart) };
   } finally {
     await Promise.all(ROLES.map((r) => kill(procs[r], "SIGTERM")));
     await h.close();
@@ -270,11 +283,11 @@ export async function costBench(
   ];
   for (const [runner, c] of Object.entries(measured) as [Runner, ProcessCost][]) {
     lines.push(
-      `run as ${runner === "image" ? "the image runs it (node dist/src/main.js)" : "npm run <role> (tsx)"}, ${c.answered}/${c.sent} answered:`,
+      `run as ${runner === "image" ? "the image runs it (node dist/src/main.js)" : "npm run <role> (tsx)"}, ${c.answered}/${c.sent} answered, ${c.errors} not acknowledged, ${(c.loadMs / 1000).toFixed(0)} s until the last answer:`,
     );
     for (const r of ROLES) {
       lines.push(
-        `  ${r.padEnd(8)} idle ${c.idle[r].rssMB.toFixed(1).padStart(6)} MB ${c.idle[r].cpuPercent.toFixed(1).padStart(5)}% CPU  |  under load ${c.load[r].rssMB.toFixed(1).padStart(6)} MB ${c.load[r].cpuPercent.toFixed(1).padStart(5)}% CPU`,
+        `  ${r.padEnd(8)} idle ${c.idle[r].rssMB.toFixed(1).padStart(6)} MB ${c.idle[r].cpuPercent.toFixed(1).padStart(5)}% CPU  |  under load ${c.load[r].rssMB.toFixed(1).padStart(6)} MB ${c.load[r].cpuPercent.toFixed(1).padStart(5)}% CPU, ${(c.load[r].cpuMs / Math.max(1, c.sent)).toFixed(1)} ms CPU per command`,
       );
     }
     lines.push(`  goal < 150 MB RSS each: ${under(c) ? "met" : "missed"}`);
@@ -292,6 +305,8 @@ export async function costBench(
           runner,
           {
             sent: c.sent,
+            errors: c.errors,
+            loadMs: c.loadMs,
             answered: c.answered,
             processes: Object.fromEntries(ROLES.map((r) => [r, { idle: c.idle[r], load: c.load[r] }])),
             goalMet: under(c),

@@ -22,12 +22,12 @@ export type ReadSteps = {
 export class StepClock {
   private readonly seen: { event: string; at: number }[] = [];
   private readonly events: QueueEvents;
+  /** BullMQ leaves a connection it was given open when it closes: this one is closed here. */
+  private readonly redis: Redis;
 
   constructor(redisUrl: string, prefix: string) {
-    this.events = new QueueEvents(QUEUE_NAME, {
-      connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
-      prefix,
-    });
+    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    this.events = new QueueEvents(QUEUE_NAME, { connection: this.redis, prefix });
     for (const event of ["added", "active", "completed"] as const) {
       this.events.on(event, ({ jobId }: { jobId: string }, id: string) => {
         if (jobId.startsWith("read-")) this.seen.push({ event, at: Number(id.split("-")[0]) });
@@ -62,8 +62,9 @@ export class StepClock {
     };
   }
 
-  close(): Promise<void> {
-    return this.events.close();
+  async close(): Promise<void> {
+    await this.events.close();
+    this.redis.disconnect();
   }
 }
 

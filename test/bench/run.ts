@@ -5,7 +5,10 @@
  * (`stats` reports absolute costs rather than ratios: there is no by-hand baseline for them.)
  */
 import { ackBench } from "./ack-bench.js";
+import { alertsBench } from "./alerts-bench.js";
+import { costBench } from "./cost-bench.js";
 import { deployBench } from "./deploy-bench.js";
+import { readsBench } from "./reads-bench.js";
 import { writeResults } from "./results.js";
 import { statsBench } from "./stats-bench.js";
 
@@ -13,6 +16,9 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   deploy: () => deployBench(),
   ack: () => ackBench(),
   stats: () => statsBench(),
+  reads: () => readsBench(),
+  alerts: () => alertsBench(),
+  cost: () => costBench(),
 };
 
 const only = process.env.BENCH_ONLY?.split(",") ?? Object.keys(BENCHES);

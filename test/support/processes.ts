@@ -7,14 +7,18 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export type Spawned = { child: ChildProcess; output: string[]; exited: Promise<number | null> };
 
-/** Runs `src/main.ts <role>` as its own process on the harness's fleet, Redis and key prefix. */
+/**
+ * Runs `src/main.ts <role>` as its own process on the harness's fleet, Redis and key prefix;
+ * `entry` replaces how main is loaded (e.g. the compiled `dist/src/main.js`).
+ */
 export function spawnRole(
   h: Harness,
   role: "worker" | "bot" | "monitor",
   env: Record<string, string> = {},
+  entry: string[] = ["--import", "tsx", "src/main.ts"],
 ): Spawned {
   // node itself, not the tsx wrapper: a SIGKILL must hit the process that does the work.
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", role], {
+  const child = spawn(process.execPath, [...entry, role], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",

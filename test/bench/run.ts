@@ -6,11 +6,13 @@
  */
 import { ackBench } from "./ack-bench.js";
 import { deployBench } from "./deploy-bench.js";
+import { fanoutBench } from "./fanout-bench.js";
 import { writeResults } from "./results.js";
 import { statsBench } from "./stats-bench.js";
 
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   deploy: () => deployBench(),
+  fanout: () => fanoutBench(),
   ack: () => ackBench(),
   stats: () => statsBench(),
 };

@@ -146,7 +146,7 @@ export async function deployBench(rounds = ROUNDS, { warmUp = true } = {}): Prom
   const { bot: b, proxy: p } = figures as Record<string, ReturnType<typeof summary>>;
   const record = median(recordMs);
   const line = (label: string, f: ReturnType<typeof summary>) =>
-    `${label.padEnd(42)} ${f.medianMs.toFixed(0).padStart(6)} ms  ${f.ratio.toFixed(2)}×  ${String(f.failed).padStart(4)} of ${String(f.requests).padStart(5)} failed${f.resets ? ` (${f.resets} resets)` : ""}`;
+    `${label.padEnd(42)} ${f.medianMs.toFixed(0).padStart(6)} ms  ${f.ratio.toFixed(2)}×  ${String(f.failed).padStart(4)} of ${String(f.requests).padStart(5)} failed${f.resets ? ` (${f.resets} resets)` : ""}, ${f.requestsPerSecond.toFixed(0)} req/s`;
   process.stdout.write(
     [
       `deploy benchmark, serverA, ${rounds} rounds alternating v1/v2, ${TRAFFIC_PER_SECOND} requests/s to the service during each change`,

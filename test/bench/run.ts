@@ -2,18 +2,20 @@
  * `npm run bench`: every benchmark in one run on the test fleet, each figure a ratio or a
  * percentile against its baseline measured in the same run; results merged into
  * bench/results.json. BENCH_ONLY=deploy,ack runs a subset.
- * (`stats` reports absolute costs rather than ratios: there is no by-hand baseline for them.)
+ * (`stats`, `alerts` and `cost` report absolute costs: there is no by-hand baseline for them.)
  */
 import { ackBench } from "./ack-bench.js";
 import { alertsBench } from "./alerts-bench.js";
 import { costBench } from "./cost-bench.js";
 import { deployBench } from "./deploy-bench.js";
+import { fanoutBench } from "./fanout-bench.js";
 import { readsBench } from "./reads-bench.js";
 import { writeResults } from "./results.js";
 import { statsBench } from "./stats-bench.js";
 
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   deploy: () => deployBench(),
+  fanout: () => fanoutBench(),
   ack: () => ackBench(),
   stats: () => statsBench(),
   reads: () => readsBench(),

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { ackBench } from "../bench/ack-bench.js";
-import { deployBench } from "../bench/deploy-bench.js";
 import { statsBench } from "../bench/stats-bench.js";
 
 /**
@@ -8,12 +7,6 @@ import { statsBench } from "../bench/stats-bench.js";
  * (the machines are shared and noisy); only that each benchmark runs and measures something.
  */
 describe("benchmarks, one short round each", () => {
-  it("deploy: raw Docker and the bot both measured", async () => {
-    const { deploy } = (await deployBench(1)) as { deploy: { rawMs: number; messageMs: number } };
-    expect(deploy.rawMs).toBeGreaterThan(0);
-    expect(deploy.messageMs).toBeGreaterThan(0);
-  });
-
   // Three processes start and a deploy runs before the load: slow on a loaded machine.
   it("ack: every command acknowledged and answered, bare and bot", { timeout: 300_000 }, async () => {
     const { ack } = (await ackBench(1, [10])) as {

@@ -304,16 +304,21 @@ export async function startHarness(
       door = doorTo(runtime.port);
     },
     close: async () => {
-      for (const more of extra) await more.close();
-      if (!mainStopped) await runtime.close();
-      recordOutput(`${prefix}-slack`, slack.allText().join("\n"));
-      recordOutput(`${prefix}-slack-uploads`, slack.uploads.map((u) => u.body).join("\n"));
-      recordOutput(`${prefix}-log`, logs.join(""));
-      await recordAuditStream(need(fleetEnv, "REDIS_URL"), prefix).catch(() => {});
-      await Promise.all(
-        Object.keys(projects).flatMap((p) => HOSTS.map((h) => removeProject(docker[h], p).catch(() => {}))),
-      );
-      await slack.stop();
+      try {
+        for (const more of extra) await more.close();
+        if (!mainStopped) await runtime.close();
+        recordOutput(`${prefix}-slack`, slack.allText().join("\n"));
+        recordOutput(`${prefix}-slack-uploads`, slack.uploads.map((u) => u.body).join("\n"));
+        recordOutput(`${prefix}-log`, logs.join(""));
+        await recordAuditStream(need(fleetEnv, "REDIS_URL"), prefix).catch(() => {});
+      } finally {
+        // Whatever failed above: containers left running keep health-checking for the rest of the
+        // suite on a shared 2-core machine, slowing every test after this one.
+        await Promise.all(
+          Object.keys(projects).flatMap((p) => HOSTS.map((h) => removeProject(docker[h], p).catch(() => {}))),
+        );
+        await slack.stop();
+      }
     },
   };
 }

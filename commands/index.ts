@@ -33,6 +33,7 @@ import { type LockPlan, lockHelp, planLock, planUnlock, type UnlockPlan, unlockH
 import { type LogsPlan, logsHelp, planLogs } from "./logs.js";
 import { type MaintenancePlan, maintenanceHelp, planMaintenance } from "./maintenance.js";
 import { type PromotePlan, planPromote, promoteHelp } from "./promote.js";
+import { type ProxyPlan, planProxy, proxyHelp } from "./proxy.js";
 import { type PrunePlan, planPrune, pruneHelp } from "./prune.js";
 import { planReport, type ReportPlan, reportHelp } from "./report.js";
 import { planned, type Result, usage } from "./result.js";
@@ -58,6 +59,7 @@ export type Plan =
   | JobPlan
   | CancelPlan
   | PrunePlan
+  | ProxyPlan
   | RollbackPlan
   | PromotePlan
   | ScalePlan
@@ -107,6 +109,7 @@ export const COMMANDS: readonly CommandModule[] = [
   { ...LIFECYCLE_HELP.stop, plan: planLifecycle("stop") },
   { ...LIFECYCLE_HELP.start, plan: planLifecycle("start") },
   { ...maintenanceHelp, plan: planMaintenance },
+  { ...proxyHelp, plan: planProxy },
   { ...silenceHelp, plan: planSilence },
   { ...alertsHelp, plan: planAlerts },
   { ...buildHelp, plan: planBuild },

@@ -24,6 +24,7 @@ import { processExec } from "./exec/process-exec.js";
 import { processLifecycle } from "./lifecycle/process-lifecycle.js";
 import { processTailLogs } from "./logs/process-tail.js";
 import { processMaintenance } from "./proxy/process-maintenance.js";
+import { processProxy } from "./proxy/process-proxy.js";
 import { processPrune } from "./prune/process-prune.js";
 import { processHostRead } from "./read/process-read.js";
 import type { Processors } from "./start-worker.js";
@@ -91,6 +92,7 @@ export function createProcessors(deps: WorkerDeps): Processors {
       processLifecycle(job, { ...deployDeps, locks, stopped: new StoppedMarks(deps.redis, deps.prefix) }),
     [JOB_NAMES.maintenance]: (job) =>
       processMaintenance(job, { ...deps, locks, marks: new MaintenanceMarks(deps.redis, deps.prefix) }),
+    [JOB_NAMES.proxy]: (job) => processProxy(job, { ...deps, locks }),
     [JOB_NAMES.tailLogs]: (job) =>
       processTailLogs(job, {
         ...deps,

@@ -10,7 +10,7 @@ export type Guarded = {
   action?: string;
   /** Other environments the plan reads (a config diff's second one): judged like `env`. */
   reads?: string[];
-  /** A host-wide plan's host (`/prune`): judged by the environments that run there. */
+  /** A host-wide plan's host (`/prune`, `/proxy`): judged by the environments that run there. */
   host?: string;
 };
 
@@ -19,7 +19,7 @@ export type Guarded = {
  * only approvers of the environments concerned (and a job's requester) may run them, besides the
  * roles of the top-level `allow.<command>`.
  */
-const OWNER_OR_APPROVER = new Set(["prune", "cancel"]);
+const OWNER_OR_APPROVER = new Set(["prune", "proxy", "cancel"]);
 
 /** A fleet-wide read after the access check: `envs`, when set, lists the environments it may show. */
 export type Narrowed<P> = P & { envs?: string[] };

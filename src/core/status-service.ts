@@ -2,9 +2,9 @@ import type { HostsPlan } from "../../commands/hosts.js";
 import type { StatusPlan } from "../../commands/status.js";
 import type { ContainerView, FleetReader, HostSnapshot } from "../docker/snapshot.js";
 import { connectionKind } from "../fleet/connection.js";
-import type { Fleet } from "../fleet/schema.js";
+import { type Fleet, usesProxy } from "../fleet/schema.js";
 import type { MaintenanceMark } from "../proxy/maintenance-marks.js";
-import { foreignText } from "./foreign-text.js";
+import { foreignCode, foreignText } from "./foreign-text.js";
 import { ephemeral, type Reply } from "./message.js";
 import { versionText } from "./render-deploy.js";
 import { codeTable, formatAge } from "./table.js";
@@ -90,6 +90,18 @@ export function renderStatus(
   return lines.join("\n");
 }
 
+/** Each reachable host's proxy: what runs, or that none does yet. */
+function proxyLines(snapshots: readonly HostSnapshot[]): string[] {
+  return snapshots.flatMap((snap) => {
+    if (!snap.reachable) return [];
+    const p = snap.proxy;
+    if (!p)
+      return [`• proxy on *${snap.host}*: none yet (the first deploy of a project behind it starts one)`];
+    const warn = p.state === "running" ? "" : ":warning: ";
+    return [`• ${warn}proxy on *${snap.host}*: ${foreignText(p.state)} (${foreignCode(p.image)})`];
+  });
+}
+
 export function renderHosts(fleet: Fleet, snapshots: readonly HostSnapshot[]): string {
   const projectsOn = new Map<string, string[]>();
   const rows = snapshots.map((snap) => {
@@ -114,6 +126,7 @@ export function renderHosts(fleet: Fleet, snapshots: readonly HostSnapshot[]): s
   ];
   // Listed below the table: a host may carry many projects, which would make a row unreadably wide.
   for (const [host, projects] of projectsOn) lines.push(`• *${host}*: ${projects.join(", ")}`);
+  if (usesProxy(fleet)) lines.push(...proxyLines(snapshots));
   const insecure = snapshots
     .map((s) => s.host)
     .filter((h) => {

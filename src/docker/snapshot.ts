@@ -20,6 +20,9 @@ export type ContainerView = {
   created: number;
 };
 
+/** The host's proxy container as /hosts shows it. */
+export type ProxyView = { state: string; image: string; startedAt?: number };
+
 export type HostSnapshot =
   | {
       host: string;
@@ -28,6 +31,8 @@ export type HostSnapshot =
       running: number;
       total: number;
       managed: ContainerView[];
+      /** Only when asked for by name; absent when the host runs no such container. */
+      proxy?: ProxyView;
     }
   | { host: string; reachable: false; reason: string };
 
@@ -37,6 +42,8 @@ export type SnapshotOptions = {
   inspect?: boolean;
   /** Only this project's containers in `managed`. */
   project?: string;
+  /** The name of the fleet's proxy container, to report it. */
+  proxyName?: string;
 };
 
 function view(c: Docker.ContainerInfo): ContainerView {
@@ -92,6 +99,7 @@ export async function snapshotHost(
         .map(view)
         .filter((c) => opts.project === undefined || c.project === opts.project);
       if (opts.inspect) managed = await Promise.all(managed.map((c) => inspected(docker, c)));
+      const proxy = opts.proxyName ? all.find((c) => c.Names.includes(`/${opts.proxyName}`)) : undefined;
       return {
         host,
         reachable: true as const,
@@ -99,6 +107,7 @@ export async function snapshotHost(
         running: all.filter((c) => c.State === "running").length,
         total: all.length,
         managed,
+        ...(proxy ? { proxy: { state: proxy.State, image: proxy.Image } } : {}),
       };
     });
   } catch (err) {

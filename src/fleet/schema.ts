@@ -145,6 +145,10 @@ const proxy = proxySchemas(duration);
 export const proxySettings = (fleet: { proxy?: ProxySettings }): ProxySettings =>
   fleet.proxy ?? proxy.fleet.parse({});
 
+/** Whether any project is behind the hosts' proxy (else no host runs one). */
+export const usesProxy = (fleet: { projects: Record<string, { proxy?: unknown }> }): boolean =>
+  Object.values(fleet.projects).some((p) => p.proxy !== undefined);
+
 /** A git ref as `/build` and the fleet file name it: no option-like or path-escaping words. */
 export const GIT_REF_PATTERN = /^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]{1,200}$/;
 

@@ -88,6 +88,9 @@ export const snapshotResultSchema = z.union([
     running: z.number().int(),
     total: z.number().int(),
     managed: z.array(containerViewSchema),
+    proxy: z
+      .strictObject({ state: z.string(), image: z.string(), startedAt: z.number().optional() })
+      .optional(),
   }),
   z.strictObject({ host: z.string(), reachable: z.literal(false), reason: z.string() }),
 ]);

@@ -100,6 +100,8 @@ export const JOB_NAMES = {
   build: "build",
   /** `/maintenance`: the host's proxy answers 503 for a project, or serves it again. */
   maintenance: "maintenance",
+  /** `/proxy <host> restart|upgrade`. */
+  proxy: "proxy",
 } as const;
 
 /** BullMQ ids may not contain ":"; one id per deploy and host drops a duplicate request. */
@@ -131,6 +133,29 @@ export type LifecycleResult = z.infer<typeof lifecycleResultSchema>;
 
 export function lifecycleJobId(requestId: string, host: string): string {
   return `lifecycle-${requestId}-${host}`;
+}
+
+/** Restart a host's proxy container, or recreate it from a newer pull of the fleet's proxy image. */
+export const proxyJobSchema = z.strictObject({
+  requestId: z.string().regex(/^[a-z0-9]{6,32}$/),
+  action: z.enum(["restart", "upgrade"]),
+  host: z.string().regex(NAME_PATTERN),
+  requestedBy: z.string().min(1).max(64),
+});
+export type ProxyJob = z.infer<typeof proxyJobSchema>;
+
+export const proxyResultSchema = z.strictObject({
+  host: z.string(),
+  action: z.enum(["restart", "upgrade"]),
+  image: z.string(),
+  state: z.string(),
+  /** For `upgrade`: false when the pulled image was the one already running. */
+  recreated: z.boolean(),
+});
+export type ProxyResult = z.infer<typeof proxyResultSchema>;
+
+export function proxyJobId(requestId: string, host: string): string {
+  return `proxy-${requestId}-${host}`;
 }
 
 /** The longest maintenance message the proxy shows. */

@@ -24,6 +24,9 @@ export function describeJob(name: string, data: Record<string, unknown>): string
   if (name === "deploy") return `deploy ${s("project")}:${s("tag")} → ${s("env")}@${s("host")}`;
   if (name === "prune") return `prune ${s("host")}`;
   if (name === "build") return `build ${s("project")}@${s("ref")} on ${s("host")}`;
+  if (name === "proxy") return `proxy ${s("action")} on ${s("host")}`;
+  if (name === "maintenance")
+    return `maintenance ${data.on === true ? "on" : "off"} ${s("project")} ${s("env")}@${s("host")}`;
   const target = ["project", "env", "host"].filter((k) => typeof data[k] === "string").map(s);
   return [name, ...target].join(" ");
 }

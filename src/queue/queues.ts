@@ -16,7 +16,10 @@ import {
   type MaintenanceJob,
   maintenanceJobId,
   maintenanceJobSchema,
+  type ProxyJob,
   type PruneJob,
+  proxyJobId,
+  proxyJobSchema,
   pruneJobId,
   pruneJobSchema,
   type TailLogsJob,
@@ -60,6 +63,14 @@ export class JobQueue {
     const data = pruneJobSchema.parse(job);
     const jobId = pruneJobId(data.requestId, data.host);
     await this.queue.add(JOB_NAMES.prune, data, { jobId });
+    return jobId;
+  }
+
+  /** One attempt: a restart that seemed to fail may have happened; the user decides on another. */
+  async enqueueProxy(job: ProxyJob): Promise<string> {
+    const data = proxyJobSchema.parse(job);
+    const jobId = proxyJobId(data.requestId, data.host);
+    await this.queue.add(JOB_NAMES.proxy, data, { jobId, attempts: 1 });
     return jobId;
   }
 

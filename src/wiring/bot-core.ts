@@ -24,6 +24,7 @@ import { LogsService } from "../core/logs-service.js";
 import { MaintenanceService } from "../core/maintenance-service.js";
 import { type Chat, ephemeral } from "../core/message.js";
 import { type ActionRequest, Ops } from "../core/ops.js";
+import { ProxyService } from "../core/proxy-service.js";
 import { PruneService } from "../core/prune-service.js";
 import { BUILD_DEPLOY_ACTION } from "../core/render-build.js";
 import { StatusService } from "../core/status-service.js";
@@ -181,6 +182,7 @@ export function createBotCore(deps: BotCoreDeps): {
   const builds = new BuildService({ queue, chat, log });
   const lifecycle = new LifecycleService({ queue, chat, log });
   const maintenance = new MaintenanceService({ queue, chat, log });
+  const proxies = new ProxyService({ queue, log });
   const alertStore = new AlertStore(deps.redis, deps.prefix);
   const report = new ReportService(() => fleet, store, alertStore);
   const alerts = new AlertCommands({
@@ -254,6 +256,7 @@ export function createBotCore(deps: BotCoreDeps): {
       ...change.handlers(deploys),
       lifecycle: (plan) => lifecycle.start(plan),
       maintenance: (plan) => maintenance.run(plan),
+      proxy: (plan) => proxies.run(plan),
       silence: (plan) => alerts.silence(plan),
       alerts: (plan) => alerts.list(plan),
     },

@@ -127,6 +127,34 @@ describe("renderHosts", () => {
   });
 });
 
+describe("renderHosts with projects behind the proxy", () => {
+  it("shows each reachable host's proxy, a stopped one flagged, and where none runs yet", () => {
+    const up = {
+      host: "serverA",
+      reachable: true as const,
+      dockerVersion: "27.5.1",
+      running: 1,
+      total: 1,
+      managed: [],
+    };
+    const text = renderHosts(fleet, [
+      { ...up, proxy: { state: "running", image: "caddy:2" } },
+      { ...up, host: "serverB", proxy: { state: "exited", image: "caddy:2" } },
+      { ...up, host: "serverC" },
+    ]);
+    expect(text.split("\n").filter((l) => l.includes("proxy on"))).toEqual([
+      "• proxy on *serverA*: running (`caddy:2`)",
+      "• :warning: proxy on *serverB*: exited (`caddy:2`)",
+      "• proxy on *serverC*: none yet (the first deploy of a project behind it starts one)",
+    ]);
+    // A fleet with no project behind the proxy says nothing about proxies.
+    const { site: _, ...plain } = fleet.projects;
+    expect(
+      renderHosts({ ...fleet, projects: plain }, [{ ...up, proxy: { state: "running", image: "caddy:2" } }]),
+    ).not.toContain("proxy");
+  });
+});
+
 describe("renderLogs", () => {
   const planned = planCommand("logs", "a1 beta", { fleet, user: "U1", channel: "C1" });
   const plan = (planned.ok ? planned.plan : undefined) as LogsPlan;

@@ -24,6 +24,8 @@ export type EnsureProxyInput = {
   /** Registry credentials, when the proxy image lives in the fleet's registry. */
   auth?: object;
   log: Logger;
+  /** Recreate it even when it has the ports and image reference (`/proxy upgrade` pulled anew). */
+  recreate?: boolean;
 };
 
 const status = (err: unknown) => (err as { statusCode?: number }).statusCode;
@@ -71,7 +73,7 @@ export async function ensureProxy(input: EnsureProxyInput): Promise<Docker.Conta
   const info = await inspectOrUndefined(container);
   const have = publishedPorts(info?.Config.Labels);
   const complete = input.ports.every((p) => have.includes(p));
-  if (info && complete && info.Config.Image === input.image) {
+  if (info && complete && info.Config.Image === input.image && !input.recreate) {
     if (!info.State.Running)
       await container.start().catch((err) => status(err) === 304 || Promise.reject(err));
     return container;
@@ -91,7 +93,7 @@ export async function ensureProxy(input: EnsureProxyInput): Promise<Docker.Conta
   } catch (err) {
     // Another worker created it between our inspect and create: use theirs.
     if (status(err) !== 409) throw err;
-    return ensureProxy(input);
+    return ensureProxy({ ...input, recreate: false });
   }
   await writeContainerFiles(container, PROXY_DIR, {
     [CONFIG_FILE]: JSON.stringify(caddyConfig(state), null, 2),

@@ -4,7 +4,7 @@ import { readHostStats } from "../../src/docker/host-stats.js";
 import { type HostLogs, projectLogs } from "../../src/docker/project-logs.js";
 import { readRunning } from "../../src/docker/running.js";
 import { snapshotHost } from "../../src/docker/snapshot.js";
-import type { Fleet } from "../../src/fleet/schema.js";
+import { type Fleet, proxySettings, usesProxy } from "../../src/fleet/schema.js";
 import { hostReadJobSchema } from "../../src/jobs/read-schemas.js";
 import { maskSecrets } from "../../src/secrets/mask.js";
 import { resolveCommit } from "../code/resolve-commit.js";
@@ -29,7 +29,12 @@ export async function processHostRead(job: Job, deps: ReadDeps): Promise<unknown
   const connect = () => deps.hosts.get(host);
   switch (query.kind) {
     case "snapshot":
-      return snapshotHost(host, connect, { timeoutMs, inspect: query.inspect, project: query.project });
+      return snapshotHost(host, connect, {
+        timeoutMs,
+        inspect: query.inspect,
+        project: query.project,
+        ...(usesProxy(deps.fleet) ? { proxyName: proxySettings(deps.fleet).name } : {}),
+      });
     case "running":
       return (await readRunning(deps.hosts, [host], query.project, query.env, timeoutMs))[host];
     case "stats":

@@ -1,4 +1,4 @@
-import { MAX_MAINTENANCE_MESSAGE } from "../src/jobs/schemas.js";
+import { defaultMaintenanceMessage, MAX_MAINTENANCE_MESSAGE } from "../src/jobs/schemas.js";
 import { type ApprovalRule, approvalFor } from "./approval.js";
 import type { CommandContext } from "./context.js";
 import type { HelpEntry } from "./help.js";
@@ -28,9 +28,6 @@ export const maintenanceHelp: HelpEntry = {
     "Make the proxy answer 503 with your message (and Retry-After) for a project behind it, on every host of the environment; `off` serves it again.",
   examples: ["/maintenance site prod on Moving the database, back by 18:00", "/maintenance site prod off"],
 };
-
-export const defaultMaintenanceMessage = (project: string) =>
-  `${project} is down for maintenance; please try again in a few minutes.`;
 
 export function planMaintenance(text: string, ctx: CommandContext): Result<MaintenancePlan> {
   const fail = (why: string) => usage(`${why}\nUsage: \`${maintenanceHelp.usage}\``);

@@ -161,6 +161,10 @@ export function proxyJobId(requestId: string, host: string): string {
 /** The longest maintenance message the proxy shows. */
 export const MAX_MAINTENANCE_MESSAGE = 300;
 
+/** What the proxy says when `/maintenance … on` names no message. */
+export const defaultMaintenanceMessage = (project: string) =>
+  `${project} is down for maintenance; please try again in a few minutes.`;
+
 /**
  * Put a proxied project+env in or out of maintenance on one host. The message becomes the body
  * of the proxy's 503: no braces, which Caddy would read as placeholders (`{env.SECRET}`).

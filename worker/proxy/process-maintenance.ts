@@ -4,7 +4,11 @@ import type { HostLocks } from "../../src/deploys/host-lock.js";
 import type { DockerHosts } from "../../src/docker/connect.js";
 import { onHost } from "../../src/docker/errors.js";
 import type { Fleet } from "../../src/fleet/schema.js";
-import { type MaintenanceResult, maintenanceJobSchema } from "../../src/jobs/schemas.js";
+import {
+  defaultMaintenanceMessage,
+  type MaintenanceResult,
+  maintenanceJobSchema,
+} from "../../src/jobs/schemas.js";
 import type { MaintenanceMarks } from "../../src/proxy/maintenance-marks.js";
 import { type ProxyRoute, routeKey } from "../../src/proxy/routes.js";
 import type { RegistryClient } from "../../src/registry/client.js";
@@ -40,6 +44,7 @@ export async function processMaintenance(job: Job, deps: MaintenanceDeps): Promi
   const ofFleet = proxyOfFleet(deps.fleet, deps.registry);
   const log = deps.log.child({ host, project, env, maintenance: on });
   const key = routeKey(project, env);
+  const message = parsed.data.message ?? defaultMaintenanceMessage(project);
   const changed = await withProxyLock(`${host}/${ofFleet.settings.name}`, deps.locks, job.id ?? key, () =>
     onHost(host, async () => {
       const container = await ensureProxy({ ...ofFleet, docker: deps.hosts.get(host), log });
@@ -47,7 +52,6 @@ export async function processMaintenance(job: Job, deps: MaintenanceDeps): Promi
       const before = state.routes[key];
       const routes = { ...state.routes };
       if (on) {
-        const message = parsed.data.message ?? `${project} is down for maintenance.`;
         if (before?.maintenance?.message === message) return false;
         const base: ProxyRoute = before ?? {
           port: proxy.port,
@@ -70,7 +74,7 @@ export async function processMaintenance(job: Job, deps: MaintenanceDeps): Promi
   // After the proxy: a mark that says "on" must never show while the proxy still serves.
   if (on)
     await deps.marks.set(project, env, host, {
-      message: parsed.data.message ?? "",
+      message,
       by: requestedBy,
     });
   else await deps.marks.clear(project, env, host);

@@ -13,6 +13,7 @@ import { DeployWatcher } from "./core/deploy-watcher.js";
 import type { Directory } from "./core/directory.js";
 import type { Chat } from "./core/message.js";
 import type { Ops } from "./core/ops.js";
+import { RolloutStore } from "./deploys/rollout-store.js";
 import { StopIntents } from "./deploys/stop-intent.js";
 import { StoppedMarks } from "./deploys/stopped.js";
 import { DeployStore } from "./deploys/store.js";
@@ -248,6 +249,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }
     botChat = chat;
     const watcher = new DeployWatcher(events, store, chat, log, (jobId) => queue.jobState(jobId));
+    watcher.followRollouts({
+      store,
+      rollouts: new RolloutStore(general, prefix),
+      enqueue: (jobs, delayMs) => queue.enqueueDeploys(jobs, delayMs),
+      log,
+    });
     watcher.start();
     closers.push(async () => watcher.stop());
     watcher

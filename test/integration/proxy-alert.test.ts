@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertId, ref, resolvedText } from "../support/alerts.js";
 import { finishedDeployMessage } from "../support/deploy-message.js";
+import { removeProject } from "../support/docker.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
 import { replyTo } from "../support/ops-flow.js";
@@ -14,6 +15,8 @@ import { getWithHost } from "../support/traffic.js";
  * `/proxy <host> restart` under the same access rule as typing it.
  */
 const web = uniqueName("pxal");
+// Joins the fleet later: its port makes the proxy be recreated by a deploy.
+const web2 = uniqueName("pxal");
 const proxyName = uniqueName("proxy");
 const network = uniqueName("net");
 let h: Harness;
@@ -35,6 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.close();
+  await removeProject(h.docker.serverA, web2);
   await removeTestProxies(h, proxyName, network);
 });
 
@@ -66,6 +70,21 @@ describe("alerts about the proxy container", () => {
     expect(await finishedDeployMessage(h.slack, before)).toContain("Deployed");
     const restart = await replyTo(h, "/proxy", "serverA restart", { user: "UOPS" });
     expect(restart.text).toContain("restarted the proxy on *serverA*");
+    await settle();
+    expect(proxyAlerts()).toHaveLength(0);
+  });
+
+  it("a deploy that recreates the proxy for a new project's port is meant, so no alert", async () => {
+    const before = (await h.docker.serverA.getContainer(proxyName).inspect()).Id;
+    const proxy = { port: await freePort(), target: 80, healthPath: "/healthz", drain: "1s" };
+    await h.restartMain((input) => ({
+      ...input,
+      projects: { ...input.projects, [web2]: { image: "web", verify: "1s", proxy } },
+    }));
+    const since = h.slack.calls.length;
+    await h.command("/deploy", `${web2}:v1 beta serverA`);
+    expect(await finishedDeployMessage(h.slack, since)).toContain("Deployed");
+    expect((await h.docker.serverA.getContainer(proxyName).inspect()).Id).not.toBe(before);
     await settle();
     expect(proxyAlerts()).toHaveLength(0);
   });

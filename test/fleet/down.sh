@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Takes the dockops test fleet down (run as root): stops the dockerd of hosts a, b, c, f and the soak's (and whatever
-# they left running), the registry and redis, and deletes the namespaces, veths, bridge
-# and routes. Keeps /var/lib/dckops (image caches, registry storage) and the state dir
+# Takes the dockops test fleet down (run as root): stops the dockerd of hosts a, b, c, f and
+# of the soak's hosts (and whatever they left running), the registry and redis, and deletes the
+# namespaces, veths, bridge and routes. Keeps /var/lib/dckops (image caches, registry storage) and the state dir
 # (certificates, registry password, redis data, logs) unless --purge is given.
 set -euo pipefail
 

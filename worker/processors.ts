@@ -56,6 +56,7 @@ export function createProcessors(deps: WorkerDeps): Processors {
   const locks = new HostLocks(deps.redis, deps.prefix);
   const deployDeps = {
     ...deps,
+    locks,
     intents: new StopIntents(deps.redis, deps.prefix),
     lanes: new DeployLanes(deps.redis, locks, deps.prefix),
     wake: async (jobIds: string[]) => {

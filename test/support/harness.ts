@@ -63,6 +63,14 @@ export function testFleetInput(
   };
 }
 
+/**
+ * The fleet's host f, for a fleet file to name: the one daemon a test may stop while other files
+ * run (test/fleet/lib.sh), since none of them use it.
+ */
+export function faultHostInput(fe: FleetEnv): FleetInput["hosts"][string] {
+  return { docker: need(fe, "HOST_F_DOCKER"), timeout: "10s" };
+}
+
 export type Harness = {
   /** Redis key prefix of this harness's queue and records. */
   prefix: string;

@@ -117,7 +117,11 @@ describe("rolling deploys, one host per batch", () => {
     expect(text).toMatch(/Deployed \*[^*]+:v2\* to \*roll\* on serverA, serverB, serverC in 3 batches/);
     expect(await versions()).toEqual({ serverA: ["v2"], serverB: ["v2"], serverC: ["v2"] });
 
-    // Each host's swap: from the new container's creation to the old one's retirement.
+    // Each host's swap: from the new container's creation to the old one's retirement. Docker
+    // delivers events a little late on a busy machine: wait until every host's retirement is in.
+    const retiredOn = (host: string) =>
+      seen.some((e) => e.host === host && e.version === "v1" && e.at >= from - 1_000 && e.action === "die");
+    await until(async () => HOSTS.every(retiredOn), "the v1 containers' events", 20_000);
     const windows = HOSTS.map((host) => {
       const mine = seen.filter((e) => e.host === host && e.at >= from - 1_000);
       const created = mine.find((e) => e.deploy === id && e.action === "create");

@@ -47,6 +47,10 @@ export async function advanceRollout(deps: RolloutDeps, deployId: string): Promi
     if (upcoming) await startBatch(deps, record, plan, next, finished);
     return;
   }
+  // The rollback first: until the waiting hosts are told, the message does not read as final.
+  // A cancelled rollout stops; only a failed one is rolled back.
+  if (!cancelledBy && failed.length > 0 && plan.onFailure === "rollback")
+    await rollBack(deps, record, finished, next);
   const error = cancelledBy
     ? `not started: the rollout was cancelled after batch ${next}`
     : `not started: batch ${next} failed on ${failed.join(", ")}`;
@@ -60,7 +64,6 @@ export async function advanceRollout(deps: RolloutDeps, deployId: string): Promi
     });
   }
   deps.log.warn({ deployId, batch: next, failed, cancelledBy }, "rollout stopped");
-  if (failed.length > 0 && plan.onFailure === "rollback") await rollBack(deps, record, finished, next);
 }
 
 async function startBatch(

@@ -121,7 +121,11 @@ describe("rolling deploys, one host per batch", () => {
     // delivers events a little late on a busy machine: wait until every host's retirement is in.
     const retiredOn = (host: string) =>
       seen.some((e) => e.host === host && e.version === "v1" && e.at >= from - 1_000 && e.action === "die");
-    await until(async () => HOSTS.every(retiredOn), "the v1 containers' events", 20_000);
+    await until(async () => HOSTS.every(retiredOn), "the v1 containers' events", 30_000).catch((err) => {
+      throw new Error(
+        `${err}: ${JSON.stringify(seen.filter((e) => e.at >= from - 1_000 && !e.action.startsWith("exec")).map((e) => [e.host, e.action, e.version, Math.round(e.at - from)]))}`,
+      );
+    });
     const windows = HOSTS.map((host) => {
       const mine = seen.filter((e) => e.host === host && e.at >= from - 1_000);
       const created = mine.find((e) => e.deploy === id && e.action === "create");

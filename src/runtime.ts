@@ -167,6 +167,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       { forwardTo },
       { DeployWatcher },
       { JobAudit },
+      { RolloutStore },
     ] = await Promise.all([
       import("./queue/queues.js"),
       import("./queue/job-waiter.js"),
@@ -176,6 +177,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       import("./wiring/forward.js"),
       import("./core/deploy-watcher.js"),
       import("./audit/job-audit.js"),
+      import("./deploys/rollout-store.js"),
     ]);
     const queue = new JobQueue(redis("producer"), prefix);
     closers.push(() => queue.close());
@@ -262,6 +264,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }
     botChat = chat;
     const watcher = new DeployWatcher(events, store, chat, log, (jobId) => queue.jobState(jobId));
+    watcher.followRollouts({
+      store,
+      rollouts: new RolloutStore(general, prefix),
+      enqueue: (jobs, delayMs) => queue.enqueueDeploys(jobs, delayMs),
+      log,
+    });
     watcher.start();
     closers.push(async () => watcher.stop());
     watcher

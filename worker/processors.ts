@@ -1,4 +1,4 @@
-import { Job, Queue, UnrecoverableError } from "bullmq";
+import { Job, UnrecoverableError } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { ConfigCipher } from "../src/config/cipher.js";
@@ -7,15 +7,18 @@ import { effectiveEnvironment } from "../src/config/effective-env.js";
 import { secretsFor } from "../src/config/secrets-for.js";
 import { DeployLanes } from "../src/deploys/deploy-lane.js";
 import { HostLocks } from "../src/deploys/host-lock.js";
+import { advanceRollout } from "../src/deploys/rollout-advance.js";
+import { RolloutStore } from "../src/deploys/rollout-store.js";
 import { StopIntents } from "../src/deploys/stop-intent.js";
 import { StoppedMarks } from "../src/deploys/stopped.js";
 import type { DeployStore } from "../src/deploys/store.js";
 import type { DockerHosts } from "../src/docker/connect.js";
+import { errorMessage } from "../src/errors.js";
 import type { Fleet } from "../src/fleet/schema.js";
-import { JOB_NAMES } from "../src/jobs/schemas.js";
+import { type DeployJob, JOB_NAMES } from "../src/jobs/schemas.js";
 import { MaintenanceMarks } from "../src/proxy/maintenance-marks.js";
 import { BuildCancels } from "../src/queue/build-cancels.js";
-import { QUEUE_NAME } from "../src/queue/queues.js";
+import { JobQueue } from "../src/queue/queues.js";
 import type { RegistryClient } from "../src/registry/client.js";
 import { DEFAULT_SECRET_PATTERNS } from "../src/secrets/patterns.js";
 import { processBuild } from "./build/process-build.js";
@@ -47,11 +50,13 @@ export type WorkerDeps = {
 /** Every job kind a worker runs, by BullMQ job name. */
 export function createProcessors(deps: WorkerDeps): Processors {
   const config = new ConfigStore(deps.redis, deps.prefix);
-  // Only to wake parked deploys; a per-host queue would be the host's own queue here.
-  const queue = new Queue(QUEUE_NAME, { connection: deps.redis, prefix: deps.prefix });
+  // To wake parked deploys and queue a rollout's next batch.
+  const jobs = new JobQueue(deps.redis, deps.prefix);
+  const queue = jobs.queue;
   const locks = new HostLocks(deps.redis, deps.prefix);
   const deployDeps = {
     ...deps,
+    locks,
     intents: new StopIntents(deps.redis, deps.prefix),
     lanes: new DeployLanes(deps.redis, locks, deps.prefix),
     wake: async (jobIds: string[]) => {
@@ -81,8 +86,26 @@ export function createProcessors(deps: WorkerDeps): Processors {
       }
     },
   };
+  const rolloutDeps = {
+    store: deps.store,
+    rollouts: new RolloutStore(deps.redis, deps.prefix),
+    enqueue: (list: DeployJob[], delayMs: number) => jobs.enqueueDeploys(list, delayMs),
+    log: deps.log,
+  };
   return {
-    [JOB_NAMES.deploy]: (job) => processDeploy(job, deployDeps),
+    [JOB_NAMES.deploy]: async (job) => {
+      try {
+        return await processDeploy(job, deployDeps);
+      } finally {
+        // A host that ended may end its batch: the rollout moves on (or stops) from here.
+        const deployId = (job.data as { deployId?: unknown }).deployId;
+        if (typeof deployId === "string") {
+          await advanceRollout(rolloutDeps, deployId).catch((err) =>
+            deps.log.error({ deployId, err: errorMessage(err) }, "could not move the rollout on"),
+          );
+        }
+      }
+    },
     [JOB_NAMES.prune]: (job) => processPrune(job, deps),
     [JOB_NAMES.build]: (job) =>
       processBuild(job, { ...deps, cancels: new BuildCancels(deps.redis, deps.prefix) }),

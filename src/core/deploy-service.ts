@@ -1,9 +1,13 @@
 import type { Logger } from "pino";
 import type { DeployPlan } from "../../commands/deploy.js";
+import { deployJobOf, type JobTarget } from "../deploys/deploy-job.js";
 import { describeLock, type EnvLocks } from "../deploys/env-lock.js";
 import { newDeployId } from "../deploys/id.js";
-import type { DeployMeta, DeployStore } from "../deploys/store.js";
+import { planRollout, type RolloutPlan, type RolloutSettings } from "../deploys/rollout.js";
+import type { RolloutStore } from "../deploys/rollout-store.js";
+import type { DeployMeta, DeployStore, HostStatus } from "../deploys/store.js";
 import { errorMessage, QueueUnavailableError } from "../errors.js";
+import type { DeployJob } from "../jobs/schemas.js";
 import type { JobQueue } from "../queue/queues.js";
 import { foreignText } from "./foreign-text.js";
 import { type Chat, ephemeral, type MessageRef, type Reply } from "./message.js";
@@ -22,6 +26,9 @@ export type DeployServiceDeps = {
   preview: (req: DeployRequest) => Promise<Reply>;
   /** The commit a project's code ref points to now (a worker runs git), or why there is none. */
   resolveCommit?: CommitResolver;
+  /** The environment's `rollout:` from the fleet file, if it deploys in batches. */
+  rollout?: (env: string) => RolloutSettings | undefined;
+  rollouts?: RolloutStore;
 };
 
 export type CommitResolver = (
@@ -31,15 +38,7 @@ export type CommitResolver = (
 ) => Promise<{ commit: string } | { error: string }>;
 
 /** What one host gets: a tag, and when known the exact digest, config revision and replica count. */
-export type HostTarget = {
-  host: string;
-  tag: string;
-  digest?: string;
-  configRevision?: number;
-  replicas?: number;
-  /** A project with `code`: the commit to mount (rollback and promote know it; else from `ref`). */
-  commit?: string;
-};
+export type HostTarget = JobTarget;
 
 /** Every way to deploy (deploy, rollback, promote, scale) comes down to this. */
 export type DeployRequest = {
@@ -61,6 +60,15 @@ export type DeployRequest = {
   /** The approval request's message, which the deploy takes over in place of a new one. */
   message?: MessageRef;
 };
+
+/** Every host after the first batch waits for the batch before its own. */
+function waitingHosts(rollout: RolloutPlan): Record<string, HostStatus> {
+  return Object.fromEntries(
+    rollout.batches
+      .slice(1)
+      .flatMap((batch, i) => batch.map((h) => [h, { state: "queued", waitsFor: i + 1 }])),
+  );
+}
 
 /** Turns a deploy request into a record, a channel message and one job per host. */
 export class DeployService {
@@ -125,6 +133,7 @@ export class DeployService {
     const commits = [...new Set(targets.map((t) => t.commit).filter((c) => c !== undefined))];
     const revisions = [...new Set(targets.map((t) => t.configRevision).filter((r) => r !== undefined))];
     const hosts = targets.map((t) => t.host);
+    const rollout = this.deps.rollouts ? planRollout(hosts, this.deps.rollout?.(req.env)) : undefined;
     const meta: DeployMeta = {
       id: newDeployId(),
       project: req.project,
@@ -139,9 +148,16 @@ export class DeployService {
       ...(commits.length === 1 ? { commit: commits[0] } : {}),
       ...(req.via ? { via: req.via } : {}),
       ...(req.approvedBy ? { approvedBy: req.approvedBy } : {}),
+      ...(rollout ? { rollout } : {}),
     };
+    const jobs: DeployJob[] = targets.map((t) =>
+      deployJobOf({ deployId: meta.id, project: req.project, env: req.env, requestedBy: req.requestedBy }, t),
+    );
+    // In a rollout only the first batch is queued now; the worker queues each next one.
+    const first = rollout ? jobs.filter((j) => rollout.batches[0]?.includes(j.host)) : jobs;
     try {
-      await store.create(meta);
+      await store.create(meta, rollout ? waitingHosts(rollout) : {});
+      if (rollout) await this.deps.rollouts?.setJobs(meta.id, jobs);
     } catch (err) {
       log.error({ err: errorMessage(err), deployId: meta.id }, "deploy record not stored");
       return ephemeral(new QueueUnavailableError(errorMessage(err)).message);
@@ -166,20 +182,7 @@ export class DeployService {
     try {
       // Without the message in the record no one could follow the deploy: both, or neither.
       if (ref) await store.setMessage(meta.id, ref);
-      await queue.enqueueDeploys(
-        targets.map((t) => ({
-          deployId: meta.id,
-          project: req.project,
-          env: req.env,
-          host: t.host,
-          tag: t.tag,
-          requestedBy: req.requestedBy,
-          ...(t.digest ? { digest: t.digest } : {}),
-          ...(t.configRevision !== undefined ? { configRevision: t.configRevision } : {}),
-          ...(t.replicas !== undefined ? { replicas: t.replicas } : {}),
-          ...(t.commit ? { commit: t.commit } : {}),
-        })),
-      );
+      await queue.enqueueDeploys(first);
     } catch (err) {
       const message = new QueueUnavailableError(errorMessage(err)).message;
       log.error({ err: errorMessage(err), deployId: meta.id }, "deploy not enqueued");

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { QueueEvents } from "bullmq";
 import type { Logger } from "pino";
 import { type JobLookup, reconcileDeploy } from "../deploys/reconcile.js";
+import { advanceRollout, type RolloutDeps } from "../deploys/rollout-advance.js";
 import { type DeployRecord, type DeployStore, isFinal } from "../deploys/store.js";
 import { errorMessage } from "../errors.js";
 import type { Chat, Message } from "./message.js";
@@ -45,10 +46,11 @@ export class DeployWatcher {
     for (const id of await this.store.recentIds(perList)) {
       // An update of this message is under way (Slack may be retrying it): the next sweep looks again.
       if (this.inFlight.has(id)) continue;
-      let record = await this.store.get(id);
-      if (record && !isFinished(record) && (await this.reconcile(record))) record = await this.store.get(id);
-      if (!record?.meta.message || !isFinished(record)) continue;
-      if (await this.store.isRendered(id, fingerprint(renderDeploy(record)))) continue;
+      let view = await this.view(id);
+      if (!view || view.record.meta.rollbackOf) continue;
+      if (!isFinished(view) && (await this.reconcile(view.record))) view = await this.view(id);
+      if (!view?.record.meta.message || !isFinished(view)) continue;
+      if (await this.store.isRendered(id, fingerprint(render(view)))) continue;
       stale.push(id);
     }
     // Side by side: one message whose updates Slack keeps refusing must not hold up the others.
@@ -105,6 +107,12 @@ export class DeployWatcher {
     this.sweeper.unref();
   }
 
+  /** Lets the sweep move on rollouts whose worker died between two batches. */
+  followRollouts(deps: RolloutDeps): void {
+    this.rollouts = deps;
+  }
+  private rollouts?: RolloutDeps;
+
   /** True when some host of the deploy was given its final state here. */
   private async reconcile(record: DeployRecord): Promise<boolean> {
     if (!this.jobs) return false;
@@ -115,6 +123,7 @@ export class DeployWatcher {
         "deploy job ended without a final state; recorded it as failed",
       );
     }
+    if (record.meta.rollout && this.rollouts) await advanceRollout(this.rollouts, record.meta.id);
     return failed.length > 0;
   }
 
@@ -154,11 +163,14 @@ export class DeployWatcher {
 
   private async refresh(deployId: string): Promise<void> {
     try {
-      const record = await this.store.get(deployId);
-      if (!record?.meta.message) return;
-      const message = renderDeploy(record);
-      await this.chat.update(record.meta.message, message);
-      const finished = isFinished(record);
+      const view = await this.view(deployId);
+      // A rollback a failed rollout started is shown in the rollout's message.
+      const origin = view?.record.meta.rollbackOf;
+      if (origin) return this.inOrder(origin);
+      if (!view?.record.meta.message) return;
+      const message = render(view);
+      await this.chat.update(view.record.meta.message, message);
+      const finished = isFinished(view);
       // What the message shows now, final or not: an older update landing last is seen as stale.
       await this.store.markRendered(deployId, fingerprint(message));
       const entry = this.pending.get(deployId);
@@ -167,7 +179,19 @@ export class DeployWatcher {
       this.log.warn({ deployId, err: errorMessage(err) }, "could not update the deploy message");
     }
   }
+
+  /** A deploy with the rollback its failed rollout started, if any. */
+  private async view(id: string): Promise<DeployView | undefined> {
+    const record = await this.store.get(id);
+    if (!record) return undefined;
+    const rollback = record.rollbackId ? await this.store.get(record.rollbackId) : undefined;
+    return { record, ...(rollback ? { rollback } : {}) };
+  }
 }
+
+type DeployView = { record: DeployRecord; rollback?: DeployRecord };
+
+const render = (view: DeployView): Message => renderDeploy(view.record, view.rollback);
 
 /** How long a sweep waits for the updates it started before it ends. */
 const CATCH_UP_WAIT_MS = 10_000;
@@ -176,6 +200,8 @@ function fingerprint(message: Message): string {
   return createHash("sha256").update(JSON.stringify(message)).digest("hex").slice(0, 16);
 }
 
-function isFinished(record: DeployRecord): boolean {
-  return record.meta.hosts.every((h) => isFinal(record.hosts[h]?.state ?? "queued"));
+function isFinished({ record, rollback }: DeployView): boolean {
+  return [record, ...(rollback ? [rollback] : [])].every((r) =>
+    r.meta.hosts.every((h) => isFinal(r.hosts[h]?.state ?? "queued")),
+  );
 }

@@ -1,7 +1,8 @@
 import { Job } from "bullmq";
 import type { Logger } from "pino";
 import type { CancelPlan, JobPlan, JobsPlan } from "../../commands/jobs.js";
-import type { DeployStore } from "../deploys/store.js";
+import { advanceRollout, type RolloutDeps } from "../deploys/rollout-advance.js";
+import type { DeployRecord, DeployStore } from "../deploys/store.js";
 import { errorMessage } from "../errors.js";
 import { isHostReadJobId } from "../jobs/read-schemas.js";
 import { type JobView, jobView } from "../queue/job-view.js";
@@ -22,6 +23,8 @@ export type JobsDeps = {
   mayCancel?: (plan: CancelPlan, job: JobOwner) => Promise<string | undefined>;
   /** Asks the worker running a build to stop it (src/queue/build-cancels.ts). */
   cancelBuild?: (jobId: string, by: string) => Promise<void>;
+  /** Stops a rollout after its current batch (see rollout-advance.ts). */
+  rollouts?: RolloutDeps;
   now?: () => number;
 };
 
@@ -98,6 +101,8 @@ export class JobsService {
     if (state === "active" && view.name === "build" && this.deps.cancelBuild) {
       return this.cancelRunningBuild(job, view, plan.requestedBy);
     }
+    const rollout = await this.rolloutOf(view);
+    if (state === "active" && rollout) return this.stopRollout(rollout, plan.requestedBy, true);
     if (state === "active") {
       return ephemeral(
         `Job \`${plan.id}\` (${view.what}) is already running on a worker${view.step ? ` (${view.step})` : ""}; it cannot be cancelled. A failed deploy restores the previous version on its own.`,
@@ -118,6 +123,7 @@ export class JobsService {
     }
     this.deps.log.info({ jobId: plan.id, by: plan.requestedBy }, "job cancelled");
     await this.markDeployCancelled(view, plan.requestedBy);
+    if (rollout) return this.stopRollout(rollout, plan.requestedBy, false);
     return {
       visibility: "in_channel",
       message: {
@@ -143,6 +149,35 @@ export class JobsService {
       visibility: "in_channel",
       message: {
         text: `:no_entry_sign: <@${by}> is cancelling build job \`${view.id}\` (${view.what}): the builder stops it within a second or two; nothing is tagged or pushed.`,
+      },
+    };
+  }
+
+  /** The rollout a deploy job belongs to, if its deploy goes out in batches. */
+  private async rolloutOf(view: JobView): Promise<DeployRecord | undefined> {
+    const deployId = str(view.data.deployId);
+    if (view.name !== "deploy" || !deployId || !this.deps.rollouts) return undefined;
+    const record = await this.deps.store.get(deployId);
+    return record?.meta.rollout ? record : undefined;
+  }
+
+  /**
+   * Cancelling any job of a rollout stops it after the batch that runs now: a host half-way
+   * through its swap finishes it (stopping it halfway helps no one), and no later batch starts.
+   */
+  private async stopRollout(record: DeployRecord, by: string, running: boolean): Promise<Reply> {
+    const rollouts = this.deps.rollouts as RolloutDeps;
+    await rollouts.rollouts.cancel(record.meta.id, by);
+    // A batch whose jobs were all removed has no worker to end it: move the rollout on here.
+    await advanceRollout(rollouts, record.meta.id);
+    this.deps.log.info({ deployId: record.meta.id, by }, "rollout cancelled");
+    const what = `${record.meta.project}:${record.meta.tag}`;
+    return {
+      visibility: "in_channel",
+      message: {
+        text: running
+          ? `:no_entry_sign: <@${by}> stopped the rollout of *${what}* to *${record.meta.env}*: the batch running now finishes, no later batch starts.`
+          : `:no_entry_sign: <@${by}> cancelled a job of the rollout of *${what}* to *${record.meta.env}* before it started; no later batch starts.`,
       },
     };
   }

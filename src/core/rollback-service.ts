@@ -1,38 +1,11 @@
 import type { RollbackPlan } from "../../commands/rollback.js";
-import type { DeployRecord, DeployStore } from "../deploys/store.js";
+import { previousOnHost } from "../deploys/previous.js";
+import type { DeployStore } from "../deploys/store.js";
 import { shortDigest } from "../names.js";
 import type { DeployRequest, HostTarget } from "./deploy-service.js";
 import { versionText } from "./render-deploy.js";
 
 const HISTORY_DEPTH = 200;
-
-/**
- * The version to go back to on one host: the newest succeeded deploy on that host runs now; the
- * target is the next older succeeded deploy there with a different digest (a redeploy of the
- * same image is not a version to go back to). `records` are newest first, as history gives them.
- */
-export function previousOnHost(
-  records: readonly DeployRecord[],
-  host: string,
-): { current?: HostTarget; previous?: HostTarget } {
-  const succeeded = records.flatMap((r) => {
-    const s = r.hosts[host];
-    if (s?.state !== "succeeded" || !s.digest || s.replicas === 0) return [];
-    return [
-      {
-        host,
-        tag: r.meta.tag,
-        digest: s.digest,
-        ...(s.configRevision !== undefined ? { configRevision: s.configRevision } : {}),
-        ...(s.commit ? { commit: s.commit } : {}),
-      },
-    ];
-  });
-  const [current] = succeeded;
-  // A version is the image and, for a project with code, the commit mounted into it.
-  const same = (t: HostTarget) => t.digest === current?.digest && t.commit === current?.commit;
-  return { current, previous: succeeded.find((t) => !same(t)) };
-}
 
 /** The deploy request a rollback plan stands for, or why there is nothing to go back to. */
 export async function rollbackRequest(

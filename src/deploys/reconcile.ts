@@ -22,7 +22,8 @@ export async function reconcileDeploy(
   const failed: string[] = [];
   for (const host of record.meta.hosts) {
     const status = record.hosts[host] ?? { state: "queued" as const };
-    if (isFinal(status.state)) continue;
+    // A host of a later rollout batch has no job yet, by design.
+    if (isFinal(status.state) || status.waitsFor !== undefined) continue;
     const job = await jobOf(deployJobId(record.meta.id, host));
     let error: string;
     if (job?.state === "failed") {

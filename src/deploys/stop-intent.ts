@@ -1,4 +1,6 @@
 import type { Redis } from "ioredis";
+import { PROXY_LOCK, proxyLockKey } from "../proxy/proxy-lock.js";
+import { HostLocks } from "./host-lock.js";
 
 const TTL_MS = 10 * 60_000;
 
@@ -23,5 +25,16 @@ export class StopIntents {
   /** The reason the bot gave, or undefined if nobody here meant to stop it. */
   async reason(host: string, containerId: string): Promise<string | undefined> {
     return (await this.redis.get(this.key(host, containerId))) ?? undefined;
+  }
+
+  /**
+   * Whether a worker is working on the host's proxy right now (it holds the proxy lock for every
+   * restart, upgrade, recreate and route change): whatever the proxy does meanwhile is meant.
+   */
+  async proxyBusy(host: string, proxyName: string): Promise<boolean> {
+    const locks = new HostLocks(this.redis, this.prefix);
+    return (
+      (await locks.holder(PROXY_LOCK.project, PROXY_LOCK.env, proxyLockKey(host, proxyName))) !== undefined
+    );
   }
 }

@@ -20,6 +20,16 @@ const metaSchema = z.object({
   commit: z.string().optional(),
   /** Why this deploy exists when it is not a plain `/deploy`: "rollback to v1 (abc…)", "promote from beta". */
   via: z.string().optional(),
+  /** A deploy to the environment's hosts in batches (its `rollout`), one batch after another. */
+  rollout: z
+    .object({
+      batches: z.array(z.array(z.string()).min(1)).min(2),
+      pauseMs: z.number().int().min(0),
+      onFailure: z.enum(["stop", "rollback"]),
+    })
+    .optional(),
+  /** A rollback the worker started when a batch of this rollout failed: its message is the rollout's. */
+  rollbackOf: z.string().optional(),
 });
 export type DeployMeta = z.infer<typeof metaSchema>;
 
@@ -48,6 +58,8 @@ const hostStatusSchema = z.object({
   accepted: z.boolean().optional(),
   /** The newer deploy of the same project+env+host that made this one unnecessary before it began. */
   supersededBy: z.object({ deployId: z.string(), tag: z.string() }).optional(),
+  /** In a rollout: the host has no job yet; it gets one when this batch (1-based) has succeeded. */
+  waitsFor: z.number().int().min(1).optional(),
 });
 export type HostStatus = z.infer<typeof hostStatusSchema>;
 
@@ -56,7 +68,20 @@ export function isFinal(state: HostStatus["state"]): boolean {
   return state === "succeeded" || state === "failed" || state === "superseded";
 }
 
-export type DeployRecord = { meta: DeployMeta; hosts: Record<string, HostStatus> };
+export type DeployRecord = {
+  meta: DeployMeta;
+  hosts: Record<string, HostStatus>;
+  /** The rollback a failed rollout started (see rollout-advance.ts). */
+  rollbackId?: string;
+};
+
+/** The Redis hash of one deploy. */
+export function deployKey(prefix: string, id: string): string {
+  return `${prefix}:deploy:${id}`;
+}
+
+/** The hash field that links a failed rollout to the rollback it started. */
+export const ROLLBACK_FIELD = "rolled-back-by";
 
 const RETENTION_SECONDS = 90 * 24 * 3600;
 const HISTORY_LENGTH = 200;
@@ -75,7 +100,7 @@ export class DeployStore {
   ) {}
 
   private key(id: string): string {
-    return `${this.prefix}:deploy:${id}`;
+    return deployKey(this.prefix, id);
   }
 
   /** Every history list's key, so finding them takes no scan of the whole keyspace. */
@@ -83,9 +108,13 @@ export class DeployStore {
     return `${this.prefix}:history-lists`;
   }
 
-  async create(meta: DeployMeta): Promise<void> {
+  /** Stores a new deploy, every host queued (or, in a rollout, waiting as `initial` says). */
+  async create(meta: DeployMeta, initial: Record<string, HostStatus> = {}): Promise<void> {
     const hosts = Object.fromEntries(
-      meta.hosts.map((h) => [`host:${h}`, JSON.stringify({ state: "queued" } satisfies HostStatus)]),
+      meta.hosts.map((h) => [
+        `host:${h}`,
+        JSON.stringify(hostStatusSchema.parse(initial[h] ?? ({ state: "queued" } satisfies HostStatus))),
+      ]),
     );
     await this.redis
       .multi()
@@ -119,7 +148,8 @@ export class DeployStore {
     for (const [field, value] of Object.entries(fields)) {
       if (field.startsWith("host:")) hosts[field.slice(5)] = hostStatusSchema.parse(JSON.parse(value));
     }
-    return { meta: metaSchema.parse(JSON.parse(fields.meta)), hosts };
+    const rollbackId = fields[ROLLBACK_FIELD];
+    return { meta: metaSchema.parse(JSON.parse(fields.meta)), hosts, ...(rollbackId ? { rollbackId } : {}) };
   }
 
   /** The bot showed this deploy's final state in its message (so a restarted bot need not). */

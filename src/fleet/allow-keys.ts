@@ -24,12 +24,13 @@ export const ALLOW_KEYS: readonly string[] = [
 ];
 
 /**
- * What the top-level `allow` may name: the commands that act on no environment. `prune` and
- * `cancel` list roles allowed besides their safe default (approvers, a job's requester).
+ * What the top-level `allow` may name: the commands that act on no environment. `prune`,
+ * `proxy` and `cancel` list roles allowed besides their safe default (approvers, a job's requester).
  */
 export const FLEET_ALLOW_KEYS: readonly string[] = [
   "cancel",
   "prune",
+  "proxy",
   "jobs",
   "job",
   "audit",

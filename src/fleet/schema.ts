@@ -79,6 +79,22 @@ const allow = z
   .record(z.string().regex(/^[a-z][a-z0-9-]*$/, "name a command, e.g. deploy"), z.array(z.string()))
   .optional();
 
+const rollout = z
+  .strictObject({
+    batch: z
+      .union([
+        z.number().int().min(1),
+        z.string().regex(/^(100|[1-9]\d?)%$/, 'write a share of the hosts as "25%" (1% to 100%)'),
+      ])
+      .describe('Hosts per batch: a number, or a share of the hosts such as "25%" (rounded up)'),
+    pause: duration.default(0).describe("How long to wait between batches"),
+    onFailure: z
+      .enum(["stop", "rollback"])
+      .default("stop")
+      .describe("A failed batch stops the rest; rollback also puts the finished batches back"),
+  })
+  .describe("Deploy to the environment's hosts in batches, one batch after another");
+
 const environment = z
   .strictObject({
     channel: z
@@ -91,6 +107,7 @@ const environment = z
       .min(1, "an environment needs at least one host")
       .describe("Hosts (names under hosts) a deploy without a host goes to"),
     approval: approval.optional(),
+    rollout: rollout.optional(),
     /** Command (plan kind) → roles allowed to run it here; commands not listed stay open. */
     allow: allow.describe(
       "Command → roles allowed to run it here, e.g. deploy: [deployers]; commands not listed stay open",

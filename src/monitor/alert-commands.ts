@@ -68,9 +68,6 @@ export class AlertCommands {
   async act(req: ActionRequest): Promise<Reply | undefined> {
     const record = await this.deps.alerts.get(req.value);
     if (!record) return ephemeral("That alert is no longer stored; check `/alerts`.");
-    const targets = uniqueTargets(record.items);
-    if (targets.length === 0)
-      return ephemeral("This alert is about a host, not a project; there is nothing to act on.");
     const channel = req.message?.channel ?? record.meta.channel;
     const button = req.action.split(":")[1];
     // Every button is the command it stands for, typed by the presser in the alert's channel:
@@ -81,6 +78,16 @@ export class AlertCommands {
       user: req.user,
       channel,
     });
+    if (button === "restart-proxy") {
+      const hosts = [
+        ...new Set(stillOpen(record.items.filter((i) => i.kind === "proxy")).map((i) => i.host)),
+      ];
+      if (hosts.length === 0) return ephemeral("This alert is not about a proxy; there is none to restart.");
+      return joined(await Promise.all(hosts.map((host) => this.deps.handle(as("proxy", `${host} restart`)))));
+    }
+    const targets = uniqueTargets(record.items);
+    if (targets.length === 0)
+      return ephemeral("This alert is about a host, not a project; there is nothing to act on.");
     if (button === "restart" || button === "rollback") {
       return joined(
         await Promise.all(
@@ -153,9 +160,14 @@ function uniqueBy<T>(items: T[], key: (t: T) => string): T[] {
   return [...seen.values()];
 }
 
-function uniqueTargets(items: AlertItem[]): Target[] {
+/** The open conditions, or all of them once none is open (a button pressed after recovery). */
+function stillOpen(items: AlertItem[]): AlertItem[] {
   const open = items.filter((i) => !i.resolvedAt);
-  const withProject = (open.length > 0 ? open : items).filter((i) => i.project && i.env);
+  return open.length > 0 ? open : items;
+}
+
+function uniqueTargets(items: AlertItem[]): Target[] {
+  const withProject = stillOpen(items).filter((i) => i.project && i.env);
   return uniqueBy(
     withProject.map((i) => ({
       project: i.project as string,

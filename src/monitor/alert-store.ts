@@ -12,6 +12,7 @@ export const ALERT_KINDS = [
   "memory",
   "cpu",
   "disk",
+  "proxy",
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

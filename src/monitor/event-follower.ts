@@ -12,7 +12,16 @@ export type DockerEvent = {
   timeNano?: number;
 };
 
-export type FollowerOptions = { minBackoffMs: number; maxBackoffMs: number };
+/** When Docker saw the event, in ms (to the nanosecond field where the daemon sends it). */
+export const eventTime = (event: DockerEvent): number =>
+  event.timeNano ? Math.floor(event.timeNano / 1e6) : event.time * 1000;
+
+export type FollowerOptions = {
+  minBackoffMs: number;
+  maxBackoffMs: number;
+  /** Whose events: containers with this label (default the bot's app containers). */
+  label?: string;
+};
 
 /** Splits a stream of newline-delimited JSON into parsed objects; a partial line waits for the rest. */
 export function lineSplitter(onLine: (value: unknown) => void): (chunk: Buffer | string) => void {
@@ -33,9 +42,9 @@ export function lineSplitter(onLine: (value: unknown) => void): (chunk: Buffer |
 }
 
 /**
- * Follows one host's `/events` stream of managed containers. When the stream breaks it reconnects
- * with exponential backoff, and calls `onConnect` after every (re)connection so the monitor can
- * reconcile whatever happened while it was not listening.
+ * Follows one host's `/events` stream of managed containers (or of those with another label).
+ * When the stream breaks it reconnects with exponential backoff, and calls `onConnect` after
+ * every (re)connection so the monitor can reconcile whatever happened while it was not listening.
  */
 export class EventFollower {
   private stopped = false;
@@ -76,7 +85,7 @@ export class EventFollower {
       this.abort = new AbortController();
       try {
         const stream = (await this.docker.getEvents({
-          filters: { type: ["container"], label: [`${LABEL.managed}=true`] },
+          filters: { type: ["container"], label: [this.opts.label ?? `${LABEL.managed}=true`] },
           abortSignal: this.abort.signal,
         } as Docker.GetEventsOptions)) as NodeJS.ReadableStream;
         backoff = this.opts.minBackoffMs;

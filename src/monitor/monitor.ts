@@ -8,14 +8,16 @@ import type { DeployStore } from "../deploys/store.js";
 import { type DockerHosts, dockerOptions } from "../docker/connect.js";
 import { LABEL } from "../docker/labels.js";
 import { errorMessage } from "../errors.js";
-import type { Fleet } from "../fleet/schema.js";
+import { type Fleet, proxySettings, usesProxy } from "../fleet/schema.js";
+import { PROXY_LABEL } from "../proxy/proxy-container.js";
 import { type SampleStore, samplingOf } from "../stats/sample-store.js";
 import { Sampler } from "../stats/sampler.js";
 import { alertCharts } from "./alert-chart.js";
 import type { AlertStore } from "./alert-store.js";
 import { Alerter } from "./alerter.js";
 import { type ContainerRef, ContainerWatch, type SecretsFor } from "./container-watch.js";
-import { type DockerEvent, EventFollower } from "./event-follower.js";
+import { type DockerEvent, EventFollower, eventTime } from "./event-follower.js";
+import { ProxyWatch } from "./proxy-watch.js";
 import { reconcileHost } from "./reconcile.js";
 import { ResourceWatch } from "./resource-watch.js";
 
@@ -68,7 +70,9 @@ export class Monitor {
   private readonly opts: MonitorOptions;
   private readonly alerter: Alerter;
   private readonly watch: ContainerWatch;
-  private readonly followers = new Map<string, EventFollower>();
+  /** Per host: the app containers' events, and the proxy's when a project is behind it. */
+  private readonly followers = new Map<string, EventFollower[]>();
+  private readonly proxies: ProxyWatch | undefined;
   private readonly intervals: NodeJS.Timeout[] = [];
   private readonly failures = new Map<string, number>();
   private readonly sampler: Sampler | undefined;
@@ -95,6 +99,17 @@ export class Monitor {
       },
       (host, id, at, windowMs) => alerts.recordDie(host, id, at, windowMs),
     );
+    this.proxies = usesProxy(fleet)
+      ? new ProxyWatch({
+          fleet,
+          name: proxySettings(fleet).name,
+          deploys: deps.deploys,
+          intents: deps.intents,
+          alerter: this.alerter,
+          log,
+          stableMs: this.opts.stableMs,
+        })
+      : undefined;
     if (deps.samples) {
       const { everyMs } = samplingOf(fleet);
       const resources = ResourceWatch.wanted(fleet)
@@ -117,16 +132,34 @@ export class Monitor {
     for (const [host, spec] of Object.entries(this.deps.fleet.hosts)) {
       // The events stream is quiet for long stretches: its client must not have an idle timeout.
       const events = new Docker({ ...dockerOptions(host, spec), timeout: undefined });
-      const follower = new EventFollower(
-        host,
-        events,
-        (event) => this.onEvent(host, event),
-        () => this.reconcile(host),
-        this.deps.log,
-        { minBackoffMs: this.opts.minBackoffMs, maxBackoffMs: this.opts.maxBackoffMs },
-      );
-      this.followers.set(host, follower);
-      follower.start();
+      const backoff = { minBackoffMs: this.opts.minBackoffMs, maxBackoffMs: this.opts.maxBackoffMs };
+      const followers = [
+        new EventFollower(
+          host,
+          events,
+          (event) => this.onEvent(host, event),
+          () => this.reconcile(host),
+          this.deps.log,
+          backoff,
+        ),
+      ];
+      const proxies = this.proxies;
+      // The proxy is not a managed app container: its events need a stream of their own.
+      if (proxies) {
+        const docker = this.deps.hosts.get(host);
+        followers.push(
+          new EventFollower(
+            host,
+            events,
+            (event) => proxies.onEvent(host, docker, event),
+            () => this.checkProxy(host),
+            this.deps.log,
+            { ...backoff, label: `${PROXY_LABEL.proxy}=true` },
+          ),
+        );
+      }
+      this.followers.set(host, followers);
+      for (const f of followers) f.start();
       this.intervals.push(setInterval(() => void this.ping(host), this.opts.pingMs));
       this.intervals.push(setInterval(() => void this.reconcile(host), this.opts.reconcileMs));
     }
@@ -135,11 +168,12 @@ export class Monitor {
   }
 
   stop(): void {
-    for (const f of this.followers.values()) f.stop();
+    for (const f of [...this.followers.values()].flat()) f.stop();
     for (const i of this.intervals) clearInterval(i);
     this.sampler?.stop();
     this.alerter.stop();
     this.watch.stop();
+    this.proxies?.stop();
   }
 
   private refFor(host: string, event: DockerEvent): ContainerRef | undefined {
@@ -161,7 +195,7 @@ export class Monitor {
     if (event.Type !== "container") return;
     const ref = this.refFor(host, event);
     if (!ref) return;
-    const at = event.timeNano ? Math.floor(event.timeNano / 1e6) : event.time * 1000;
+    const at = eventTime(event);
     const docker = this.deps.hosts.get(host);
     const done = (p: Promise<void>) =>
       void p.catch((err) =>
@@ -186,6 +220,14 @@ export class Monitor {
       alerter: this.alerter,
       watch: this.watch,
     }).catch((err) => this.deps.log.debug({ host, err: errorMessage(err) }, "reconcile failed"));
+    await this.checkProxy(host);
+  }
+
+  private async checkProxy(host: string): Promise<void> {
+    if ((this.failures.get(host) ?? 0) >= this.opts.pingFailures) return;
+    await this.proxies
+      ?.check(host, this.deps.hosts.get(host))
+      .catch((err) => this.deps.log.debug({ host, err: errorMessage(err) }, "proxy check failed"));
   }
 
   private async ping(host: string): Promise<void> {
@@ -209,7 +251,8 @@ export class Monitor {
     }
     const key = `host:${host}`;
     if (error === undefined) {
-      if ((this.failures.get(host) ?? 0) >= this.opts.pingFailures) this.followers.get(host)?.reconnect();
+      if ((this.failures.get(host) ?? 0) >= this.opts.pingFailures)
+        for (const f of this.followers.get(host) ?? []) f.reconnect();
       this.failures.set(host, 0);
       await this.alerter.resolve(key).catch(() => {});
       return;
@@ -217,7 +260,7 @@ export class Monitor {
     const count = (this.failures.get(host) ?? 0) + 1;
     this.failures.set(host, count);
     if (count === this.opts.pingFailures) {
-      this.followers.get(host)?.reconnect();
+      for (const f of this.followers.get(host) ?? []) f.reconnect();
       this.alerter.raise({
         key,
         kind: "host-down",

@@ -8,6 +8,7 @@ export const ALERT_ACTIONS = {
   logs: "alert:logs",
   rollback: "alert:rollback",
   silence: "alert:silence",
+  restartProxy: "alert:restart-proxy",
 } as const;
 
 function where(item: AlertItem): string {
@@ -65,5 +66,8 @@ export function renderAlert(record: AlertRecord): Message {
         { action: ALERT_ACTIONS.silence, label: "Silence 1h", value: meta.id },
       ]
     : [];
+  // A proxy alert is about a host, like an unreachable one: no project to silence, only its proxy.
+  if (open.some((i) => i.kind === "proxy"))
+    buttons.push({ action: ALERT_ACTIONS.restartProxy, label: "Restart proxy", value: meta.id });
   return buttons.length > 0 ? { text, buttons } : { text };
 }

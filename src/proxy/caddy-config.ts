@@ -1,3 +1,4 @@
+import { DNS_REFRESH_MS } from "./live-names.js";
 import type { ProxyRoute, ProxyState } from "./routes.js";
 
 /** Seconds a client is told to wait before retrying while a project is in maintenance. */
@@ -19,14 +20,34 @@ function handler(route: ProxyRoute): Json {
   }
   return {
     handler: "reverse_proxy",
-    upstreams: route.upstreams.map((dial) => ({ dial })),
-    // Retries a failed dial for a moment, e.g. while a replica restarts; never a sent request.
+    dynamic_upstreams: upstreamSource(route.upstreams),
+    // Retries a dial that finds no container for a moment (a live name between two renames, a
+    // replica restarting); never a request that reached the app.
     load_balancing: {
       selection_policy: { policy: "round_robin" },
       try_duration: "2s",
-      try_interval: "100ms",
+      try_interval: "50ms",
     },
   };
+}
+
+/**
+ * Upstreams looked up in Docker's DNS, not fixed in the config: a deploy switches by renaming
+ * containers (see live-names.ts) and no reload happens. Caddy keeps an answer for the refresh
+ * interval and keys its connections by address, so the old containers stop getting new requests
+ * within that interval, while their requests in flight finish.
+ */
+function upstreamSource(upstreams: readonly string[]): Json {
+  const sources = upstreams.map((dial) => {
+    const at = dial.lastIndexOf(":");
+    return {
+      source: "a",
+      name: dial.slice(0, at),
+      port: dial.slice(at + 1),
+      refresh: `${DNS_REFRESH_MS}ms`,
+    };
+  });
+  return sources.length === 1 ? (sources[0] as Json) : { source: "multi", sources };
 }
 
 function caddyRoute(route: ProxyRoute): Json {

@@ -20,6 +20,19 @@ export function routeKey(project: string, env: string): string {
   return `${project}/${env}`;
 }
 
+/** Whether two routes render the same Caddy config (then no reload is needed). */
+export function sameRoute(a: ProxyRoute, b: ProxyRoute): boolean {
+  const same = (x: readonly string[], y: readonly string[]) =>
+    x.length === y.length && x.every((v, i) => v === y[i]);
+  return (
+    a.port === b.port &&
+    a.tls === b.tls &&
+    same(a.hosts, b.hosts) &&
+    same(a.upstreams, b.upstreams) &&
+    a.maintenance?.message === b.maintenance?.message
+  );
+}
+
 /** Ports the routes need, in order. */
 export function routePorts(state: ProxyState): number[] {
   return [...new Set(Object.values(state.routes).map((r) => r.port))].sort((a, b) => a - b);

@@ -47,13 +47,14 @@ export class JobQueue {
     this.queue = new Queue(QUEUE_NAME, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
   }
 
-  async enqueueDeploys(jobs: DeployJob[]): Promise<void> {
+  /** `delayMs`: a rollout's pause before its next batch, kept by BullMQ rather than a waiting worker. */
+  async enqueueDeploys(jobs: DeployJob[], delayMs = 0): Promise<void> {
     const parsed = jobs.map((j) => deployJobSchema.parse(j));
     await this.queue.addBulk(
       parsed.map((data) => ({
         name: JOB_NAMES.deploy,
         data,
-        opts: { jobId: deployJobId(data.deployId, data.host) },
+        opts: { jobId: deployJobId(data.deployId, data.host), ...(delayMs > 0 ? { delay: delayMs } : {}) },
       })),
     );
   }

@@ -28,10 +28,12 @@ import { ProxyService } from "../core/proxy-service.js";
 import { PruneService } from "../core/prune-service.js";
 import { BUILD_DEPLOY_ACTION } from "../core/render-build.js";
 import { StatusService } from "../core/status-service.js";
+import { RolloutStore } from "../deploys/rollout-store.js";
 import type { DeployStore } from "../deploys/store.js";
 import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
 import type { PushReceiver } from "../http/registry-events.js";
+import type { DeployJob } from "../jobs/schemas.js";
 import { AlertCommands } from "../monitor/alert-commands.js";
 import { AlertStore } from "../monitor/alert-store.js";
 import { MaintenanceMarks } from "../proxy/maintenance-marks.js";
@@ -125,6 +127,13 @@ export function createBotCore(deps: BotCoreDeps): {
     registry: deps.registry,
   });
   const resolveCommit = workerCommitResolver(reads);
+  const rollouts = new RolloutStore(deps.redis, deps.prefix);
+  const rolloutDeps = {
+    store,
+    rollouts,
+    enqueue: (jobs: DeployJob[], delayMs: number) => queue.enqueueDeploys(jobs, delayMs),
+    log,
+  };
   const deploys = new DeployService({
     store,
     queue,
@@ -134,6 +143,8 @@ export function createBotCore(deps: BotCoreDeps): {
     locks: change.locks,
     preview: change.preview,
     resolveCommit,
+    rollout: (env) => fleet.environments[env]?.rollout,
+    rollouts,
   });
   const config = new ConfigService({ fleet, store: configStore, cipher: deps.cipher, log });
   const marks = new MaintenanceMarks(deps.redis, deps.prefix);
@@ -161,6 +172,7 @@ export function createBotCore(deps: BotCoreDeps): {
     chat,
     log,
     cancelBuild: (jobId, by) => buildCancels.request(jobId, by),
+    rollouts: rolloutDeps,
     mayCancel: async (plan, job) => {
       const envs = job.env ? [job.env] : job.host ? access.envsOnHost(job.host) : [];
       const why = await access.ownerOrApprover(plan, envs, job.requestedBy);

@@ -26,6 +26,7 @@ import { composeDeployer } from "./compose-deploy.js";
 import { type ChangeSample, TRAFFIC_PER_SECOND, underTraffic } from "./downtime.js";
 import { median } from "./median.js";
 import { rawDeployer } from "./raw-deploy.js";
+import { plainAndProxied } from "./web-projects.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const GOAL_MESSAGE_RATIO = 1.1;
@@ -62,16 +63,7 @@ export async function deployBench(rounds = ROUNDS, { warmUp = true } = {}): Prom
   ];
   const fe = readFleetEnv();
   const h: Harness = await startHarness(
-    {
-      [plain]: { image: "web", tag: "v1", ports: [`${botPort}:80`], verify: "0s", stopTimeout: "2s" },
-      [proxied]: {
-        image: "web",
-        tag: "v1",
-        verify: "0s",
-        stopTimeout: "2s",
-        proxy: { port: proxyPort, target: 80, healthPath: "/healthz", drain: "1s" },
-      },
-    },
+    plainAndProxied({ plain, proxied }, { plain: botPort, proxy: proxyPort }),
     {
       fleet: (input) => ({
         ...input,

@@ -9,13 +9,17 @@ import { alertsBench } from "./alerts-bench.js";
 import { costBench } from "./cost-bench.js";
 import { deployBench } from "./deploy-bench.js";
 import { fanoutBench } from "./fanout-bench.js";
+import { proxyLatencyBench } from "./proxy-latency-bench.js";
 import { readsBench } from "./reads-bench.js";
 import { writeResults } from "./results.js";
+import { rollingBench } from "./rolling-bench.js";
 import { statsBench } from "./stats-bench.js";
 
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   deploy: () => deployBench(),
   fanout: () => fanoutBench(),
+  rolling: () => rollingBench(),
+  proxylat: () => proxyLatencyBench(),
   ack: () => ackBench(),
   stats: () => statsBench(),
   reads: () => readsBench(),

@@ -3,12 +3,16 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertPosts } from "../support/alerts.js";
 import { managedContainers } from "../support/docker.js";
-import { type Harness, startHarness } from "../support/harness.js";
+import { readFleetEnv } from "../support/fleet-env.js";
+import { faultHostInput, type Harness, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
 
 const run = promisify(execFile);
 const hostScript = new URL("../fleet/host.sh", import.meta.url).pathname;
 const project = uniqueName("away");
+// The daemon this file stops is its own (host f), named here as serverF: stopping a shared one
+// made other files running meanwhile see it refuse connections.
+const FAULT_HOST = "serverF";
 let h: Harness;
 
 beforeAll(async () => {
@@ -17,6 +21,8 @@ beforeAll(async () => {
     { [project]: { image: "web", tag: "v1", ports: [`${await freePort()}:80`], verify: "1s" } },
     {
       roles: ["bot", "worker"],
+      hosts: { [FAULT_HOST]: faultHostInput(readFleetEnv()) },
+      environments: { faults: { channel: "CPROD", hosts: [FAULT_HOST] } },
       monitor: { pingMs: 250, pingTimeoutMs: 1_000, pingFailures: 2, reconcileMs: 1_000, batchMs: 200 },
     },
   );
@@ -56,14 +62,14 @@ describe("monitor faults", () => {
   it("a host whose daemon stops → one unreachable alert, updated when it is back", async () => {
     const from = h.slack.calls.length;
     try {
-      await run("bash", [hostScript, "stop", "c"]);
-      const call = await h.slack.waitFor(() => alertPosts(h, "serverC")[0], 20_000, "the host alert");
+      await run("bash", [hostScript, "stop", "f"]);
+      const call = await h.slack.waitFor(() => alertPosts(h, FAULT_HOST)[0], 20_000, "the host alert");
       expect(call.args.channel).toBe("CPROD");
-      expect(h.slack.messageText(String(call.args.__ts))).toMatch(/\*serverC\*: Docker host is unreachable/);
+      expect(h.slack.messageText(String(call.args.__ts))).toMatch(/\*serverF\*: Docker host is unreachable/);
     } finally {
-      await run("bash", [hostScript, "start", "c"]);
+      await run("bash", [hostScript, "start", "f"]);
     }
-    const call = alertPosts(h, "serverC")[0];
+    const call = alertPosts(h, FAULT_HOST)[0];
     const ts = String(call?.args.__ts);
     const text = await h.slack.waitFor(
       () => {
@@ -73,7 +79,7 @@ describe("monitor faults", () => {
       20_000,
       "the host to be back",
     );
-    expect(text).toMatch(/Resolved after .*\*serverC\*/);
-    expect(alertPosts(h, "serverC").filter((c) => h.slack.calls.indexOf(c) >= from)).toHaveLength(1);
+    expect(text).toMatch(/Resolved after .*\*serverF\*/);
+    expect(alertPosts(h, FAULT_HOST).filter((c) => h.slack.calls.indexOf(c) >= from)).toHaveLength(1);
   });
 });

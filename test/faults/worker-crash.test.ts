@@ -4,51 +4,23 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { DeployStore, type HostStatus } from "../../src/deploys/store.js";
+import { deployMessage, finalText, startWorker } from "../support/crash.js";
 import { httpGet, managedContainers } from "../support/docker.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
-import { kill, type Spawned, spawnRole, waitForOutput } from "../support/processes.js";
+import { kill, type Spawned } from "../support/processes.js";
 
 /**
  * SIGKILL the worker at each step of a deploy that replaces a running version; another worker
  * must finish or undo it: one container of the project runs, serving v1 or v2, and the channel
  * message says which. Each case has its own bot, key prefix and workers, so they run at once.
  */
-const LOCK_MS = "3000";
 const STEPS = [
   "creating container",
   "stopping the previous container",
   "starting container",
   "waiting for health",
 ];
-
-async function startWorker(h: Harness, env: Record<string, string> = {}): Promise<Spawned> {
-  const w = spawnRole(h, "worker", { WORKER_LOCK_MS: LOCK_MS, ...env });
-  await waitForOutput(w, "worker started");
-  return w;
-}
-
-async function deployAndWait(h: Harness, text: string): Promise<string> {
-  const before = h.slack.calls.length;
-  await h.command("/deploy", text);
-  const post = await h.slack.waitFor(
-    () => h.slack.calls.slice(before).find((c) => c.method === "chat.postMessage"),
-    10_000,
-    "deploy message",
-  );
-  return String(post.args.__ts);
-}
-
-async function finalText(h: Harness, ts: string): Promise<string> {
-  return h.slack.waitFor(
-    () => {
-      const text = h.slack.messageText(ts);
-      return text && /^:(white_check_mark|x|warning):/.test(text) ? text : undefined;
-    },
-    90_000,
-    "the deploy to finish",
-  );
-}
 
 type Crash = {
   h: Harness;
@@ -83,13 +55,13 @@ async function crashMidDeploy(
   try {
     const normal = await startWorker(h);
     workers.push(normal);
-    await finalText(h, await deployAndWait(h, `${project}:v1 beta serverA`));
+    await finalText(h, await deployMessage(h, `${project}:v1 beta serverA`));
     await kill(normal);
     expect(await httpGet(`http://${h.addr.serverA}:${port}/`)).toEqual({ status: 200, body: "web v1" });
 
     const doomed = await startWorker(h, { DOCKOPS_FAULT_STEP_DELAY_MS: "1500" });
     workers.push(doomed);
-    const ts = await deployAndWait(h, `${project}:v2 beta serverA`);
+    const ts = await deployMessage(h, `${project}:v2 beta serverA`);
     const deployId = (await store.history(project, "beta", 1))[0]?.meta.id as string;
     const deadline = Date.now() + 60_000;
     while (!reached(await store.getHost(deployId, "serverA"))) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Takes the dockops test fleet down (run as root): stops the three dockerd (and whatever
-# they left running), the registry and redis, and deletes the namespaces, veths, bridge
-# and routes. Keeps /var/lib/dckops (image caches, registry storage) and the state dir
+# Takes the dockops test fleet down (run as root): stops the dockerd of hosts a, b, c, f and
+# of the soak's hosts (and whatever they left running), the registry and redis, and deletes the
+# namespaces, veths, bridge and routes. Keeps /var/lib/dckops (image caches, registry storage) and the state dir
 # (certificates, registry password, redis data, logs) unless --purge is given.
 set -euo pipefail
 
@@ -77,7 +77,7 @@ for h in "${FLEET_HOSTS[@]}" "${SOAK_HOSTS[@]}"; do
   fi
 done
 # Empty cgroups of the containers.
-find /sys/fs/cgroup -depth -type d -path "*/dckops-[abcs]*" -exec rmdir {} + 2>/dev/null || true
+find /sys/fs/cgroup -depth -type d -path "*/dckops-[abcfs]*" -exec rmdir {} + 2>/dev/null || true
 
 # 2. Registry and redis.
 stop_pidfile "$STATE/registry/registry.pid" docker-registry registry

@@ -13,7 +13,7 @@ FLEET_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$FLEET_DIR/lib.sh"
 
 usage() {
-  echo "usage: $0 stop|kill|start|status a|b|c|s1|s2" >&2
+  echo "usage: $0 stop|kill|start|status a|b|c|f|s1|s2" >&2
   exit 2
 }
 [ $# -eq 2 ] || usage

@@ -8,6 +8,9 @@
 #   host a: netns dckops-a, 10.250.0.2, unix:///run/dckops/a.sock + tcp://10.250.0.2:2375
 #   host b: netns dckops-b, 10.250.0.3, unix:///run/dckops/b.sock + tcp://10.250.0.3:2375
 #   host c: netns dckops-c, 10.250.0.4, unix:///run/dckops/c.sock + tcp://10.250.0.4:2376 (mutual TLS)
+#   host f: netns dckops-f, 10.250.0.7, unix:///run/dckops/f.sock + tcp://10.250.0.7:2375; the one test
+#     file that stops a daemon while other files run (test/faults/monitor-host.test.ts) stops this
+#     one, so nothing else ever sees a shared host refuse connections
 #   soak hosts s1, s2: netns dckops-s1/-s2, 10.250.0.5/.6, plain TCP :2375; only the chaos soak
 #     (test/soak) starts them, with test/fleet/soak-hosts.sh, and faults them: never a shared host
 #   soak registry: 10.250.0.1:5001, a second docker-registry over the same storage and password,
@@ -34,7 +37,7 @@ FLEET_NET=10.250.0.0/16 # everything of the fleet lives in here (see ensure_netw
 REGISTRY_ADDR="$BRIDGE_ADDR:5000"
 REGISTRY_USER=ops
 REDIS_BASE_PORT=6390
-FLEET_HOSTS=(a b c)
+FLEET_HOSTS=(a b c f)
 SOAK_HOSTS=(s1 s2)
 SOAK_REGISTRY_ADDR="$BRIDGE_ADDR:5001"
 
@@ -85,12 +88,12 @@ fleet_ms() { date +%s%3N; }
 
 fleet_check_host() {
   case "${1:-}" in
-    a | b | c | s1 | s2) ;;
-    *) fleet_die "unknown host '${1:-}' (expected a, b, c or the soak hosts s1, s2)" ;;
+    a | b | c | f | s1 | s2) ;;
+    *) fleet_die "unknown host '${1:-}' (expected a, b, c, the fault host f or the soak hosts s1, s2)" ;;
   esac
 }
 is_soak_host() { case $1 in s1 | s2) return 0 ;; *) return 1 ;; esac }
-host_index() { case $1 in a) echo 0 ;; b) echo 1 ;; c) echo 2 ;; s1) echo 3 ;; s2) echo 4 ;; esac }
+host_index() { case $1 in a) echo 0 ;; b) echo 1 ;; c) echo 2 ;; s1) echo 3 ;; s2) echo 4 ;; f) echo 5 ;; esac }
 host_addr() { echo "10.250.0.$(($(host_index "$1") + 2))"; }
 host_netns() { echo "dckops-$1"; }
 host_veth() { echo "vdckops-$1"; } # root-namespace end; the namespace end is eth0
@@ -103,7 +106,7 @@ host_tcp() { echo "tcp://$(host_addr "$1"):$(host_port "$1")"; }
 # default bridge 10.250.1N.0/24 and a /18 pool for user-defined networks.
 host_bip() { echo "10.250.$((10 + $(host_index "$1"))).1/24"; }
 host_bip_net() { echo "10.250.$((10 + $(host_index "$1"))).0/24"; }
-# (Soak hosts take /22 pools below 10.250.64.0, which the /18 pools of a, b and c start at.)
+# (Soak hosts and f take /22 pools below 10.250.64.0, which the /18 pools of a, b and c start at.)
 host_pool() {
   local i
   i=$(host_index "$1")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings up the dockops test fleet on this machine (run as root; idempotent):
-#   - three Docker hosts (dockerd 20.10 in network namespaces dckops-a/b/c on bridge dckops0),
+#   - three Docker hosts (dockerd 20.10 in network namespaces dckops-a/b/c on bridge dckops0) and
+#     a fourth, f, that only the monitor's host-fault test stops,
 #   - a private registry with basic auth on 10.250.0.1:5000, holding the test images,
 #   - a Redis on 127.0.0.1:6390 (or the next free port),
 # and writes $FLEET_STATE_DIR/fleet.env (default /tmp/dckops-fleet/fleet.env) for the tests.
@@ -502,6 +503,10 @@ HOST_C_SOCK=unix://$(host_sock c)
 HOST_C_TLS_CA=$TLS_DIR/ca.pem
 HOST_C_TLS_CERT=$TLS_DIR/cert.pem
 HOST_C_TLS_KEY=$TLS_DIR/key.pem
+HOST_F_DOCKER=$(host_tcp f)
+HOST_F_ADDR=$(host_addr f)
+HOST_F_NETNS=$(host_netns f)
+HOST_F_SOCK=unix://$(host_sock f)
 FLEET_DOCKER_CONFIG=$DOCKER_CONFIG"; then
     fleet_log "wrote $STATE/fleet.env"
   fi

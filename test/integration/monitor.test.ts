@@ -7,6 +7,7 @@ import {
   pullTestImage,
   readAlert,
   ref,
+  resolvedText,
   runManaged,
 } from "../support/alerts.js";
 import { execIn as exec, managedContainers } from "../support/docker.js";
@@ -84,17 +85,6 @@ async function oneAlert(about: string, timeoutMs = 20_000) {
 async function expectStillOne(about: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 1_500));
   expect(alertPosts(h, about)).toHaveLength(1);
-}
-
-async function waitResolved(ts: string, timeoutMs = 20_000): Promise<string> {
-  return h.slack.waitFor(
-    () => {
-      const t = h.slack.messageText(ts);
-      return t?.includes("Resolved after") ? t : undefined;
-    },
-    timeoutMs,
-    "the alert to be resolved",
-  );
 }
 
 function reply(responseId: string): Promise<string> {
@@ -180,7 +170,7 @@ describe("monitor alerts", () => {
       if (info.State.Running) after = info.State.StartedAt;
     }
     expect(after).not.toBe(startedBefore);
-    const resolved = await waitResolved(String(call.args.__ts));
+    const resolved = await resolvedText(h, String(call.args.__ts));
     expect(resolved).toMatch(new RegExp(`Resolved after \\d.*\\*${killed}\\*`));
     await expectStillOne(killed);
   });
@@ -213,7 +203,7 @@ describe("monitor alerts", () => {
     expect(text).toMatch(/is unhealthy \(last health check exit code 1\)/);
     expect(text).toMatch(/404|server returned an error|wget/i);
     await exec(container, ["sh", "-c", "echo ok > /www/healthz"]);
-    await waitResolved(String(call.args.__ts), 30_000);
+    await resolvedText(h, String(call.args.__ts), 30_000);
     await expectStillOne(sick);
   });
 
@@ -252,7 +242,7 @@ describe("monitor alerts", () => {
       );
       expect(call.args.channel).toBe("CBETA");
       await squatter.remove({ force: true });
-      await waitResolved(String(call.args.__ts));
+      await resolvedText(h, String(call.args.__ts));
       await expectStillOne(drift);
     } finally {
       await squatter.remove({ force: true }).catch(() => {});
@@ -303,7 +293,7 @@ describe("monitor alerts", () => {
     expect(text.match(/exited unexpectedly with code 137/g)).toHaveLength(3);
     await expectStillOne(flood);
     await Promise.all(containers.map((c) => c.start()));
-    const resolved = await waitResolved(String(call.args.__ts));
+    const resolved = await resolvedText(h, String(call.args.__ts));
     expect(resolved.split("\n")[0]).toMatch(
       /^:white_check_mark: Resolved after .+: 3 alerts in \*beta\* on \*serverB\*:$/,
     );

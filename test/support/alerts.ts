@@ -28,6 +28,18 @@ export function ref(call: ApiCall): { channel: string; ts: string } {
   return { channel: String(call.args.channel), ts: String(call.args.__ts) };
 }
 
+/** The alert message `ts` once it says it is resolved (all of it, or one of its conditions). */
+export function resolvedText(h: Harness, ts: string, timeoutMs = 20_000): Promise<string> {
+  return h.slack.waitFor(
+    () => {
+      const text = h.slack.messageText(ts);
+      return text?.includes("Resolved after") ? text : undefined;
+    },
+    timeoutMs,
+    "the alert to be resolved",
+  );
+}
+
 export async function readAlert(h: Harness, id: string): Promise<AlertRecord | undefined> {
   const redis = new Redis(h.fleetEnv.REDIS_URL as string);
   try {

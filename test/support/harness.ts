@@ -63,6 +63,14 @@ export function testFleetInput(
   };
 }
 
+/**
+ * The fleet's host f, for a fleet file to name: the one daemon a test may stop while other files
+ * run (test/fleet/lib.sh), since none of them use it.
+ */
+export function faultHostInput(fe: FleetEnv): FleetInput["hosts"][string] {
+  return { docker: need(fe, "HOST_F_DOCKER"), timeout: "10s" };
+}
+
 export type Harness = {
   /** Redis key prefix of this harness's queue and records. */
   prefix: string;
@@ -75,6 +83,8 @@ export type Harness = {
   transport: Transport;
   /** The slash commands this bot was started with. */
   commands: CommandSet;
+  /** Requests each bot replica received, in the order of `botReplicas` (one entry without). */
+  replicaHits: number[];
   port: number;
   logs: string[];
   docker: Record<HostName, Docker>;
@@ -118,6 +128,21 @@ export type Harness = {
   close: () => Promise<void>;
 };
 
+/** Sends each request to the next door in turn, counting what each one got. */
+function roundRobin(doors: SlackDoor[], hits: number[]): SlackDoor {
+  let next = 0;
+  const pick = (): SlackDoor => {
+    const i = next++ % doors.length;
+    hits[i] = (hits[i] ?? 0) + 1;
+    return doors[i] as SlackDoor;
+  };
+  return {
+    command: (fields, fault) => pick().command(fields, fault),
+    interactive: (payload, fault) => pick().interactive(payload, fault),
+    event: (body, fault) => pick().event(body, fault),
+  };
+}
+
 /** The real bot and a real worker in this process, on the shared fleet, with a private queue. */
 export async function startHarness(
   projects: Record<string, ProjectInput>,
@@ -148,6 +173,11 @@ export async function startHarness(
     commands?: { SLACK_COMMANDS?: string; SLACK_COMMAND_PREFIX?: string; SLACK_UMBRELLA_COMMAND?: string };
     /** More of the bot's environment (e.g. DOCKOPS_REGISTRY_EVENTS_TOKEN). */
     env?: Record<string, string>;
+    /**
+     * More bot processes on the same Redis and prefix (HTTP only): requests go to them in turn,
+     * as a round-robin load balancer in front of replicas would send them.
+     */
+    botReplicas?: number;
   } = {},
 ): Promise<Harness> {
   const fleetEnv = { ...readFleetEnv(), ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}) };
@@ -216,6 +246,22 @@ export async function startHarness(
   const doorTo = (port: number | undefined): SlackDoor =>
     transport === "socket" ? socketDoor(slack) : httpDoor(`http://127.0.0.1:${port}`, SIGNING_SECRET);
   let door = doorTo(runtime.port);
+  const replicaDoors = [door];
+  for (let i = 1; i < (opts.botReplicas ?? 1); i++) {
+    const replica = await startRuntime({
+      env: { ...env, PORT: 0 },
+      fleet,
+      roles: ["bot"],
+      log,
+      graceMs: opts.graceMs ?? 1_000,
+      prefix,
+      approvalSweepMs: opts.approvalSweepMs,
+    });
+    extra.push(replica);
+    replicaDoors.push(doorTo(replica.port));
+  }
+  const replicaHits = replicaDoors.map(() => 0);
+  if (replicaDoors.length > 1) door = roundRobin(replicaDoors, replicaHits);
   const commands = commandSetFromEnv(env);
   let responses = 0;
   return {
@@ -227,6 +273,7 @@ export async function startHarness(
     transport,
     commands,
     port: runtime.port ?? 0,
+    replicaHits,
     logs,
     docker,
     addr,

@@ -41,6 +41,7 @@ describe("fleet file", () => {
       channel: "C0PROD",
       hosts: ["serverB", "serverC"],
       approval: { approvers: ["U0LEAD", "U0OPS"], allowSelfApproval: false, expires: 1_800_000 },
+      rollout: { batch: 1, pause: 10_000, onFailure: "rollback" },
     });
     expect(fleet.projects.a1).toMatchObject({
       image: "a1",

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { PromotePlan } from "../../commands/promote.js";
 import type { ScalePlan } from "../../commands/scale.js";
 import { promoteRequest } from "../../src/core/promote-service.js";
-import { previousOnHost } from "../../src/core/rollback-service.js";
 import { scaleRequest } from "../../src/core/scale-service.js";
+import { previousOnHost } from "../../src/deploys/previous.js";
 import type { DeployRecord, HostStatus } from "../../src/deploys/store.js";
 import { deployRecord } from "../support/records.js";
 

@@ -4,8 +4,15 @@ import { parse as parseYaml } from "yaml";
 import { tarFiles, untarFiles } from "../../src/docker/tar.js";
 import { type FleetInput, fleetSchema, proxySettings } from "../../src/fleet/schema.js";
 import { caddyConfig } from "../../src/proxy/caddy-config.js";
+import { isLiveName, liveUpstreams } from "../../src/proxy/live-names.js";
 import { proxyContainerSpec, publishedPorts } from "../../src/proxy/proxy-container.js";
-import { conflictingRoute, type ProxyRoute, parseState, routePorts } from "../../src/proxy/routes.js";
+import {
+  conflictingRoute,
+  type ProxyRoute,
+  parseState,
+  routePorts,
+  sameRoute,
+} from "../../src/proxy/routes.js";
 import { behindProxy } from "../../worker/proxy/deploy-proxy.js";
 
 const base: FleetInput = {
@@ -89,18 +96,19 @@ describe("Caddy config", () => {
   it("renders plain HTTP routes by host name, the catch-all last, maintenance as a 503", () => {
     const config = caddyConfig({
       routes: {
-        "web/beta": route({ upstreams: ["web-beta-d2:80", "web-beta-d2-r2:80"] }),
-        "a1/beta": route({ hosts: ["a1.test"], upstreams: ["a1-beta-d1:3000"] }),
+        "web/beta": route({ upstreams: ["web-beta-live:80", "web-beta-live-r2:80"] }),
+        "a1/beta": route({ hosts: ["a1.test"], upstreams: ["a1-beta-live:3000"] }),
         "b1/beta": route({ port: 8080, hosts: ["b1.test"], maintenance: { message: "back at 3pm" } }),
       },
     });
-    const proxyTo = (dial: string[]) => ({
+    const lookup = (name: string, port: string) => ({ source: "a", name, port, refresh: "1000ms" });
+    const proxyTo = (sources: ReturnType<typeof lookup>[]) => ({
       handler: "reverse_proxy",
-      upstreams: dial.map((d) => ({ dial: d })),
+      dynamic_upstreams: sources.length === 1 ? sources[0] : { source: "multi", sources },
       load_balancing: {
         selection_policy: { policy: "round_robin" },
         try_duration: "2s",
-        try_interval: "100ms",
+        try_interval: "50ms",
       },
     });
     expect(config).toEqual({
@@ -111,8 +119,15 @@ describe("Caddy config", () => {
             port80: {
               listen: [":80"],
               routes: [
-                { match: [{ host: ["a1.test"] }], handle: [proxyTo(["a1-beta-d1:3000"])], terminal: true },
-                { handle: [proxyTo(["web-beta-d2:80", "web-beta-d2-r2:80"])], terminal: true },
+                {
+                  match: [{ host: ["a1.test"] }],
+                  handle: [proxyTo([lookup("a1-beta-live", "3000")])],
+                  terminal: true,
+                },
+                {
+                  handle: [proxyTo([lookup("web-beta-live", "80"), lookup("web-beta-live-r2", "80")])],
+                  terminal: true,
+                },
               ],
               automatic_https: { disable: true },
             },
@@ -236,5 +251,28 @@ describe("the proxy page's example", () => {
       tls: false,
     });
     expect(fleet.projects.b1?.proxy?.drain).toBe(10_000);
+  });
+});
+
+describe("live names", () => {
+  it("names replica 1 plainly and the others by number, and tells them apart from other names", () => {
+    expect(liveUpstreams("a1", "beta", 3, 8080)).toEqual([
+      "a1-beta-live:8080",
+      "a1-beta-live-r2:8080",
+      "a1-beta-live-r3:8080",
+    ]);
+    expect(isLiveName("a1-beta-live", "a1", "beta")).toBe(true);
+    expect(isLiveName("a1-beta-live-r12", "a1", "beta")).toBe(true);
+    expect(isLiveName("a1-beta-live-rx", "a1", "beta")).toBe(false);
+    expect(isLiveName("a1-beta-m3k2", "a1", "beta")).toBe(false);
+    expect(isLiveName("a1-beta-live", "a1", "prod")).toBe(false);
+  });
+
+  it("a route differs when anything Caddy renders differs, not otherwise", () => {
+    const a = route({ upstreams: ["a1-beta-live:80"] });
+    expect(sameRoute(a, { ...a })).toBe(true);
+    expect(sameRoute(a, { ...a, upstreams: ["a1-beta-live:80", "a1-beta-live-r2:80"] })).toBe(false);
+    expect(sameRoute(a, { ...a, maintenance: { message: "back soon" } })).toBe(false);
+    expect(sameRoute(a, { ...a, hosts: ["x.test"] })).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { type Job, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
 import type { DeployLanes, Lane } from "../../src/deploys/deploy-lane.js";
+import type { HostLocks } from "../../src/deploys/host-lock.js";
 import type { StopIntents } from "../../src/deploys/stop-intent.js";
 import type { DeployStore, HostStatus } from "../../src/deploys/store.js";
 import type { DockerHosts } from "../../src/docker/connect.js";
@@ -28,6 +29,8 @@ export type DeployDeps = {
   stepDelayMs?: number;
   /** One deploy per project+env+host at a time; a second one waits up to `lockWaitMs`. */
   lanes?: DeployLanes;
+  /** The hosts' proxy locks: a proxy swap and another worker's route change never interleave. */
+  locks?: HostLocks;
   lockWaitMs?: number;
   /** How long a waiting job stays parked before it looks again if nobody woke it. */
   lockRecheckMs?: number;

@@ -10,6 +10,7 @@ import { DeployFailedError, HostUnreachableError } from "../../src/errors.js";
 import type { ProjectSpec } from "../../src/fleet/schema.js";
 import { type DeployJob, type DeployResult, MAX_REPLICAS } from "../../src/jobs/schemas.js";
 import { shortCommit } from "../../src/names.js";
+import { liveName } from "../../src/proxy/live-names.js";
 import type { RegistryClient } from "../../src/registry/client.js";
 import { maskSecrets } from "../../src/secrets/mask.js";
 import { type CodeDelivery, placeCode, pruneCodeVolumes } from "../code/code-volume.js";
@@ -68,8 +69,8 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     docker.listContainers({ all: true, filters: projectFilter(job.project, job.env) }),
   );
   const base = containerName(job.project, job.env, job.deployId);
-  const ours = (c: { Names: string[] }) =>
-    c.Names.some((n) => n === `/${base}` || new RegExp(`^/${base}-r\\d+$`).test(n));
+  // By label: behind a proxy, an accepted container carries the project's live name instead.
+  const ours = (c: { Labels: Record<string, string> }) => c.Labels[LABEL.deploy] === job.deployId;
   // A crash-looping old container is "restarting", not "running", and must be replaced too.
   const live = new Set(["running", "restarting", "paused"]);
   const previous = existing.filter((c) => live.has(c.State) && !ours(c)).map((c) => c.Id);
@@ -297,7 +298,8 @@ export async function runDeploy(job: DeployJob, ctx: DeployContext): Promise<Dep
     digest,
     ...(ctx.code ? { commit: ctx.code.commit } : {}),
     containerId: (created[0] as Docker.Container).id,
-    containerName: base,
+    // Behind a proxy the accepted containers took the project's live name (see live-names.ts).
+    containerName: proxy ? liveName(job.project, job.env) : base,
     replaced,
     durationMs: Date.now() - started,
     replicas,
@@ -327,7 +329,9 @@ async function finishAccepted(
     host: job.host,
     digest,
     containerId: (created[0] as Docker.Container).id,
-    containerName: containerName(job.project, job.env, job.deployId),
+    containerName: ctx.proxy
+      ? liveName(job.project, job.env)
+      : containerName(job.project, job.env, job.deployId),
     replaced,
     durationMs: Date.now() - started,
     replicas: mine.length,

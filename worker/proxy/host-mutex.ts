@@ -1,4 +1,5 @@
 import type { HostLocks } from "../../src/deploys/host-lock.js";
+import { PROXY_LOCK } from "../../src/proxy/proxy-lock.js";
 
 type Held = NonNullable<Awaited<ReturnType<HostLocks["tryAcquire"]>>>;
 
@@ -49,7 +50,7 @@ async function acquireWithin(
 ): Promise<Held | undefined> {
   const deadline = Date.now() + waitMs;
   while (true) {
-    const held = await locks.tryAcquire("proxy", "routes", key, label);
+    const held = await locks.tryAcquire(PROXY_LOCK.project, PROXY_LOCK.env, key, label);
     if (held || Date.now() > deadline) return held;
     await new Promise((r) => setTimeout(r, 100));
   }

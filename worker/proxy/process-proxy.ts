@@ -7,6 +7,7 @@ import { onHost } from "../../src/docker/errors.js";
 import { pullImage } from "../../src/docker/pull.js";
 import { type Fleet, usesProxy } from "../../src/fleet/schema.js";
 import { type ProxyResult, proxyJobSchema } from "../../src/jobs/schemas.js";
+import { proxyLockKey } from "../../src/proxy/proxy-lock.js";
 import type { RegistryClient } from "../../src/registry/client.js";
 import { notInFleet } from "../not-in-fleet.js";
 import { proxyOfFleet } from "./deploy-proxy.js";
@@ -42,7 +43,7 @@ export async function processProxy(job: Job, deps: ProxyDeps): Promise<ProxyResu
   const docker = deps.hosts.get(host);
   const log = deps.log.child({ host, proxy: action });
   const name = ofFleet.settings.name;
-  return withProxyLock(`${host}/${name}`, deps.locks, job.id ?? action, () =>
+  return withProxyLock(proxyLockKey(host, name), deps.locks, job.id ?? action, () =>
     onHost(host, async () => {
       const container = docker.getContainer(name);
       const info: Docker.ContainerInspectInfo | undefined = await container.inspect().catch(missing);

@@ -1,19 +1,21 @@
 import type Docker from "dockerode";
 import type { Logger } from "pino";
 import type { HostLocks } from "../../src/deploys/host-lock.js";
+import { dockerReason } from "../../src/docker/errors.js";
 import { DeployFailedError } from "../../src/errors.js";
 import type { ProjectProxy, ProxySettings } from "../../src/fleet/schema.js";
-import { conflictingRoute, type ProxyRoute, routeKey } from "../../src/proxy/routes.js";
-import { containerName } from "../deploy/container-spec.js";
+import { DNS_REFRESH_MS, liveUpstreams } from "../../src/proxy/live-names.js";
+import { conflictingRoute, type ProxyRoute, routeKey, sameRoute } from "../../src/proxy/routes.js";
 import { applyRoutes, readRoutes } from "./apply-routes.js";
 import { ensureProxy } from "./ensure-proxy.js";
 import { execIn } from "./exec-in.js";
 import { withProxyLock } from "./host-mutex.js";
+import { liveHolders, moveLiveNames } from "./live-names.js";
 import { routeBackToPrevious } from "./route-back.js";
 
 /** What a deploy of a project behind the proxy does differently; see runDeploy. */
 export type ProxySwap = {
-  /** Checks the new containers through the proxy's network, then routes to them in one reload. */
+  /** Checks the new containers through the proxy's network, then hands them the live names. */
   switchTo: (containers: Docker.Container[]) => Promise<{ ok: true } | { ok: false; reason: string }>;
   /** Gives requests in flight to the old containers time to finish before they are retired. */
   drain: () => Promise<void>;
@@ -57,6 +59,17 @@ async function probe(
   }
 }
 
+/** A rename Docker refused (a name taken by another project) fails the switch, not the worker. */
+async function renamed(move: () => Promise<void>): Promise<{ ok: true } | { ok: false; reason: string }> {
+  try {
+    await move();
+    return { ok: true };
+  } catch (err) {
+    if (typeof (err as { statusCode?: unknown }).statusCode !== "number") throw err;
+    return { ok: false, reason: `Docker could not rename the containers: ${dockerReason(err)}` };
+  }
+}
+
 /**
  * Gets the host's proxy ready for this deploy (network, container, the project's port) and
  * checks that the route can go in, before anything of the app changes. Then the deploy uses the
@@ -80,7 +93,7 @@ export async function prepareProxySwap(input: ProxySwapInput): Promise<ProxySwap
       proxy: c,
       state: await readRoutes(c),
       key,
-      base: containerName(input.project, input.env, input.deployId),
+      deployId: input.deployId,
       target: proxy.target,
       drainMs: proxy.drain,
     });
@@ -118,19 +131,40 @@ export async function prepareProxySwap(input: ProxySwapInput): Promise<ProxySwap
         const previous = state.routes[key];
         hadRoute = previous !== undefined && previous.upstreams.length > 0;
         const next = route(
-          names.map((n) => `${n}:${proxy.target}`),
+          liveUpstreams(input.project, input.env, containers.length, proxy.target),
           previous,
         );
         const other = conflictingRoute(state, key, next);
         if (other)
           return { ok: false, reason: `the proxy on ${input.host} now sends these requests to ${other}` };
+        const before = await liveHolders(input.docker, input.project, input.env);
+        const moved = await renamed(() =>
+          moveLiveNames(
+            input.docker,
+            input.project,
+            input.env,
+            containers.map((c) => c.id),
+          ),
+        );
+        if (!moved.ok) {
+          await moveLiveNames(input.docker, input.project, input.env, before).catch(() => {});
+          return moved;
+        }
+        // The usual deploy ends here: same names, same route, nothing for Caddy to reload.
+        if (previous && sameRoute(previous, next)) {
+          input.log.info({ upstreams: next.upstreams }, "proxy switched by renaming, no reload");
+          return { ok: true };
+        }
         const applied = await applyRoutes(container, { routes: { ...state.routes, [key]: next } });
-        if (applied.ok) input.log.info({ upstreams: next.upstreams }, "proxy switched");
+        if (applied.ok) input.log.info({ upstreams: next.upstreams }, "proxy switched with a reload");
+        else await moveLiveNames(input.docker, input.project, input.env, before).catch(() => {});
         return applied;
       });
     },
     drain: async () => {
-      if (hadRoute && proxy.drain > 0) await new Promise((r) => setTimeout(r, proxy.drain));
+      // Caddy may still pick the old containers until its next DNS lookup; then their requests
+      // in flight get the project's drain time.
+      if (hadRoute) await new Promise((r) => setTimeout(r, DNS_REFRESH_MS + proxy.drain));
     },
   };
 }

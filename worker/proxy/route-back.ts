@@ -1,8 +1,10 @@
 import type Docker from "dockerode";
 import type { Logger } from "pino";
-import { projectFilter } from "../../src/docker/labels.js";
+import { LABEL, projectFilter } from "../../src/docker/labels.js";
+import { DNS_REFRESH_MS, liveUpstreams } from "../../src/proxy/live-names.js";
 import type { ProxyRoute, ProxyState } from "../../src/proxy/routes.js";
 import { applyRoutes } from "./apply-routes.js";
+import { liveHolders, moveLiveNames } from "./live-names.js";
 
 export type RouteBackInput = {
   docker: Docker;
@@ -11,8 +13,8 @@ export type RouteBackInput = {
   key: string;
   project: string;
   env: string;
-  /** `<project>-<env>-<deployId>`: the names of this deploy's containers start with it. */
-  base: string;
+  /** The deploy being retried: its containers are about to be removed and created afresh. */
+  deployId: string;
   target: number;
   /** Requests in flight to this deploy's containers get this long before the retry removes them. */
   drainMs: number;
@@ -20,35 +22,33 @@ export type RouteBackInput = {
 };
 
 /**
- * A worker that died after the switch left the proxy on this deploy's containers, which the
- * retried deploy is about to remove and create afresh. Point the route back at the previous
- * containers first (they are still running: retiring comes after the drain), so no request
- * meets a removed container. Does nothing when the route is not on this deploy's containers.
+ * A worker that died during or after the switch left the live names on this deploy's containers
+ * (or, between two renames, on none), and the retried deploy is about to remove them. Hand the
+ * names back to the previous containers first (still running: retiring comes after the drain),
+ * so no request meets a removed container. Does nothing when the previous ones hold them.
  */
 export async function routeBackToPrevious(input: RouteBackInput): Promise<ProxyState> {
+  const { docker, project, env } = input;
   const route: ProxyRoute | undefined = input.state.routes[input.key];
-  const ours = (dial: string) =>
-    dial === input.base || dial.startsWith(`${input.base}-r`) || dial.startsWith(`${input.base}:`);
-  if (!route?.upstreams.some(ours)) return input.state;
-  const running = await input.docker.listContainers({
-    filters: { ...projectFilter(input.project, input.env), status: ["running"] },
+  if (!route) return input.state;
+  const running = await docker.listContainers({
+    filters: { ...projectFilter(project, env), status: ["running"] },
   });
   const previous = running
-    .map((c) => (c.Names[0] ?? "").replace(/^\//, ""))
-    .filter((name) => name !== "" && name !== input.base && !name.startsWith(`${input.base}-r`));
-  if (previous.length === 0) return input.state;
-  const next: ProxyState = {
-    routes: {
-      ...input.state.routes,
-      [input.key]: { ...route, upstreams: previous.map((n) => `${n}:${input.target}`) },
-    },
-  };
-  const applied = await applyRoutes(input.proxy, next);
-  if (!applied.ok) throw new Error(applied.reason);
-  input.log.warn(
-    { upstreams: previous },
-    "proxy routed back to the previous containers before retrying the deploy",
-  );
-  await new Promise((r) => setTimeout(r, input.drainMs));
-  return next;
+    .filter((c) => c.Labels[LABEL.deploy] !== input.deployId)
+    .sort((a, b) => Number(a.Labels[LABEL.replica] ?? 1) - Number(b.Labels[LABEL.replica] ?? 1))
+    .map((c) => c.Id);
+  const holders = await liveHolders(docker, project, env);
+  if (previous.length === 0 || holders.join() === previous.join()) return input.state;
+  await moveLiveNames(docker, project, env, previous);
+  const upstreams = liveUpstreams(project, env, previous.length, input.target);
+  let state = input.state;
+  if (upstreams.join() !== route.upstreams.join()) {
+    state = { routes: { ...state.routes, [input.key]: { ...route, upstreams } } };
+    const applied = await applyRoutes(input.proxy, state);
+    if (!applied.ok) throw new Error(applied.reason);
+  }
+  input.log.warn({ upstreams }, "proxy routed back to the previous containers before retrying the deploy");
+  await new Promise((r) => setTimeout(r, DNS_REFRESH_MS + input.drainMs));
+  return state;
 }

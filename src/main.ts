@@ -6,7 +6,7 @@ import { createLogger } from "./log.js";
 import { checkRedis } from "./queue/check-redis.js";
 import { type Role, startRuntime } from "./runtime.js";
 import { ShellSession } from "./shell/shell-session.js";
-import { hasSlackCredentials } from "./slack/start-slack.js";
+import { hasSlackCredentials } from "./slack/credentials.js";
 
 const ROLES: Record<string, Role[]> = {
   all: ["bot", "worker", "monitor"],

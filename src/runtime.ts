@@ -1,23 +1,12 @@
 import type { Server } from "node:http";
-import { WebClient } from "@slack/web-api";
 import type { QueueEvents, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { createProcessors } from "../worker/processors.js";
-import { startWorker } from "../worker/start-worker.js";
-import { JobAudit } from "./audit/job-audit.js";
 import { ConfigCipher, parseEncryptionKey } from "./config/cipher.js";
-import { ConfigStore } from "./config/config-store.js";
-import { secretsFor } from "./config/secrets-for.js";
-import { DeployWatcher } from "./core/deploy-watcher.js";
 import type { Directory } from "./core/directory.js";
 import type { Chat } from "./core/message.js";
 import type { Ops } from "./core/ops.js";
-import { RolloutStore } from "./deploys/rollout-store.js";
-import { StopIntents } from "./deploys/stop-intent.js";
-import { StoppedMarks } from "./deploys/stopped.js";
 import { DeployStore } from "./deploys/store.js";
-import { DockerHosts } from "./docker/connect.js";
 import type { AppEnv } from "./env.js";
 import { ConfigError, errorMessage } from "./errors.js";
 import type { FleetProblem } from "./fleet/load.js";
@@ -25,25 +14,14 @@ import type { Fleet } from "./fleet/schema.js";
 import { type FleetChange, FleetWatcher } from "./fleet/watch.js";
 import { type ExtraRoute, serverPort, startOpsServer } from "./http/ops-server.js";
 import { REGISTRY_EVENTS_PATH, registryEventsHandler } from "./http/registry-events.js";
-import { timedProcessors, trackQueueDepth } from "./metrics.js";
-import { AlertStore } from "./monitor/alert-store.js";
 import type { SecretsFor } from "./monitor/container-watch.js";
-import { Monitor, type MonitorOptions } from "./monitor/monitor.js";
+import type { MonitorOptions } from "./monitor/monitor.js";
 import { createRedis } from "./queue/connection.js";
-import { JobWaiter } from "./queue/job-waiter.js";
-import { createQueueEvents, JobQueue } from "./queue/queues.js";
-import { RegistryClient } from "./registry/client.js";
-import { ShellChat } from "./shell/shell-chat.js";
-import { installedWording } from "./slack/command-mentions.js";
-import { commandSetFromEnv } from "./slack/command-set.js";
-import { RedisDeliveries } from "./slack/deliveries.js";
-import { registerSlackExtras } from "./slack/extras.js";
-import { SlackChat } from "./slack/slack-chat.js";
-import { hasSlackCredentials, startSlackBot } from "./slack/start-slack.js";
+import type { RegistryClient } from "./registry/client.js";
+import type { ShellChat } from "./shell/shell-chat.js";
+import { hasSlackCredentials } from "./slack/credentials.js";
 import { trackResourceSamples } from "./stats/sample-metrics.js";
 import { SampleStore, samplingOf } from "./stats/sample-store.js";
-import { createBotCore } from "./wiring/bot-core.js";
-import { forwardTo } from "./wiring/forward.js";
 import { briefProblems, reportInvalidFleet } from "./wiring/invalid-fleet.js";
 
 export type Role = "bot" | "worker" | "monitor";
@@ -123,7 +101,17 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
   });
 
+  // Each role loads its own libraries when it starts (Slack only in the bot, Docker only in the
+  // worker and the monitor, the queue not in the monitor), so a process holds only what it runs.
   if (opts.roles.includes("worker")) {
+    const [{ createProcessors }, { startWorker }, { DockerHosts }, { RegistryClient }, { timedProcessors }] =
+      await Promise.all([
+        import("../worker/processors.js"),
+        import("../worker/start-worker.js"),
+        import("./docker/connect.js"),
+        import("./registry/client.js"),
+        import("./metrics.js"),
+      ]);
     const workerLog = log.child({ component: "worker" });
     const workerRedis = redis("client");
     const startWorkerFor = async (f: Fleet) => {
@@ -170,6 +158,27 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   });
   const routes: ExtraRoute[] = [];
   if (opts.roles.includes("bot")) {
+    const [
+      { JobQueue, createQueueEvents },
+      { JobWaiter },
+      { trackQueueDepth },
+      { RegistryClient },
+      { createBotCore },
+      { forwardTo },
+      { DeployWatcher },
+      { JobAudit },
+      { RolloutStore },
+    ] = await Promise.all([
+      import("./queue/queues.js"),
+      import("./queue/job-waiter.js"),
+      import("./metrics.js"),
+      import("./registry/client.js"),
+      import("./wiring/bot-core.js"),
+      import("./wiring/forward.js"),
+      import("./core/deploy-watcher.js"),
+      import("./audit/job-audit.js"),
+      import("./deploys/rollout-store.js"),
+    ]);
     const queue = new JobQueue(redis("producer"), prefix);
     closers.push(() => queue.close());
     trackQueueDepth(() => queue.queue.getJobCounts("waiting", "active", "delayed", "failed"));
@@ -220,6 +229,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     let chat: Chat;
     const adapter = opts.adapter ?? (hasSlackCredentials(env) ? "slack" : "shell");
     if (adapter === "slack") {
+      const [{ startSlackBot }, { RedisDeliveries }, { registerSlackExtras }] = await Promise.all([
+        import("./slack/start-slack.js"),
+        import("./slack/deliveries.js"),
+        import("./slack/extras.js"),
+      ]);
       const slack = await startSlackBot({
         env,
         log,
@@ -243,6 +257,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       // Bolt serves /healthz, /metrics and /registry/events as custom routes (HTTP and Socket Mode alike).
       servesHttp = true;
     } else {
+      const { ShellChat } = await import("./shell/shell-chat.js");
       const shellChat = new ShellChat((text) => process.stdout.write(`${text}\n`));
       runtime.shell = { ops: core(shellChat), chat: shellChat };
       chat = shellChat;
@@ -290,11 +305,34 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   let monitorChat: Chat | undefined;
   if (opts.roles.includes("monitor")) {
+    const [
+      { Monitor },
+      { DockerHosts },
+      { AlertStore },
+      { StopIntents },
+      { StoppedMarks },
+      { secretsFor },
+      { ConfigStore },
+    ] = await Promise.all([
+      import("./monitor/monitor.js"),
+      import("./docker/connect.js"),
+      import("./monitor/alert-store.js"),
+      import("./deploys/stop-intent.js"),
+      import("./deploys/stopped.js"),
+      import("./config/secrets-for.js"),
+      import("./config/config-store.js"),
+    ]);
     // Alerts go through the bot's own chat when it runs here (Slack or the shell); a monitor on
-    // its own posts to Slack directly.
+    // its own posts to Slack directly, with Slack's Web API client only (not Bolt).
     let alertChat: Chat | undefined = botChat;
     if (!alertChat) {
       if (!env.SLACK_BOT_TOKEN) throw new ConfigError("the monitor needs SLACK_BOT_TOKEN to post alerts");
+      const [{ WebClient }, { SlackChat }, { installedWording }, { commandSetFromEnv }] = await Promise.all([
+        import("@slack/web-api"),
+        import("./slack/slack-chat.js"),
+        import("./slack/command-mentions.js"),
+        import("./slack/command-set.js"),
+      ]);
       alertChat = new SlackChat(
         new WebClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
         installedWording(commandSetFromEnv(env)),

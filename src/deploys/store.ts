@@ -91,6 +91,9 @@ const HISTORY_LENGTH = 200;
  * by the worker that runs it. Field-level writes mean workers never overwrite each other.
  */
 export class DeployStore {
+  /** Set once this process has added the lists written before `history-lists` existed. */
+  private listsComplete = false;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix = "dockops",
@@ -98,6 +101,11 @@ export class DeployStore {
 
   private key(id: string): string {
     return deployKey(this.prefix, id);
+  }
+
+  /** Every history list's key, so finding them takes no scan of the whole keyspace. */
+  private get listsKey(): string {
+    return `${this.prefix}:history-lists`;
   }
 
   /** Stores a new deploy, every host queued (or, in a rollout, waiting as `initial` says). */
@@ -114,6 +122,7 @@ export class DeployStore {
       .expire(this.key(meta.id), RETENTION_SECONDS)
       .lpush(`${this.prefix}:history:${meta.project}:${meta.env}`, meta.id)
       .ltrim(`${this.prefix}:history:${meta.project}:${meta.env}`, 0, HISTORY_LENGTH - 1)
+      .sadd(this.listsKey, `${this.prefix}:history:${meta.project}:${meta.env}`)
       .exec();
   }
 
@@ -156,14 +165,27 @@ export class DeployStore {
 
   /** Ids of the latest `perList` deploys of every project and environment. */
   async recentIds(perList: number): Promise<string[]> {
-    const ids: string[] = [];
-    let cursor = "0";
-    do {
-      const [next, keys] = await this.redis.scan(cursor, "MATCH", `${this.prefix}:history:*`, "COUNT", 200);
-      cursor = next;
-      for (const key of keys) ids.push(...(await this.redis.lrange(key, 0, perList - 1)));
-    } while (cursor !== "0");
-    return ids;
+    const lists = await this.historyLists();
+    const ids = await Promise.all(lists.map((key) => this.redis.lrange(key, 0, perList - 1)));
+    return ids.flat();
+  }
+
+  /**
+   * The history lists' keys. Lists written by a version without the set are found by one scan
+   * of the keyspace per process, then kept in the set: the deploy-message sweep runs every 15 s,
+   * and a scan of a large keyspace holds Redis up for every other client each time.
+   */
+  private async historyLists(): Promise<string[]> {
+    if (!this.listsComplete) {
+      let cursor = "0";
+      do {
+        const [next, keys] = await this.redis.scan(cursor, "MATCH", `${this.prefix}:history:*`, "COUNT", 500);
+        cursor = next;
+        if (keys.length > 0) await this.redis.sadd(this.listsKey, ...keys);
+      } while (cursor !== "0");
+      this.listsComplete = true;
+    }
+    return this.redis.smembers(this.listsKey);
   }
 
   async history(project: string, env: string, count = 20): Promise<DeployRecord[]> {

@@ -23,8 +23,8 @@ type QueryOf<K extends HostQuery["kind"]> = Extract<HostQuery, { kind: K }>;
 /**
  * The bot's side of host reads: one job per host, then the worker's answer, parsed with the same
  * contract the worker was held to. A host a worker cannot reach, and a read no worker answered,
- * are values, so one host never fails a reply about the others. The job goes wherever
- * `JobQueue.enqueueHostRead` routes it: with per-host queues or host agents, only that changes.
+ * are values, so one host never fails a reply about the others. The jobs go wherever
+ * `JobQueue.enqueueHostReads` routes them: with per-host queues or host agents, only that changes.
  */
 export class HostReads {
   constructor(
@@ -38,22 +38,39 @@ export class HostReads {
     timeoutMs: number,
     requestedBy?: string,
   ): Promise<ReadAnswer<HostReadResult<K>>> {
-    const jobId = await this.queue.enqueueHostRead({
-      requestId: newDeployId(),
-      host,
-      query,
-      timeoutMs,
-      ...(requestedBy ? { requestedBy } : {}),
-    });
+    const [answer] = await this.readAll([host], query, timeoutMs, requestedBy);
+    return answer as ReadAnswer<HostReadResult<K>>;
+  }
+
+  /** The same query on every host, queued together; the answers in the order of `hosts`. */
+  async readAll<K extends HostQuery["kind"]>(
+    hosts: readonly string[],
+    query: QueryOf<K>,
+    timeoutMs: number,
+    requestedBy?: string,
+  ): Promise<ReadAnswer<HostReadResult<K>>[]> {
+    const requestId = newDeployId();
+    const jobIds = await this.queue.enqueueHostReads(
+      hosts.map((host) => ({ requestId, host, query, timeoutMs, ...(requestedBy ? { requestedBy } : {}) })),
+    );
     const waitMs = timeoutMs + (this.opts.graceMs ?? WORKER_GRACE_MS);
+    return Promise.all(jobIds.map((jobId) => this.answer<K>(jobId, query.kind, waitMs)));
+  }
+
+  private async answer<K extends HostQuery["kind"]>(
+    jobId: string,
+    kind: K,
+    waitMs: number,
+  ): Promise<ReadAnswer<HostReadResult<K>>> {
     const outcome = this.opts.waiter
       ? await this.opts.waiter.wait(jobId, waitMs)
       : await waitForJob(this.queue.queue, jobId, waitMs, this.opts.pollMs ?? 100);
-    // A read nobody took must not run later for nobody; a taken one ages out on its own.
-    await this.queue.queue.remove(jobId).catch(() => 0);
+    // A read nobody took must not run later for nobody; a taken one ages out on its own. The
+    // answer does not wait for the removal: it changes nothing the asker is told.
+    void this.queue.queue.remove(jobId).catch(() => 0);
     if (outcome.state === "pending") return { answered: false, reason: noWorkerAnswered(waitMs) };
     if (outcome.state === "failed") return { answered: false, reason: outcome.reason };
-    const parsed = hostReadResultSchemas[query.kind].safeParse(outcome.result);
+    const parsed = hostReadResultSchemas[kind].safeParse(outcome.result);
     if (!parsed.success) {
       return {
         answered: false,
@@ -64,28 +81,33 @@ export class HostReads {
   }
 }
 
+/** Each host's answer, or the host as unreachable with the reason no answer came. */
+function orUnreachable<T>(
+  hosts: readonly string[],
+  answers: readonly ReadAnswer<T>[],
+): (T | { host: string; reachable: false; reason: string })[] {
+  return hosts.map((host, i) => {
+    const answer = answers[i] as ReadAnswer<T>;
+    return answer.answered ? answer.result : { host, reachable: false as const, reason: answer.reason };
+  });
+}
+
 /** /status, /hosts and /images read the hosts through workers. */
 export function workerFleetReader(reads: HostReads): FleetReader {
-  return (hosts, opts) =>
-    Promise.all(
-      hosts.map(async (host) => {
-        const query = {
-          kind: "snapshot" as const,
-          inspect: opts.inspect ?? false,
-          ...(opts.project ? { project: opts.project } : {}),
-        };
-        const answer = await reads.read(host, query, opts.timeoutMs);
-        return answer.answered ? answer.result : { host, reachable: false as const, reason: answer.reason };
-      }),
-    );
+  return async (hosts, opts) => {
+    const query = {
+      kind: "snapshot" as const,
+      inspect: opts.inspect ?? false,
+      ...(opts.project ? { project: opts.project } : {}),
+    };
+    return orUnreachable(hosts, await reads.readAll(hosts, query, opts.timeoutMs));
+  };
 }
 
 /** Dry runs, /promote and /scale find the running containers through workers. */
 export function workerRunningReader(reads: HostReads, timeoutMs: number): RunningReader {
   return async (hosts, project, env) => {
-    const answers = await Promise.all(
-      hosts.map((host) => reads.read(host, { kind: "running", project, env }, timeoutMs)),
-    );
+    const answers = await reads.readAll(hosts, { kind: "running", project, env }, timeoutMs);
     return Object.fromEntries(
       hosts.map((host, i) => {
         const answer = answers[i] as ReadAnswer<HostReadResult<"running">>;
@@ -127,16 +149,12 @@ export function workerCommitResolver(reads: HostReads) {
 
 /** /stats reads each host's resource usage through a worker, in parallel. */
 export function workerStatsReader(reads: HostReads): StatsReader {
-  return (hosts, opts) =>
-    Promise.all(
-      hosts.map(async (host) => {
-        const query = {
-          kind: "stats" as const,
-          ...(opts.project ? { project: opts.project } : {}),
-          ...(opts.env ? { env: opts.env } : {}),
-        };
-        const answer = await reads.read(host, query, opts.timeoutMs);
-        return answer.answered ? answer.result : { host, reachable: false as const, reason: answer.reason };
-      }),
-    );
+  return async (hosts, opts) => {
+    const query = {
+      kind: "stats" as const,
+      ...(opts.project ? { project: opts.project } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
+    };
+    return orUnreachable(hosts, await reads.readAll(hosts, query, opts.timeoutMs));
+  };
 }

@@ -1,4 +1,4 @@
-import { Job, Queue, QueueEvents } from "bullmq";
+import { Job, type JobsOptions, Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import { type BuildJob, buildDedupId, buildJobId, buildJobSchema } from "../jobs/build-schemas.js";
 import { type HostReadJob, hostReadJobId, hostReadJobSchema } from "../jobs/read-schemas.js";
@@ -86,27 +86,13 @@ export class JobQueue {
   /** One job per host; returns their ids. A restart is not retried: a second try could restart twice. */
   async enqueueLifecycle(jobs: LifecycleJob[]): Promise<string[]> {
     const parsed = jobs.map((j) => lifecycleJobSchema.parse(j));
-    const added = await this.queue.addBulk(
-      parsed.map((data) => ({
-        name: JOB_NAMES.lifecycle,
-        data,
-        opts: { jobId: lifecycleJobId(data.requestId, data.host), attempts: 1 },
-      })),
-    );
-    return added.map((j) => j.id ?? "");
+    return this.addPerHost(JOB_NAMES.lifecycle, parsed, lifecycleJobId, { attempts: 1 });
   }
 
   /** One job per host. Setting a state twice sets it once, so these may be retried. */
   async enqueueMaintenance(jobs: MaintenanceJob[]): Promise<string[]> {
     const parsed = jobs.map((j) => maintenanceJobSchema.parse(j));
-    const added = await this.queue.addBulk(
-      parsed.map((data) => ({
-        name: JOB_NAMES.maintenance,
-        data,
-        opts: { jobId: maintenanceJobId(data.requestId, data.host) },
-      })),
-    );
-    return added.map((j) => j.id ?? "");
+    return this.addPerHost(JOB_NAMES.maintenance, parsed, maintenanceJobId);
   }
 
   /** A read-only job: one attempt, and its result (log lines) is not kept long. */
@@ -122,20 +108,31 @@ export class JobQueue {
   }
 
   /**
-   * A read of one host: one attempt (the asker waits seconds, not minutes). The asker removes the
-   * job once it has the answer. No `age` here: BullMQ applies a finishing job's age to the whole
-   * finished set, so a short one would also delete every older deploy's record of its job.
+   * Reads of hosts, one job each: one attempt (the asker waits seconds, not minutes). The asker
+   * removes each job once it has the answer. No `age` here: BullMQ applies a finishing job's age
+   * to the whole finished set, so a short one would also delete every older deploy's record of
+   * its job. A command's reads are added in one round trip, not one per host.
    */
-  async enqueueHostRead(job: HostReadJob): Promise<string> {
-    const data = hostReadJobSchema.parse(job);
-    const jobId = hostReadJobId(data.requestId, data.host);
-    await this.queue.add(JOB_NAMES.hostRead, data, {
-      jobId,
+  async enqueueHostReads(jobs: HostReadJob[]): Promise<string[]> {
+    const parsed = jobs.map((j) => hostReadJobSchema.parse(j));
+    return this.addPerHost(JOB_NAMES.hostRead, parsed, hostReadJobId, {
       attempts: 1,
       removeOnComplete: false,
       removeOnFail: false,
     });
-    return jobId;
+  }
+
+  /** One job per host, added together; their ids, in order. */
+  private async addPerHost<T extends { requestId: string; host: string }>(
+    name: string,
+    jobs: T[],
+    jobId: (requestId: string, host: string) => string,
+    opts: JobsOptions = {},
+  ): Promise<string[]> {
+    const added = await this.queue.addBulk(
+      jobs.map((data) => ({ name, data, opts: { jobId: jobId(data.requestId, data.host), ...opts } })),
+    );
+    return added.map((j) => j.id ?? "");
   }
 
   /**

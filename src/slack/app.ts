@@ -50,6 +50,8 @@ export function createSlackApp(opts: SlackOptions): App {
     logger,
     logLevel: LogLevel.WARN,
     clientOptions,
+    // Nothing here keeps conversation state: without the store Bolt skips a lookup per request.
+    convoStore: false,
   });
   return app;
 }

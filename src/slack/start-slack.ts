@@ -39,10 +39,6 @@ export type SlackBotOptions = {
   deliveries?: Deliveries;
 };
 
-export function hasSlackCredentials(env: AppEnv): boolean {
-  return Boolean(env.SLACK_BOT_TOKEN && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN));
-}
-
 /** The Slack adapter: Bolt app, its Chat, listeners; HTTP mode serves /healthz and /metrics too. */
 export async function startSlackBot(opts: SlackBotOptions): Promise<SlackBot> {
   const { env, log } = opts;

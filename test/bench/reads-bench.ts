@@ -20,6 +20,7 @@ import { uniqueName } from "../support/names.js";
 import { blocksText } from "../support/slack-standin.js";
 import { median, ms, ratio } from "./figures.js";
 import { medianSteps, type ReadSteps, StepClock } from "./read-steps.js";
+import { startReplyFloor } from "./reply-floor.js";
 
 export type ReadsBenchOptions = { containers: number; deploys: number; rounds: number };
 
@@ -179,6 +180,8 @@ export async function readsBench(opts: Partial<ReadsBenchOptions> = {}): Promise
     history: { raw: [], bot: [], steps: [] },
   };
   const clock = new StepClock(h.fleetEnv.REDIS_URL as string, h.prefix);
+  const floor = await startReplyFloor(h.slack);
+  const floorMs: number[] = [];
   try {
     await clock.ready();
     await runContainers(h, projects, o.containers);
@@ -209,7 +212,9 @@ export async function readsBench(opts: Partial<ReadsBenchOptions> = {}): Promise
       const [command, text] = commands[read] as [string, string, RegExp];
       await timed(h, command, text);
     }
+    await floor.time();
     for (let i = 0; i < o.rounds; i++) {
+      floorMs.push(await floor.time());
       for (const [read, raw] of Object.entries(raws)) {
         const [command, text, expected] = commands[read] as [string, string, RegExp];
         // Alternate which goes first, so neither always meets a daemon the other just warmed.
@@ -237,6 +242,7 @@ export async function readsBench(opts: Partial<ReadsBenchOptions> = {}): Promise
       }
     }
   } finally {
+    await floor.close();
     await clock.close();
     await redis.quit();
     await h.close();
@@ -260,6 +266,7 @@ export async function readsBench(opts: Partial<ReadsBenchOptions> = {}): Promise
       (r) =>
         `/${r.read.padEnd(8)} raw ${ms(r.rawMs)}  dockops (command → reply) ${ms(r.botMs)}  ${r.ratio.toFixed(2)}×  goal ≤ 1.5×: ${r.goalMet ? "met" : "missed"}`,
     ),
+    `reply floor: a bare Bolt app that acks and posts a fixed reply, command → reply ${ms(median(floorMs))} (no bot answers faster; /history's goal leaves it ${ms(1.5 * (rows.find((r) => r.read === "history")?.rawMs ?? 0))})`,
     "where the bot's time went (medians): until queued | until a worker took it | in the worker | until the reply",
     ...rows.flatMap((r) =>
       r.steps
@@ -277,6 +284,7 @@ export async function readsBench(opts: Partial<ReadsBenchOptions> = {}): Promise
       deploysStored: o.deploys,
       historyCount: HISTORY_COUNT,
       rounds: o.rounds,
+      replyFloorMs: Math.round(median(floorMs)),
       rows,
     },
   };

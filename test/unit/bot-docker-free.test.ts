@@ -1,8 +1,5 @@
-import { fileURLToPath } from "node:url";
-import madge from "madge";
 import { describe, expect, it } from "vitest";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+import { runtimeModules } from "../support/import-graph.js";
 
 /** What `startRuntime` builds for the bot role (src/runtime.ts), and nothing of the other roles. */
 const BOT_ROLE = [
@@ -14,22 +11,6 @@ const BOT_ROLE = [
   "src/audit/job-audit.ts",
   "src/queue/queues.ts",
 ];
-
-/** Every module the files load at run time (type-only imports are erased by the compiler). */
-async function runtimeModules(files: string[]): Promise<string[]> {
-  const graph = await madge(
-    files.map((f) => `${ROOT}${f}`),
-    {
-      baseDir: ROOT,
-      fileExtensions: ["ts"],
-      includeNpm: true,
-      tsConfig: `${ROOT}tsconfig.json`,
-      detectiveOptions: { ts: { skipTypeImports: true }, es6: { skipTypeImports: true } },
-    },
-  );
-  const deps = graph.obj();
-  return [...new Set([...Object.keys(deps), ...Object.values(deps).flat()])];
-}
 
 describe("the bot role's code", () => {
   // src/docker is the Docker access layer (clients, reads, pulls, stops): the bot loads none of it.

@@ -1,11 +1,13 @@
-import type Docker from "dockerode";
+import Docker from "dockerode";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeployStore } from "../../src/deploys/store.js";
+import { dockerOptions } from "../../src/docker/connect.js";
+import type { HostSpec } from "../../src/fleet/schema.js";
 import { deployJobId } from "../../src/jobs/schemas.js";
 import { managedContainers } from "../support/docker.js";
 import { need } from "../support/fleet-env.js";
-import { type Harness, startHarness } from "../support/harness.js";
+import { type Harness, type HostName, startHarness } from "../support/harness.js";
 import { uniqueName } from "../support/names.js";
 import { ask } from "../support/ops-read.js";
 
@@ -21,9 +23,16 @@ type Seen = { host: string; action: string; at: number; deploy?: string; version
 const seen: Seen[] = [];
 const streams: NodeJS.ReadableStream[] = [];
 
-/** Every container event of the project on every host, with Docker's own time. */
-async function follow(docker: Docker, host: string): Promise<void> {
-  const stream = (await docker.getEvents({
+const untimed = (host: HostName) =>
+  new Docker({ ...dockerOptions(host, h.fleet.hosts[host] as HostSpec), timeout: undefined });
+
+/**
+ * Every container event of the project on every host, with Docker's own time. Through a client
+ * without the fleet's request timeout: docker-modem applies it as an idle timeout, which would
+ * end the stream of a host that has nothing to report for a while (serverC, the last batch).
+ */
+async function follow(host: HostName): Promise<void> {
+  const stream = (await untimed(host).getEvents({
     filters: { type: ["container"], label: [`dockops.project=${project}`] },
   })) as NodeJS.ReadableStream;
   streams.push(stream);
@@ -60,7 +69,7 @@ beforeAll(async () => {
   );
   redis = new Redis(need(h.fleetEnv, "REDIS_URL"));
   store = new DeployStore(redis, h.prefix);
-  for (const host of HOSTS) await follow(h.docker[host], host);
+  for (const host of HOSTS) await follow(host);
 }, 120_000);
 
 afterAll(async () => {
@@ -158,7 +167,7 @@ describe("rolling deploys, one host per batch", () => {
 
   it("onFailure: rollback puts a finished batch back when a later batch fails", async () => {
     // serverB's new container dies as soon as it starts: batch 1 (serverA) took v1, batch 2 fails.
-    const killer = (await h.docker.serverB.getEvents({
+    const killer = (await untimed("serverB").getEvents({
       filters: { type: ["container"], event: ["start"], label: [`dockops.project=${project}`] },
     })) as NodeJS.ReadableStream;
     killer.on("data", (chunk: Buffer) => {

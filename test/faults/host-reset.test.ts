@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { HostStatus } from "../../src/deploys/store.js";
 import { managedContainers } from "../support/docker.js";
 import { need, readFleetEnv } from "../support/fleet-env.js";
 import { type Harness, startHarness } from "../support/harness.js";
@@ -75,44 +76,64 @@ afterAll(async () => {
   await link?.close();
 });
 
-describe("a host whose connection resets as the new container is started", () => {
-  it("is retried once the host answers again, instead of ending 'failed' with its container left behind", async () => {
+/** Deploys `tag`, cuts the link for 3 s once its record shows `step`, and returns the final text. */
+async function deployCutAt(
+  tag: string,
+  step: string,
+  reached: (s: HostStatus | undefined) => boolean = (s) => s?.step === step,
+): Promise<{ text: string; deployId: string }> {
+  const { store, redis } = storeOf(h);
+  try {
+    const since = h.slack.calls.length;
+    await h.command("/deploy", `${project}:${tag} beta serverA`);
+    const deadline = Date.now() + 60_000;
+    let deployId: string | undefined;
+    for (;;) {
+      const newest = (await store.history(project, "beta", 1))[0];
+      if (newest?.meta.tag === tag && reached(newest.hosts.serverA)) {
+        deployId = newest.meta.id;
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`the deploy never reached '${step}'`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    link.cutFor(3_000);
+    const text = await h.slack.waitFor(
+      () => {
+        const done = h.slack.calls
+          .slice(since)
+          .map((c) => h.slack.messageText(String(c.args.__ts)) ?? "")
+          .find((t) => /^:(white_check_mark|x|warning):/.test(t));
+        return done || undefined;
+      },
+      90_000,
+      "the deploy to finish",
+    );
+    expect((await store.getHost(deployId, "serverA"))?.state).toBe("succeeded");
+    return { text, deployId };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+describe("a host whose connection resets during a deploy", () => {
+  it("as the new container is started: retried once the host answers again, instead of ending 'failed' with its container left behind", async () => {
     // Found by the chaos soak: the start reached the daemon, the answer was a reset, and the
     // deploy ended failed — with the container it could no longer remove running afterwards.
     expect(await runToEnd(h, "/deploy", `${project}:v1 beta serverA`)).toContain("Deployed");
-    const { store, redis } = storeOf(h);
-    try {
-      const since = h.slack.calls.length;
-      await h.command("/deploy", `${project}:v2 beta serverA`);
-      const deadline = Date.now() + 60_000;
-      let deployId: string | undefined;
-      for (;;) {
-        const newest = (await store.history(project, "beta", 1))[0];
-        if (newest?.meta.tag === "v2" && newest.hosts.serverA?.step === "starting container") {
-          deployId = newest.meta.id;
-          break;
-        }
-        if (Date.now() > deadline) throw new Error("the deploy never reached 'starting container'");
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      link.cutFor(3_000);
-      const text = await h.slack.waitFor(
-        () => {
-          const done = h.slack.calls
-            .slice(since)
-            .map((c) => h.slack.messageText(String(c.args.__ts)) ?? "")
-            .find((t) => /^:(white_check_mark|x|warning):/.test(t));
-          return done || undefined;
-        },
-        90_000,
-        "the deploy to finish",
-      );
-      expect(text).toContain(`Deployed *${project}:v2*`);
-      const running = await managedContainers(h.docker.serverA, project);
-      expect(running.map((c) => c.Labels["dockops.version"])).toEqual(["v2"]);
-      expect((await store.getHost(deployId as string, "serverA"))?.state).toBe("succeeded");
-    } finally {
-      redis.disconnect();
-    }
+    const { text } = await deployCutAt("v2", "starting container");
+    expect(text).toContain(`Deployed *${project}:v2*`);
+    const running = await managedContainers(h.docker.serverA, project);
+    expect(running.map((c) => c.Labels["dockops.version"])).toEqual(["v2"]);
+  }, 150_000);
+
+  it("as the old container is retired: asked again until it stops, not left running beside the new one", async () => {
+    // Found by the soak smoke: the stop of the old container was cut off, the deploy succeeded,
+    // and the old version kept running next to the new one.
+    // Accepted: the worker (slowed 1.5 s at each step) retires the old container next.
+    const { text } = await deployCutAt("v1", "acceptance", (s) => s?.accepted === true);
+    expect(text).toContain(`Deployed *${project}:v1*`);
+    const running = await managedContainers(h.docker.serverA, project);
+    expect(running.map((c) => c.Labels["dockops.version"])).toEqual(["v1"]);
   }, 150_000);
 });

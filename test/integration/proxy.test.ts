@@ -62,7 +62,7 @@ describe("zero-downtime deploys behind the host's Caddy", () => {
     const url = `http://${h.addr.serverA}:${port}/`;
     expect(await getWithHost(url)).toEqual({ status: 200, body: "web v1" });
 
-    const traffic = startTraffic(url, 70, 10);
+    const traffic = startTraffic(url, 70, 10, 10_000);
     const tags = ["v2", "v1", "v2", "crash", "v1", "v2", "v1", "v2", "v1", "v2"];
     let serving = "v1";
     for (const tag of tags) {

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
+import { request } from "node:http";
 
 export type SlashCommand = {
   command: string;
@@ -53,5 +54,29 @@ export async function sendSigned(baseUrl: string, body: string, opts: SendOption
   const signature =
     opts.signature === undefined ? slackSignature(opts.secret, timestamp, body) : opts.signature;
   if (signature !== null) headers["x-slack-signature"] = signature;
-  return fetch(`${baseUrl}/slack/events`, { method: "POST", headers, body });
+  return post(`${baseUrl}/slack/events`, headers, body);
+}
+
+/**
+ * One POST on a connection of its own. fetch() keeps connections alive, and a request sent on one
+ * the bot's server is closing as idle at that instant fails with a reset (seen on a loaded
+ * machine); each Slack delivery is its own request, so the tests send them that way.
+ */
+function post(url: string, headers: Record<string, string>, body: string): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: "POST", headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", reject);
+      res.on("end", () => {
+        const out = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === "string") out.set(k, v);
+        const status = res.statusCode ?? 0;
+        const empty = [101, 204, 205, 304].includes(status);
+        resolve(new Response(empty ? null : Buffer.concat(chunks), { status, headers: out }));
+      });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
 }

@@ -33,9 +33,11 @@ export type TrafficReport = { sent: number; replies: Reply[]; seconds: number };
 
 /**
  * A client sending `perSecond` requests a second (spread over a few parallel loops) until
- * stopped; every reply or error is kept for the assertions.
+ * stopped; every reply or error is kept for the assertions. `timeoutMs` bounds one request: the
+ * proxy tests give 10 s, since the proxy itself answers an error within about 2 s when it has no
+ * container to send to, and a busy test machine can stall a good request for seconds.
  */
-export function startTraffic(url: string, perSecond: number, loops = 4) {
+export function startTraffic(url: string, perSecond: number, loops = 4, timeoutMs = 3_000) {
   const replies: Reply[] = [];
   let running = true;
   const started = Date.now();
@@ -43,7 +45,7 @@ export function startTraffic(url: string, perSecond: number, loops = 4) {
   const loop = async () => {
     while (running) {
       const t = Date.now();
-      replies.push(await getWithHost(url));
+      replies.push(await getWithHost(url, undefined, timeoutMs));
       const wait = gap - (Date.now() - t);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }

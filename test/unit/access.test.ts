@@ -188,7 +188,7 @@ describe("commands with no environment", () => {
     expect(formatIssues("fleet.yml", bad.error?.issues ?? [])).toBe(
       [
         "fleet.yml is invalid:",
-        '  allow.deploy: "deploy" is not a command that acts on no environment; use one of cancel, prune, jobs, job, audit, hosts, images, alerts, build',
+        '  allow.deploy: "deploy" is not a command that acts on no environment; use one of cancel, prune, proxy, jobs, job, audit, hosts, images, alerts, build',
         '  allow.prune.0: unknown role "admins"; the roles section defines configurers, readers, pruners, auditors',
       ].join("\n"),
     );

@@ -18,7 +18,7 @@ import { StopIntents } from "./deploys/stop-intent.js";
 import { StoppedMarks } from "./deploys/stopped.js";
 import { DeployStore } from "./deploys/store.js";
 import { DockerHosts } from "./docker/connect.js";
-import type { AppEnv } from "./env.js";
+import { type AppEnv, replicaWaitOf } from "./env.js";
 import { ConfigError, errorMessage } from "./errors.js";
 import type { FleetProblem } from "./fleet/load.js";
 import type { Fleet } from "./fleet/schema.js";
@@ -88,8 +88,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   let digest = opts.fleetFile?.digest;
   const prefix = opts.prefix ?? env.DOCKOPS_PREFIX;
   const closers: Array<() => Promise<unknown>> = [];
+  const replicaWait = replicaWaitOf(env);
   const connect = (role: "worker" | "producer" | "client"): Redis => {
-    const r = createRedis(env.REDIS_URL, role);
+    const r = createRedis(env.REDIS_URL, role, replicaWait);
     r.on("error", (err) => log.debug({ err: err.message, role }, "redis connection error"));
     return r;
   };

@@ -1,5 +1,7 @@
 import { Job, Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
+import { deployKey } from "../deploys/store.js";
+import { QueueUnavailableError } from "../errors.js";
 import { type BuildJob, buildDedupId, buildJobId, buildJobSchema } from "../jobs/build-schemas.js";
 import { type HostReadJob, hostReadJobId, hostReadJobSchema } from "../jobs/read-schemas.js";
 import {
@@ -25,6 +27,7 @@ import {
   type TailLogsJob,
   tailLogsJobSchema,
 } from "../jobs/schemas.js";
+import { confirmReplicated, describeShortfall, markWrites } from "./replicas.js";
 
 export const QUEUE_NAME = "dockops-jobs";
 
@@ -43,20 +46,55 @@ const DEFAULT_JOB_OPTIONS = {
 export class JobQueue {
   readonly queue: Queue;
 
-  constructor(connection: Redis, prefix = "dockops") {
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix = "dockops",
+  ) {
     this.queue = new Queue(QUEUE_NAME, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
   }
 
-  /** `delayMs`: a rollout's pause before its next batch, kept by BullMQ rather than a waiting worker. */
+  /**
+   * `delayMs`: a rollout's pause before its next batch, kept by BullMQ rather than a waiting worker.
+   * Resolves only once the jobs (and the deploy record written before them) are as durable as
+   * REDIS_WAIT_REPLICAS asks; otherwise the jobs are withdrawn and it throws, so "not started"
+   * is what the person is told and what happens.
+   */
   async enqueueDeploys(jobs: DeployJob[], delayMs = 0): Promise<void> {
     const parsed = jobs.map((j) => deployJobSchema.parse(j));
-    await this.queue.addBulk(
+    const mark = markWrites(this.connection);
+    const added = await this.queue.addBulk(
       parsed.map((data) => ({
         name: JOB_NAMES.deploy,
         data,
         opts: { jobId: deployJobId(data.deployId, data.host), ...(delayMs > 0 ? { delay: delayMs } : {}) },
       })),
     );
+    const replicated = await confirmReplicated(this.connection, mark);
+    // The record went through another connection: if that one reached a master that then lost
+    // it, this (surviving) server does not have it.
+    const records = replicated.ok ? await this.recordsExist(parsed) : false;
+    if (replicated.ok && records) return;
+    const why = replicated.ok
+      ? "the deploy record was lost in a Redis failover"
+      : describeShortfall(replicated);
+    const ids = added.map((j) => j.id ?? "");
+    const left = await Promise.all(ids.map((id) => this.withdraw(id)));
+    // A job a worker already took runs whatever is said now: then the deploy stands.
+    if (left.some(Boolean)) return;
+    throw new QueueUnavailableError(why);
+  }
+
+  private async recordsExist(jobs: DeployJob[]): Promise<boolean> {
+    const ids = [...new Set(jobs.map((j) => j.deployId))];
+    const found = await this.connection.exists(...ids.map((id) => deployKey(this.prefix, id)));
+    return found === ids.length;
+  }
+
+  /** True when the job is still there (a worker holds it); false when gone or removed. */
+  private async withdraw(jobId: string): Promise<boolean> {
+    const removed = await this.queue.remove(jobId).catch(() => 0);
+    if (removed === 1) return false;
+    return (await Job.fromId(this.queue, jobId).catch(() => undefined)) !== undefined;
   }
 
   /** Returns the job id; pruning is safe to repeat, so transient faults are retried. */

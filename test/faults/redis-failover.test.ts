@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigStore } from "../../src/config/config-store.js";
 import { DeployStore } from "../../src/deploys/store.js";
+import { DockerHosts } from "../../src/docker/connect.js";
 import { createRedis } from "../../src/queue/connection.js";
 import { openRedis } from "../../src/queue/redis-url.js";
 import { confirmReplicated, markWrites } from "../../src/queue/replicas.js";
@@ -43,7 +44,9 @@ beforeAll(async () => {
   worker = spawnRole(h, "worker", { WORKER_CONCURRENCY: "4" });
   await waitForOutput(worker, "worker started");
   redis = openRedis(set.url);
-  for (const host of HOSTS) creates.push({ host, ...(await followCreates(h.docker[host])) });
+  // The harness's clients time out on a silent stream; this one must hear every create.
+  const docker = new DockerHosts(h.fleet.hosts);
+  for (const host of HOSTS) creates.push({ host, ...(await followCreates(docker.untimed(host))) });
 }, 90_000);
 afterAll(async () => {
   for (const c of creates) c.stop();
@@ -154,7 +157,7 @@ describe("Redis Sentinel failover", () => {
     const accepted = sent.filter((_, i) => outcomes[i] !== "refused");
     const refused = sent.filter((_, i) => outcomes[i] === "refused");
     console.log(
-      `failover ${from} -> ${to}: ${accepted.length} deploys accepted, ${refused.length} refused (${refused.map((s) => s.project).join(" ")})`,
+      `failover ${from} -> ${to}: ${accepted.length} deploys accepted, ${refused.length} refused (${refused.map((s) => s.project).join(" ")}); config revisions ${JSON.stringify(configs)}`,
     );
     // The bot and the worker found the new master by themselves: what was sent after it ran.
     for (const s of [...sent.filter((x) => x.settled), ...accepted])
@@ -172,14 +175,17 @@ describe("Redis Sentinel failover", () => {
     }
     const allCreated = () => creates.flatMap(({ host, created }) => created.map((c) => ({ ...c, host })));
     // Docker delivers events late on a busy machine: wait for each expected one before counting.
-    await h.slack.waitFor(
-      () =>
-        [...deployIds.values()].every((id) =>
-          HOSTS.every((host) => allCreated().some((c) => c.deploy === id && c.host === host)),
-        ) || undefined,
-      30_000,
-      "Docker's create events",
-    );
+    const missing = () =>
+      [...deployIds].flatMap(([project, id]) =>
+        HOSTS.filter((host) => !allCreated().some((c) => c.deploy === id && c.host === host)).map(
+          (host) => `${project} on ${host}`,
+        ),
+      );
+    await h.slack
+      .waitFor(() => missing().length === 0 || undefined, 30_000, "Docker's create events")
+      .catch((err: Error) => {
+        throw new Error(`${err.message}: none for ${missing().join(", ")}`);
+      });
     const created = allCreated();
     for (const s of accepted) {
       const id = deployIds.get(s.project) as string;

@@ -1,7 +1,6 @@
 import { Job, Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import { deployKey } from "../deploys/store.js";
-import { QueueUnavailableError } from "../errors.js";
 import { type BuildJob, buildDedupId, buildJobId, buildJobSchema } from "../jobs/build-schemas.js";
 import { type HostReadJob, hostReadJobId, hostReadJobSchema } from "../jobs/read-schemas.js";
 import {
@@ -81,7 +80,8 @@ export class JobQueue {
     const left = await Promise.all(ids.map((id) => this.withdraw(id)));
     // A job a worker already took runs whatever is said now: then the deploy stands.
     if (left.some(Boolean)) return;
-    throw new QueueUnavailableError(why);
+    // The caller words it as "the job queue (Redis) is unavailable: <why>; nothing was started".
+    throw new Error(why);
   }
 
   private async recordsExist(jobs: DeployJob[]): Promise<boolean> {

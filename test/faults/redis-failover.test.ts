@@ -80,8 +80,10 @@ function messageOf(project: string): string | undefined {
 function outcomeOf(s: Sent): Outcome | undefined {
   const reply = h.slack.responses.find((r) => r.id === s.responseId);
   if (reply && /not started|unavailable/.test(String(reply.body.text))) return "refused";
-  const headline = messageOf(s.project)?.split("\n")[0] ?? "";
-  if (/not started/.test(headline)) return "refused";
+  const message = messageOf(s.project) ?? "";
+  const headline = message.split("\n")[0] ?? "";
+  // The bot words it in the headline, then redraws the message from the record: hosts "not started".
+  if (/not started/.test(headline) || /failed — not started/.test(message)) return "refused";
   if (headline.startsWith(":white_check_mark: Deployed")) return "deployed";
   if (/failed/.test(headline)) return "failed";
   return undefined;
@@ -95,7 +97,7 @@ function workerLines(project: string): string {
     .slice(-4000);
 }
 
-async function setConfig(project: string, stage: string): Promise<number | undefined> {
+async function setConfig(project: string, stage: string): Promise<{ revision?: number; refused?: string }> {
   const ack = await h.command("/config", `set ${project} beta STAGE=${stage}`);
   expect(ack.status).toBe(200);
   const reply = await h.slack.waitFor(
@@ -103,16 +105,17 @@ async function setConfig(project: string, stage: string): Promise<number | undef
     30_000,
     "the reply to /config set",
   );
-  const revision = /config is now \*r(\d+)\*/.exec(String(reply.body.text));
-  return revision ? Number(revision[1]) : undefined;
+  const text = String(reply.body.text);
+  const revision = /config is now \*r(\d+)\*/.exec(text);
+  return revision ? { revision: Number(revision[1]) } : { refused: text.slice(0, 300) };
 }
 
 describe("Redis Sentinel failover", () => {
   it("runs every acknowledged deploy exactly once and keeps every confirmed config revision", async () => {
     const sent: Sent[] = [];
-    const configs: Array<{ project: string; stage: string; revision?: number }> = [];
+    const configs: Array<{ project: string; stage: string; revision?: number; refused?: string }> = [];
     const setAndNote = async (project: string, stage: string) => {
-      configs.push({ project, stage, revision: await setConfig(project, stage) });
+      configs.push({ project, stage, ...(await setConfig(project, stage)) });
     };
 
     await setAndNote(projects[0] as string, "before");
@@ -127,7 +130,7 @@ describe("Redis Sentinel failover", () => {
       await pause(300);
     }
     await setAndNote(projects[1] as string, "during");
-    const { from, to } = await failover;
+    const { from, to, ms: switchMs } = await failover;
     expect(to).not.toBe(from);
     // The demoted master must resync as the new master's replica before a write can be confirmed.
     await set.replicasOnline(1);
@@ -157,7 +160,7 @@ describe("Redis Sentinel failover", () => {
     const accepted = sent.filter((_, i) => outcomes[i] !== "refused");
     const refused = sent.filter((_, i) => outcomes[i] === "refused");
     console.log(
-      `failover ${from} -> ${to}: ${accepted.length} deploys accepted, ${refused.length} refused (${refused.map((s) => s.project).join(" ")}); config revisions ${JSON.stringify(configs)}`,
+      `failover ${from} -> ${to} (the sentinels named it after ${switchMs} ms): ${accepted.length} deploys accepted, ${refused.length} refused (${refused.map((s) => s.project).join(" ")}); config revisions ${JSON.stringify(configs)}`,
     );
     // The bot and the worker found the new master by themselves: what was sent after it ran.
     for (const s of [...sent.filter((x) => x.settled), ...accepted])

@@ -10,7 +10,7 @@ export type SentinelSet = {
   /** The port of the server the sentinels name as master now. */
   masterPort: () => Promise<number>;
   /** `SENTINEL FAILOVER`, then waits until the sentinels name the other server. */
-  failover: () => Promise<{ from: number; to: number }>;
+  failover: () => Promise<{ from: number; to: number; ms: number }>;
   /** Waits until the master has `count` replicas with a working link. */
   replicasOnline: (count: number, timeoutMs?: number) => Promise<void>;
   stop: () => Promise<void>;
@@ -84,12 +84,13 @@ export async function startSentinelSet(dir: string, name = "dockops"): Promise<S
       masterPort: async () => (await masterOf()) ?? 0,
       failover: async () => {
         const from = (await masterOf()) ?? 0;
+        const started = performance.now();
         await first.call("SENTINEL", "FAILOVER", name);
         const to = await poll("the sentinels to name a new master", 30_000, async () => {
           const now = await masterOf();
           return now !== undefined && now !== from ? now : undefined;
         });
-        return { from, to };
+        return { from, to, ms: Math.round(performance.now() - started) };
       },
       replicasOnline: async (count, timeoutMs = 30_000) => {
         await poll(`${count} replica(s) in sync`, timeoutMs, async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadEnv, replicaWaitOf } from "../../src/env.js";
+import { checkRedis } from "../../src/queue/check-redis.js";
 import { isSentinelUrl, parseSentinelUrl, redactRedisUrl } from "../../src/queue/redis-url.js";
 
 describe("redis+sentinel:// URLs", () => {
@@ -100,5 +101,17 @@ describe("redis+sentinel:// URLs", () => {
     );
     expect(redactRedisUrl("redis://:pw@h:6379")).toBe("redis://•••@h:6379");
     expect(redactRedisUrl("redis://h:6379")).toBe("redis://h:6379");
+  });
+
+  it("start-up check: unreachable sentinels are reported once, without the password", async () => {
+    const url = "redis+sentinel://:hunter2@127.0.0.1:1,127.0.0.1:2/dockops";
+    const err = await checkRedis(url, 1_000).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(
+      /^cannot reach the Redis master through the sentinels of redis\+sentinel:\/\/•••@127\.0\.0\.1:1,127\.0\.0\.1:2\/dockops \(/,
+    );
+    expect(err?.message).not.toContain("hunter2");
   });
 });

@@ -26,7 +26,7 @@ import {
   type TailLogsJob,
   tailLogsJobSchema,
 } from "../jobs/schemas.js";
-import { confirmReplicated, describeShortfall, markWrites } from "./replicas.js";
+import { confirmReplicated, describeShortfall, markWrites, waitsForReplicas } from "./replicas.js";
 
 export const QUEUE_NAME = "dockops-jobs";
 
@@ -68,6 +68,7 @@ export class JobQueue {
         opts: { jobId: deployJobId(data.deployId, data.host), ...(delayMs > 0 ? { delay: delayMs } : {}) },
       })),
     );
+    if (!waitsForReplicas(this.connection)) return;
     const replicated = await confirmReplicated(this.connection, mark);
     // The record went through another connection: if that one reached a master that then lost
     // it, this (surviving) server does not have it.

@@ -19,6 +19,10 @@ export function requireReplicas(redis: Redis, wait: ReplicaWait): void {
   });
 }
 
+export function waitsForReplicas(redis: Redis): boolean {
+  return policies.has(redis);
+}
+
 /** Which socket the next writes go out on; `confirmReplicated` refuses if it changed since. */
 export type WriteMark = { connection: number };
 

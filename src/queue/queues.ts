@@ -30,6 +30,9 @@ import { confirmReplicated, describeShortfall, markWrites, waitsForReplicas } fr
 
 export const QUEUE_NAME = "dockops-jobs";
 
+/** How long a deploy job waits, unconfirmed, for its release; past it, it runs anyway. */
+const HOLD_UNCONFIRMED_MS = 60_000;
+
 /**
  * Deploy steps are safe to repeat (containers are named after the deploy id), but a failed health
  * check will not pass on a second try: the worker marks those unrecoverable, so `attempts` only
@@ -54,48 +57,46 @@ export class JobQueue {
 
   /**
    * `delayMs`: a rollout's pause before its next batch, kept by BullMQ rather than a waiting worker.
-   * Resolves only once the jobs (and the deploy record written before them) are as durable as
-   * REDIS_WAIT_REPLICAS asks; otherwise the jobs are withdrawn and it throws, so "not started"
-   * is what the person is told and what happens.
+   * With REDIS_WAIT_REPLICAS set, the jobs are added held back (delayed) and released only once
+   * they and the deploy record written before them are on the replicas; otherwise they are
+   * removed and this throws, so "not started" is what the person is told and what happens.
    */
   async enqueueDeploys(jobs: DeployJob[], delayMs = 0): Promise<void> {
     const parsed = jobs.map((j) => deployJobSchema.parse(j));
+    const confirm = waitsForReplicas(this.connection);
     const mark = markWrites(this.connection);
+    // Held back, an idle worker cannot take a job before it is known to be safe to run.
+    const delay = confirm ? Math.max(delayMs, HOLD_UNCONFIRMED_MS) : delayMs;
     const added = await this.queue.addBulk(
       parsed.map((data) => ({
         name: JOB_NAMES.deploy,
         data,
-        opts: { jobId: deployJobId(data.deployId, data.host), ...(delayMs > 0 ? { delay: delayMs } : {}) },
+        opts: { jobId: deployJobId(data.deployId, data.host), ...(delay > 0 ? { delay } : {}) },
       })),
     );
-    if (!waitsForReplicas(this.connection)) return;
+    if (!confirm) return;
     const replicated = await confirmReplicated(this.connection, mark);
     // The record went through another connection: if that one reached a master that then lost
     // it, this (surviving) server does not have it.
-    const records = replicated.ok ? await this.recordsExist(parsed) : false;
-    if (replicated.ok && records) return;
-    const why = replicated.ok
-      ? "the deploy record was lost in a Redis failover"
-      : describeShortfall(replicated);
-    const ids = added.map((j) => j.id ?? "");
-    const left = await Promise.all(ids.map((id) => this.withdraw(id)));
-    // A job a worker already took runs whatever is said now: then the deploy stands.
-    if (left.some(Boolean)) return;
+    if (replicated.ok && (await this.recordsExist(parsed))) {
+      // A release that fails (or is lost in a failover) only makes the job start when the hold
+      // ends: the deploy is safely stored, so it is accepted either way.
+      await Promise.all(
+        added.map((job) => (delayMs > 0 ? job.changeDelay(delayMs) : job.promote()).catch(() => {})),
+      );
+      return;
+    }
+    await Promise.all(added.map((job) => this.queue.remove(job.id ?? "").catch(() => 0)));
     // The caller words it as "the job queue (Redis) is unavailable: <why>; nothing was started".
-    throw new Error(why);
+    throw new Error(
+      replicated.ok ? "the deploy record was lost in a Redis failover" : describeShortfall(replicated),
+    );
   }
 
   private async recordsExist(jobs: DeployJob[]): Promise<boolean> {
     const ids = [...new Set(jobs.map((j) => j.deployId))];
     const found = await this.connection.exists(...ids.map((id) => deployKey(this.prefix, id)));
     return found === ids.length;
-  }
-
-  /** True when the job is still there (a worker holds it); false when gone or removed. */
-  private async withdraw(jobId: string): Promise<boolean> {
-    const removed = await this.queue.remove(jobId).catch(() => 0);
-    if (removed === 1) return false;
-    return (await Job.fromId(this.queue, jobId).catch(() => undefined)) !== undefined;
   }
 
   /** Returns the job id; pruning is safe to repeat, so transient faults are retried. */

@@ -24,7 +24,8 @@ import { type SentinelSet, startSentinelSet } from "../support/redis-sentinel.js
 const BEFORE = 5;
 const DURING = 4;
 const AFTER = 3;
-const projects = Array.from({ length: BEFORE + DURING + AFTER }, (_, i) => uniqueName(`fo${i}`));
+const CRASH = 2;
+const projects = Array.from({ length: BEFORE + DURING + AFTER + CRASH }, (_, i) => uniqueName(`fo${i}`));
 const HOSTS = ["serverA", "serverB"] as const;
 let set: SentinelSet;
 let h: Harness;
@@ -44,6 +45,7 @@ beforeAll(async () => {
   worker = spawnRole(h, "worker", { WORKER_CONCURRENCY: "4" });
   await waitForOutput(worker, "worker started");
   redis = openRedis(set.url);
+  redis.on("error", () => {});
   // The harness's clients time out on a silent stream; this one must hear every create.
   const docker = new DockerHosts(h.fleet.hosts);
   for (const host of HOSTS) creates.push({ host, ...(await followCreates(docker.untimed(host))) });
@@ -56,6 +58,7 @@ afterAll(async () => {
   await set?.stop();
 });
 
+/** `settled`: sent once the new master had a replica again, so it must run. */
 type Sent = { project: string; responseId: string; settled: boolean };
 type Outcome = "refused" | "deployed" | "failed";
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -97,6 +100,53 @@ function workerLines(project: string): string {
     .slice(-4000);
 }
 
+const allCreated = () => creates.flatMap(({ host, created }) => created.map((c) => ({ ...c, host })));
+
+/**
+ * Each deploy has one record with a final state per host; a host that succeeded got exactly one
+ * container. A deploy under way during the switch may instead stop on a host where its lock did
+ * not survive (the worker's guard against two deploys at once), without a second container.
+ */
+async function expectRanOnce(deploys: Sent[]): Promise<ReturnType<typeof allCreated>> {
+  const store = new DeployStore(redis, h.prefix);
+  const records = new Map<string, NonNullable<Awaited<ReturnType<DeployStore["get"]>>>>();
+  for (const s of deploys) {
+    const ids = await redis.lrange(`${h.prefix}:history:${s.project}:beta`, 0, -1);
+    expect(ids, `${s.project}: one deploy record`).toHaveLength(1);
+    const record = await store.get(ids[0] as string);
+    if (!record) throw new Error(`${s.project}: the record ${ids[0]} is listed but missing`);
+    records.set(s.project, record);
+  }
+  const succeeded = [...records.values()].flatMap((r) =>
+    HOSTS.filter((host) => r.hosts[host]?.state === "succeeded").map((host) => ({ id: r.meta.id, host })),
+  );
+  // Docker delivers events late on a busy machine: wait for each expected one before counting.
+  const missing = () =>
+    succeeded.filter(({ id, host }) => !allCreated().some((c) => c.deploy === id && c.host === host));
+  await h.slack
+    .waitFor(() => missing().length === 0 || undefined, 30_000, "Docker's create events")
+    .catch((err: Error) => {
+      throw new Error(`${err.message}: none for ${JSON.stringify(missing())}`);
+    });
+  const created = allCreated();
+  for (const s of deploys) {
+    const record = records.get(s.project);
+    for (const host of HOSTS) {
+      const status = record?.hosts[host];
+      const made = created.filter((c) => c.deploy === record?.meta.id && c.host === host).length;
+      const what = `${s.project} on ${host}: ${JSON.stringify(status)}, ${made} container(s) created`;
+      if (s.settled || status?.state !== "failed") {
+        expect(status?.state, what).toBe("succeeded");
+        expect(made, what).toBe(1);
+      } else {
+        expect(status.error, what).toMatch(/lost its lock/);
+        expect(made, what).toBeLessThanOrEqual(1);
+      }
+    }
+  }
+  return created;
+}
+
 async function setConfig(project: string, stage: string): Promise<{ revision?: number; refused?: string }> {
   const ack = await h.command("/config", `set ${project} beta STAGE=${stage}`);
   expect(ack.status).toBe(200);
@@ -120,7 +170,7 @@ describe("Redis Sentinel failover", () => {
 
     await setAndNote(projects[0] as string, "before");
     for (const p of projects.slice(0, BEFORE)) {
-      sent.push(await deploy(p, true));
+      sent.push(await deploy(p, false));
       await pause(500);
     }
     const failover = set.failover();
@@ -134,7 +184,7 @@ describe("Redis Sentinel failover", () => {
     expect(to).not.toBe(from);
     // The demoted master must resync as the new master's replica before a write can be confirmed.
     await set.replicasOnline(1);
-    for (const p of projects.slice(BEFORE + DURING)) {
+    for (const p of projects.slice(BEFORE + DURING, BEFORE + DURING + AFTER)) {
       sent.push(await deploy(p, true));
       await pause(500);
     }
@@ -163,45 +213,13 @@ describe("Redis Sentinel failover", () => {
       `failover ${from} -> ${to} (the sentinels named it after ${switchMs} ms): ${accepted.length} deploys accepted, ${refused.length} refused (${refused.map((s) => s.project).join(" ")}); config revisions ${JSON.stringify(configs)}`,
     );
     // The bot and the worker found the new master by themselves: what was sent after it ran.
-    for (const s of [...sent.filter((x) => x.settled), ...accepted])
+    for (const s of sent.filter((x) => x.settled))
       expect(outcomeOf(s), `${s.project}: ${messageOf(s.project)}\n${workerLines(s.project)}`).toBe(
         "deployed",
       );
     expect(worker?.child.exitCode).toBeNull();
 
-    const store = new DeployStore(redis, h.prefix);
-    const deployIds = new Map<string, string>();
-    for (const s of accepted) {
-      const ids = await redis.lrange(`${h.prefix}:history:${s.project}:beta`, 0, -1);
-      expect(ids, `${s.project}: one deploy record`).toHaveLength(1);
-      deployIds.set(s.project, ids[0] as string);
-    }
-    const allCreated = () => creates.flatMap(({ host, created }) => created.map((c) => ({ ...c, host })));
-    // Docker delivers events late on a busy machine: wait for each expected one before counting.
-    const missing = () =>
-      [...deployIds].flatMap(([project, id]) =>
-        HOSTS.filter((host) => !allCreated().some((c) => c.deploy === id && c.host === host)).map(
-          (host) => `${project} on ${host}`,
-        ),
-      );
-    await h.slack
-      .waitFor(() => missing().length === 0 || undefined, 30_000, "Docker's create events")
-      .catch((err: Error) => {
-        throw new Error(`${err.message}: none for ${missing().join(", ")}`);
-      });
-    const created = allCreated();
-    for (const s of accepted) {
-      const id = deployIds.get(s.project) as string;
-      const record = await store.get(id);
-      for (const host of HOSTS) {
-        expect(record?.hosts[host]?.state, `${s.project} on ${host}`).toBe("succeeded");
-        const made = created.filter((c) => c.deploy === id && c.host === host);
-        expect(
-          made.map((c) => c.name),
-          `${s.project}: containers created on ${host}`,
-        ).toHaveLength(1);
-      }
-    }
+    const created = await expectRanOnce(accepted);
     // A refused deploy may have left a job behind in the failover's window, but never runs twice.
     for (const s of refused) {
       for (const host of HOSTS) {
@@ -220,9 +238,27 @@ describe("Redis Sentinel failover", () => {
     expect(configs.filter((c) => c.stage !== "during").every((c) => c.revision !== undefined)).toBe(true);
   }, 240_000);
 
+  it("after the master is killed, refuses deploys while no replica holds them, then runs them once", async () => {
+    const [alone, rejoined] = projects.slice(-CRASH) as [string, string];
+    const crash = await set.crashMaster();
+    // The promoted replica has no replica of its own until the killed server returns.
+    const refused = await deploy(alone, false);
+    await h.slack.waitFor(() => outcomeOf(refused), 60_000, "the deploy without a replica to be refused");
+    expect(outcomeOf(refused), messageOf(alone)).toBe("refused");
+    await crash.restart();
+    await set.replicasOnline(1);
+    const sent = await deploy(rejoined, true);
+    await h.slack.waitFor(() => outcomeOf(sent), 120_000, "the deploy after the restart to finish");
+    console.log(`master ${crash.from} killed; the sentinels named ${crash.to} after ${crash.ms} ms`);
+    expect(outcomeOf(sent), `${messageOf(rejoined)}\n${workerLines(rejoined)}`).toBe("deployed");
+    await expectRanOnce([sent]);
+    expect(worker?.child.exitCode).toBeNull();
+  }, 120_000);
+
   it("reports what waiting for a replica costs (a ratio, not asserted)", async () => {
     const plain = createRedis(set.url, "client");
     const waiting = createRedis(set.url, "client", { replicas: 1, timeoutMs: 1_000 });
+    for (const r of [plain, waiting]) r.on("error", () => {});
     const key = `${h.prefix}:wait-cost`;
     const time = async (r: Redis, confirm: boolean) => {
       const started = performance.now();

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { localFreePort, type RedisServer, spawnUntil, startRedisServer } from "./redis-server.js";
 
+export type Switch = { from: number; to: number; ms: number };
+
 export type SentinelSet = {
   /** The redis+sentinel:// URL the processes under test get. */
   url: string;
@@ -10,7 +12,12 @@ export type SentinelSet = {
   /** The port of the server the sentinels name as master now. */
   masterPort: () => Promise<number>;
   /** `SENTINEL FAILOVER`, then waits until the sentinels name the other server. */
-  failover: () => Promise<{ from: number; to: number; ms: number }>;
+  failover: () => Promise<Switch>;
+  /**
+   * SIGKILLs the master and waits until the sentinels promote the replica; `restart` brings the
+   * killed server back on its port and data, and the sentinels make it the new master's replica.
+   */
+  crashMaster: () => Promise<Switch & { restart: () => Promise<void> }>;
   /** Waits until the master has `count` replicas with a working link. */
   replicasOnline: (count: number, timeoutMs?: number) => Promise<void>;
   stop: () => Promise<void>;
@@ -33,10 +40,12 @@ async function poll<T>(what: string, timeoutMs: number, check: () => Promise<T |
  */
 export async function startSentinelSet(dir: string, name = "dockops"): Promise<SentinelSet> {
   const processes: RedisServer[] = [];
+  const servers = new Map<number, { dir: string; process: RedisServer }>();
   const clients: Redis[] = [];
   const stop = async () => {
     for (const c of clients) c.disconnect();
     for (const p of processes.reverse()) await p.kill();
+    for (const server of servers.values()) await server.process.kill();
   };
   try {
     const masterPort = await localFreePort();
@@ -48,7 +57,7 @@ export async function startSentinelSet(dir: string, name = "dockops"): Promise<S
       const own = join(dir, role);
       mkdirSync(own, { recursive: true });
       const extra = role === "replica" ? ["--replicaof", "127.0.0.1", String(masterPort)] : [];
-      processes.push(await startRedisServer({ port, dir: own, extra }));
+      servers.set(port, { dir: own, process: await startRedisServer({ port, dir: own, extra }) });
     }
     const sentinelPorts: number[] = [];
     for (let i = 0; i < 3; i++) {
@@ -78,6 +87,13 @@ export async function startSentinelSet(dir: string, name = "dockops"): Promise<S
       const addr = (await first.call("SENTINEL", "get-master-addr-by-name", name)) as [string, string] | null;
       return addr ? Number(addr[1]) : undefined;
     };
+    const switched = async (from: number, started: number): Promise<Switch> => {
+      const to = await poll("the sentinels to name a new master", 30_000, async () => {
+        const now = await masterOf();
+        return now !== undefined && now !== from ? now : undefined;
+      });
+      return { from, to, ms: Math.round(performance.now() - started) };
+    };
     const set: SentinelSet = {
       url: `redis+sentinel://${sentinelPorts.map((p) => `127.0.0.1:${p}`).join(",")}/${name}`,
       name,
@@ -86,11 +102,19 @@ export async function startSentinelSet(dir: string, name = "dockops"): Promise<S
         const from = (await masterOf()) ?? 0;
         const started = performance.now();
         await first.call("SENTINEL", "FAILOVER", name);
-        const to = await poll("the sentinels to name a new master", 30_000, async () => {
-          const now = await masterOf();
-          return now !== undefined && now !== from ? now : undefined;
-        });
-        return { from, to, ms: Math.round(performance.now() - started) };
+        return switched(from, started);
+      },
+      crashMaster: async () => {
+        const from = (await masterOf()) ?? 0;
+        const server = servers.get(from);
+        if (!server) throw new Error(`no server of this set on port ${from}`);
+        const started = performance.now();
+        await server.process.kill();
+        const done = await switched(from, started);
+        const restart = async () => {
+          server.process = await startRedisServer({ port: from, dir: server.dir });
+        };
+        return { ...done, restart };
       },
       replicasOnline: async (count, timeoutMs = 30_000) => {
         await poll(`${count} replica(s) in sync`, timeoutMs, async () => {

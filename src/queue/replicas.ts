@@ -27,7 +27,10 @@ export function waitsForReplicas(redis: Redis): boolean {
 export type WriteMark = { connection: number };
 
 export function markWrites(redis: Redis): WriteMark {
-  return { connection: policies.get(redis)?.connections ?? 0 };
+  const connections = policies.get(redis)?.connections ?? 0;
+  // Not connected yet (or reconnecting): the writes will go out on the next socket.
+  const pending = redis.status === "ready" || redis.status === "connect" ? 0 : 1;
+  return { connection: connections + pending };
 }
 
 export type Replicated =

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { parseEncryptionKey } from "./config/cipher.js";
 import { ConfigError } from "./errors.js";
+import { isSentinelUrl, parseSentinelUrl } from "./queue/redis-url.js";
+import type { ReplicaWait } from "./queue/replicas.js";
 
 const schema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
@@ -16,10 +18,21 @@ const schema = z.object({
   SLACK_COMMAND_PREFIX: z.string().optional(),
   SLACK_UMBRELLA_COMMAND: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** redis://, rediss://, or redis+sentinel://HOST:PORT,HOST:PORT/MASTER (docs/operations.md). */
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\//, "write redis://HOST:PORT")
+    .regex(/^(rediss?|redis\+sentinel):\/\//, "write redis://HOST:PORT or redis+sentinel://HOST:PORT/MASTER")
+    .superRefine((url, ctx) => {
+      const problem = sentinelUrlProblem(url);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
     .default("redis://127.0.0.1:6379"),
+  /**
+   * Replicas that must hold an acknowledged deploy or config change (Redis `WAIT`); unset: 1
+   * with a Sentinel URL, else 0 (no wait). See docs/operations.md, "Redis high availability".
+   */
+  REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).optional(),
+  REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   /** Unset: ./fleet.yml if it exists, else the built-in fleet (src/fleet/default-fleet.ts). */
   FLEET_FILE: z.string().min(1).optional(),
   /** How often the fleet file is looked at for changes (0 = never: changes need a restart). */
@@ -66,4 +79,22 @@ export function loadEnv(env: Record<string, string | undefined> = process.env): 
     throw new ConfigError(`the environment is invalid:\n${lines.join("\n")}`);
   }
   return result.data;
+}
+
+function sentinelUrlProblem(url: string): string | undefined {
+  if (!isSentinelUrl(url)) return undefined;
+  try {
+    parseSentinelUrl(url);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message.replace(/^REDIS_URL: /, "");
+  }
+}
+
+/** A Sentinel set exists to survive losing its master, so there the wait is on by default. */
+export function replicaWaitOf(env: AppEnv): ReplicaWait {
+  return {
+    replicas: env.REDIS_WAIT_REPLICAS ?? (isSentinelUrl(env.REDIS_URL) ? 1 : 0),
+    timeoutMs: env.REDIS_WAIT_TIMEOUT_MS,
+  };
 }

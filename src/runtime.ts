@@ -7,7 +7,7 @@ import type { Directory } from "./core/directory.js";
 import type { Chat } from "./core/message.js";
 import type { Ops } from "./core/ops.js";
 import { DeployStore } from "./deploys/store.js";
-import type { AppEnv } from "./env.js";
+import { type AppEnv, replicaWaitOf } from "./env.js";
 import { ConfigError, errorMessage } from "./errors.js";
 import type { FleetProblem } from "./fleet/load.js";
 import type { Fleet } from "./fleet/schema.js";
@@ -66,8 +66,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   let digest = opts.fleetFile?.digest;
   const prefix = opts.prefix ?? env.DOCKOPS_PREFIX;
   const closers: Array<() => Promise<unknown>> = [];
+  const replicaWait = replicaWaitOf(env);
   const connect = (role: "worker" | "producer" | "client"): Redis => {
-    const r = createRedis(env.REDIS_URL, role);
+    const r = createRedis(env.REDIS_URL, role, replicaWait);
     r.on("error", (err) => log.debug({ err: err.message, role }, "redis connection error"));
     return r;
   };

@@ -2,25 +2,21 @@ import { DockerHosts } from "../docker/connect.js";
 import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
 import { checkRedis } from "../queue/check-redis.js";
+import { redactRedisUrl } from "../queue/redis-url.js";
 import { RegistryClient } from "../registry/client.js";
 import { type CheckRow, probeHost, probeRegistry } from "./probes.js";
-
-/** A Redis URL without its password, for the table. */
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, "//•••@");
-}
 
 async function probeRedis(url: string): Promise<CheckRow> {
   const what = "redis";
   try {
     await checkRedis(url);
-    return { what, status: "ok", detail: redactUrl(url), fix: "" };
+    return { what, status: "ok", detail: redactRedisUrl(url), fix: "" };
   } catch (err) {
     const reason = errorMessage(err).split(". ")[0] ?? "";
     return {
       what,
       status: "FAIL",
-      detail: reason.replace(url, redactUrl(url)),
+      detail: reason.replace(url, redactRedisUrl(url)),
       fix: "start Redis or set REDIS_URL to yours (see docs/getting-started.md)",
     };
   }

@@ -1,11 +1,11 @@
 // npm run audit:export -- [--since 30d]: prints the audit stream as JSON lines, oldest first.
 // Reads REDIS_URL and DOCKOPS_PREFIX like the bot; without --since, everything still kept.
 import { parseArgs } from "node:util";
-import { Redis } from "ioredis";
 import { exportAudit } from "../audit/export.js";
 import { loadEnv } from "../env.js";
 import { errorMessage } from "../errors.js";
 import { parseDuration } from "../fleet/duration.js";
+import { openRedis } from "../queue/redis-url.js";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { since: { type: "string" } } });
@@ -15,7 +15,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const env = loadEnv();
-  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const redis = openRedis(env.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
   try {
     await redis.connect();
     const since = age === undefined ? 0 : Date.now() - age;

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { confirmReplicated, markWrites, NotReplicatedError } from "../queue/replicas.js";
 import { CHANGE_SCRIPT } from "./change-script.js";
 
 /** A stored value: clear text, or (`s: true`) the AES-256-GCM ciphertext of a secret. */
@@ -55,6 +56,7 @@ export class ConfigStore {
     onRevision?: number,
   ): Promise<ChangeOutcome> {
     const { op, ...payload } = change;
+    const mark = markWrites(this.redis);
     const [status, detail] = (await this.redis.eval(
       CHANGE_SCRIPT,
       1,
@@ -66,6 +68,11 @@ export class ConfigStore {
       onRevision === undefined ? "" : String(onRevision),
     )) as [string, string];
     if (status === "secret") return { status, key: detail };
+    if (status === "ok") {
+      // A deploy pins the head revision: one acknowledged here must survive a failover.
+      const replicated = await confirmReplicated(this.redis, mark);
+      if (!replicated.ok) throw new NotReplicatedError(`config r${detail} of ${project}/${env}`, replicated);
+    }
     if (status === "ok" || status === "unchanged" || status === "missing" || status === "moved") {
       return { status, revision: Number(detail) };
     }

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { confirmReplicated, markWrites } from "../queue/replicas.js";
 
 const metaSchema = z.object({
   id: z.string(),
@@ -133,7 +134,16 @@ export class DeployStore {
   }
 
   async setHost(id: string, host: string, status: HostStatus): Promise<void> {
-    await this.redis.hset(this.key(id), `host:${host}`, JSON.stringify(hostStatusSchema.parse(status)));
+    const value = JSON.stringify(hostStatusSchema.parse(status));
+    const final = status.state === "succeeded" || status.state === "failed" || status.state === "superseded";
+    // A worker whose job completion is lost in a failover runs the job again, and only a final
+    // state that survived tells the second run not to deploy twice. Writing it again on the
+    // (new) connection is safe; past that the job goes on, nothing better can be done here.
+    for (let attempt = 0; attempt < (final ? 2 : 1); attempt++) {
+      const mark = markWrites(this.redis);
+      await this.redis.hset(this.key(id), `host:${host}`, value);
+      if (!final || (await confirmReplicated(this.redis, mark)).ok) return;
+    }
   }
 
   async getHost(id: string, host: string): Promise<HostStatus | undefined> {

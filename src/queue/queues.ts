@@ -1,5 +1,6 @@
 import { Job, type JobsOptions, Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
+import { deployKey } from "../deploys/store.js";
 import { type BuildJob, buildDedupId, buildJobId, buildJobSchema } from "../jobs/build-schemas.js";
 import { type HostReadJob, hostReadJobId, hostReadJobSchema } from "../jobs/read-schemas.js";
 import {
@@ -25,8 +26,12 @@ import {
   type TailLogsJob,
   tailLogsJobSchema,
 } from "../jobs/schemas.js";
+import { confirmReplicated, describeShortfall, markWrites, waitsForReplicas } from "./replicas.js";
 
 export const QUEUE_NAME = "dockops-jobs";
+
+/** How long a deploy job waits, unconfirmed, for its release; past it, it runs anyway. */
+const HOLD_UNCONFIRMED_MS = 60_000;
 
 /**
  * Deploy steps are safe to repeat (containers are named after the deploy id), but a failed health
@@ -43,20 +48,55 @@ const DEFAULT_JOB_OPTIONS = {
 export class JobQueue {
   readonly queue: Queue;
 
-  constructor(connection: Redis, prefix = "dockops") {
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix = "dockops",
+  ) {
     this.queue = new Queue(QUEUE_NAME, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
   }
 
-  /** `delayMs`: a rollout's pause before its next batch, kept by BullMQ rather than a waiting worker. */
+  /**
+   * `delayMs`: a rollout's pause before its next batch, kept by BullMQ rather than a waiting worker.
+   * With REDIS_WAIT_REPLICAS set, the jobs are added held back (delayed) and released only once
+   * they and the deploy record written before them are on the replicas; otherwise they are
+   * removed and this throws, so "not started" is what the person is told and what happens.
+   */
   async enqueueDeploys(jobs: DeployJob[], delayMs = 0): Promise<void> {
     const parsed = jobs.map((j) => deployJobSchema.parse(j));
-    await this.queue.addBulk(
+    const confirm = waitsForReplicas(this.connection);
+    const mark = markWrites(this.connection);
+    // Held back, an idle worker cannot take a job before it is known to be safe to run.
+    const delay = confirm ? Math.max(delayMs, HOLD_UNCONFIRMED_MS) : delayMs;
+    const added = await this.queue.addBulk(
       parsed.map((data) => ({
         name: JOB_NAMES.deploy,
         data,
-        opts: { jobId: deployJobId(data.deployId, data.host), ...(delayMs > 0 ? { delay: delayMs } : {}) },
+        opts: { jobId: deployJobId(data.deployId, data.host), ...(delay > 0 ? { delay } : {}) },
       })),
     );
+    if (!confirm) return;
+    const replicated = await confirmReplicated(this.connection, mark);
+    // The record went through another connection: if that one reached a master that then lost
+    // it, this (surviving) server does not have it.
+    if (replicated.ok && (await this.recordsExist(parsed))) {
+      // A release that fails (or is lost in a failover) only makes the job start when the hold
+      // ends: the deploy is safely stored, so it is accepted either way.
+      await Promise.all(
+        added.map((job) => (delayMs > 0 ? job.changeDelay(delayMs) : job.promote()).catch(() => {})),
+      );
+      return;
+    }
+    await Promise.all(added.map((job) => this.queue.remove(job.id ?? "").catch(() => 0)));
+    // The caller words it as "the job queue (Redis) is unavailable: <why>; nothing was started".
+    throw new Error(
+      replicated.ok ? "the deploy record was lost in a Redis failover" : describeShortfall(replicated),
+    );
+  }
+
+  private async recordsExist(jobs: DeployJob[]): Promise<boolean> {
+    const ids = [...new Set(jobs.map((j) => j.deployId))];
+    const found = await this.connection.exists(...ids.map((id) => deployKey(this.prefix, id)));
+    return found === ids.length;
   }
 
   /** Returns the job id; pruning is safe to repeat, so transient faults are retried. */

@@ -41,7 +41,7 @@ fleet_require_root
 
 ensure_packages() {
   local missing=() c
-  for c in redis-server redis-cli dockerd containerd runc iptables docker-registry ip nsenter \
+  for c in redis-server redis-cli redis-sentinel dockerd containerd runc iptables docker-registry ip nsenter \
     openssl htpasswd curl setsid flock findmnt ss sha256sum docker-compose caddy git; do
     command -v "$c" >/dev/null 2>&1 || missing+=("$c")
   done
@@ -55,7 +55,7 @@ ensure_packages() {
   fleet_log "installing Debian packages (missing: ${missing[*]}); log: $LOG_DIR/apt.log"
   local apt=(apt-get -o DPkg::Lock::Timeout=600)
   if ! { "${apt[@]}" update && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends \
-    redis-server docker.io iptables docker-registry busybox-static iproute2 openssl ca-certificates \
+    redis-server redis-sentinel docker.io iptables docker-registry busybox-static iproute2 openssl ca-certificates \
     apache2-utils curl util-linux docker-compose caddy git fonts-dejavu-core; } >>"$LOG_DIR/apt.log" 2>&1; then
     fleet_die_log "apt-get failed" "$LOG_DIR/apt.log"
   fi

@@ -21,24 +21,35 @@ export async function startRedisServer(opts: {
   port: number;
   dir: string;
   fsync?: "always" | "everysec";
+  /** More redis-server arguments (e.g. `--replicaof`). */
+  extra?: string[];
 }): Promise<RedisServer> {
   const args = ["--port", String(opts.port), "--bind", "127.0.0.1", "--dir", opts.dir, "--appendonly", "yes"];
-  const child = spawn("redis-server", [...args, "--appendfsync", opts.fsync ?? "everysec", "--save", ""], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const more = ["--appendfsync", opts.fsync ?? "everysec", "--save", "", ...(opts.extra ?? [])];
+  return spawnUntil("redis-server", [...args, ...more], "Ready to accept connections", opts.port);
+}
+
+/** Starts a Redis binary and waits for the line that says it serves; SIGKILL stops it. */
+export async function spawnUntil(
+  command: string,
+  args: string[],
+  ready: string,
+  port: number,
+): Promise<RedisServer> {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => {
     out += d.toString();
   });
   const deadline = Date.now() + 10_000;
-  while (!out.includes("Ready to accept connections")) {
+  while (!out.includes(ready)) {
     if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`redis-server did not start:\n${out}`);
+      throw new Error(`${command} did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
     child,
-    url: `redis://127.0.0.1:${opts.port}`,
+    url: `redis://127.0.0.1:${port}`,
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));

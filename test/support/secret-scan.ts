@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Redis } from "ioredis";
+import { openRedis } from "../../src/queue/redis-url.js";
 
 /**
  * Every harness writes what the Slack stand-in received (messages, replies, and each uploaded
@@ -31,8 +31,9 @@ export function recordOutput(name: string, content: string): void {
 
 /** The audit stream of a harness's prefix as text, for the scan; "" when Redis is gone (fault tests). */
 export async function auditStreamText(redisUrl: string, prefix: string): Promise<string> {
-  const redis = new Redis(redisUrl, {
+  const redis = openRedis(redisUrl, {
     lazyConnect: true,
+    sentinelRetryStrategy: () => null,
     connectTimeout: 2_000,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,

@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import { App, type CustomRoute, HTTPReceiver, LogLevel, SocketModeReceiver } from "@slack/bolt";
 import type { Logger } from "pino";
 import { opsHelp } from "../../commands/index.js";
+import { limiter } from "../concurrency.js";
 import type { Ops } from "../core/ops.js";
 import { errorMessage } from "../errors.js";
 import { healthHandler, metricsHandler } from "../http/routes.js";
@@ -71,11 +72,19 @@ export type CommandListenerOptions = {
   deliveries: Deliveries;
   /** Rewrites command mentions into the installed form. */
   word: (text: string) => string;
+  /** Commands this bot works on at once after acknowledging them; the rest wait their turn. */
+  concurrency?: number;
 };
+
+/** Enough to keep a worker and Slack busy; few enough that acks are never queued behind work. */
+const COMMAND_CONCURRENCY = 16;
 
 /** Every listener hands over to the core at once; ack comes first, within Slack's 3 seconds. */
 export function registerCommands(app: App, ops: Ops, log: Logger, opts: CommandListenerOptions): void {
   const { commands, onEmpty = {}, deliveries, word } = opts;
+  // A burst of commands must not starve the acknowledgements of the next ones: the work they
+  // start waits its turn here (answers come later through response_url), acks never do.
+  const inTurn = limiter(opts.concurrency ?? COMMAND_CONCURRENCY);
   app.command(/^\/.+/, async ({ command, ack, respond, body }) => {
     const name = commandFor(commands, command.command);
     if (!name) {
@@ -112,8 +121,9 @@ export function registerCommands(app: App, ops: Ops, log: Logger, opts: CommandL
     if (!result.ok) return ack({ response_type: "ephemeral", text: word(result.message) });
     if (result.plan.kind === "help") return ack({ response_type: "ephemeral", text: word(result.plan.text) });
     if (!(await ackOnce(ack, body, deliveries, log))) return;
+    const plan = result.plan;
     try {
-      const reply = await ops.execute(result.plan);
+      const reply = await inTurn(() => ops.execute(plan));
       if (reply) {
         const message = reworded(reply.message, word);
         await respond({

@@ -1,9 +1,10 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEnv } from "../../src/env.js";
-import { fleetSchema } from "../../src/fleet/schema.js";
+import { fleetSchema, type HostSpec } from "../../src/fleet/schema.js";
 import { createLogger } from "../../src/log.js";
 import { type Runtime, startRuntime } from "../../src/runtime.js";
+import { dockerFor, removeProject } from "../support/docker.js";
 import { need } from "../support/fleet-env.js";
 import { type Harness, startHarness, testFleetInput } from "../support/harness.js";
 import { uniqueName } from "../support/names.js";
@@ -38,6 +39,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.close();
   await h?.close();
+  // The harness's clients point nowhere, so its own clean-up cannot reach the real hosts.
+  const real = fleetSchema.parse(testFleetInput(h.fleetEnv, projects));
+  await removeProject(dockerFor("serverA", real.hosts.serverA as HostSpec), web);
 });
 
 describe("a bot with no route to any Docker host", () => {

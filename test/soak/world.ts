@@ -70,6 +70,21 @@ export async function ensureSoakHosts(): Promise<void> {
   await run("bash", [join(FLEET_DIR, "soak-hosts.sh"), "up"], { maxBuffer: 1 << 24 });
 }
 
+/** Removes every container the bot manages on the soak hosts. */
+async function clearHosts(docker: Record<SoakHost, Docker>): Promise<void> {
+  for (const d of Object.values(docker)) {
+    const old = await d.listContainers({ all: true, filters: { label: ["dockops.managed=true"] } });
+    await Promise.all(
+      old.map((c) =>
+        d
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => {}),
+      ),
+    );
+  }
+}
+
 /** Everything a soak runs on: its Redis (AOF, appendfsync always), hosts, stand-in, processes. */
 export async function startWorld(opts: { workerLockMs: number; encryptionKey: string }): Promise<World> {
   const fleetEnv = readFleetEnv();
@@ -82,17 +97,7 @@ export async function startWorld(opts: { workerLockMs: number; encryptionKey: st
     HOST_NAMES.map((h) => [h, dockerFor(h, fleet.hosts[h] as Fleet["hosts"][string])]),
   ) as Record<SoakHost, Docker>;
   // The soak hosts are the soak's alone (one soak at a time, see soak-lock.ts): start clean.
-  for (const d of Object.values(docker)) {
-    const old = await d.listContainers({ all: true, filters: { label: ["dockops.managed=true"] } });
-    await Promise.all(
-      old.map((c) =>
-        d
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => {}),
-      ),
-    );
-  }
+  await clearHosts(docker);
   const redisPort = await localFreePort();
   const redisDir = mkdtempSync(join(tmpdir(), "dockops-soak-redis-"));
   let redis = await startRedisServer({ port: redisPort, dir: redisDir, fsync: "always" });
@@ -148,6 +153,8 @@ export async function startWorld(opts: { workerLockMs: number; encryptionKey: st
       for (const p of [bot, ...workers, monitor]) await p.stop();
       await world.redis.kill();
       await slack.stop();
+      // Checked by now: containers left running would health-check through the tests after it.
+      await clearHosts(docker);
     },
     discard: () => {
       rmSync(dir, { recursive: true, force: true });

@@ -36,6 +36,9 @@ export class DeployWatcher {
   /** Deploys whose message has an update queued or under way. */
   private readonly inFlight = new Set<string>();
 
+  /** Set by `followRollouts`: how the sweep queues a rollout's next batch. */
+  private rollouts?: RolloutDeps;
+
   /**
    * Deploys that finished while no bot was listening still show their last progress in Slack:
    * on start (and every `sweepMs` after), render the final state of recent ones that were never
@@ -111,7 +114,6 @@ export class DeployWatcher {
   followRollouts(deps: RolloutDeps): void {
     this.rollouts = deps;
   }
-  private rollouts?: RolloutDeps;
 
   /** True when some host of the deploy was given its final state here. */
   private async reconcile(record: DeployRecord): Promise<boolean> {

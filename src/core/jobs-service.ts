@@ -153,20 +153,24 @@ export class JobsService {
     };
   }
 
-  /** The rollout a deploy job belongs to, if its deploy goes out in batches. */
-  private async rolloutOf(view: JobView): Promise<DeployRecord | undefined> {
+  /** The rollout a deploy job belongs to, if its deploy goes out in batches, with how to move it on. */
+  private async rolloutOf(view: JobView): Promise<{ record: DeployRecord; deps: RolloutDeps } | undefined> {
     const deployId = str(view.data.deployId);
-    if (view.name !== "deploy" || !deployId || !this.deps.rollouts) return undefined;
+    const deps = this.deps.rollouts;
+    if (view.name !== "deploy" || !deployId || !deps) return undefined;
     const record = await this.deps.store.get(deployId);
-    return record?.meta.rollout ? record : undefined;
+    return record?.meta.rollout ? { record, deps } : undefined;
   }
 
   /**
    * Cancelling any job of a rollout stops it after the batch that runs now: a host half-way
    * through its swap finishes it (stopping it halfway helps no one), and no later batch starts.
    */
-  private async stopRollout(record: DeployRecord, by: string, running: boolean): Promise<Reply> {
-    const rollouts = this.deps.rollouts as RolloutDeps;
+  private async stopRollout(
+    { record, deps: rollouts }: { record: DeployRecord; deps: RolloutDeps },
+    by: string,
+    running: boolean,
+  ): Promise<Reply> {
     await rollouts.rollouts.cancel(record.meta.id, by);
     // A batch whose jobs were all removed has no worker to end it: move the rollout on here.
     await advanceRollout(rollouts, record.meta.id);

@@ -2,6 +2,7 @@ import type Docker from "dockerode";
 import type { ContainerStats, HostStats } from "../jobs/read-schemas.js";
 import { diskUsageOf, type RawStats, usageOf } from "../stats/usage.js";
 import { unreachable, withDeadline } from "./deadline.js";
+import { readDiskUsage } from "./disk-usage.js";
 import { LABEL } from "./labels.js";
 
 export type StatsOptions = {
@@ -53,7 +54,7 @@ export async function readHostStats(
       if (opts.env) label.push(`${LABEL.env}=${opts.env}`);
       const [info, df, listed] = await Promise.all([
         docker.info() as Promise<{ NCPU?: number; MemTotal?: number }>,
-        docker.df(),
+        readDiskUsage(docker),
         docker.listContainers({ filters: { label, status: ["running"] } }),
       ]);
       const ours = opts.projects

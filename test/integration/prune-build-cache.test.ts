@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readDiskUsage } from "../../src/docker/disk-usage.js";
 import { need } from "../support/fleet-env.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { uniqueName } from "../support/names.js";
@@ -18,7 +19,7 @@ type DiskUsage = { BuildCache?: Array<{ Description?: string }> | null };
 
 /** Build cache entries of serverA whose description names this test's marker. */
 async function ourCacheEntries(): Promise<number> {
-  const df = (await h.docker.serverA.df()) as DiskUsage;
+  const df = (await readDiskUsage(h.docker.serverA)) as DiskUsage;
   return (df.BuildCache ?? []).filter((c) => (c.Description ?? "").includes(marker)).length;
 }
 

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeployStore } from "../../src/deploys/store.js";
+import { readDiskUsage } from "../../src/docker/disk-usage.js";
 import { CHART_SIZE } from "../../src/stats/chart-svg.js";
 import { SampleStore, samplingOf } from "../../src/stats/sample-store.js";
 import { Sampler } from "../../src/stats/sampler.js";
@@ -83,7 +84,7 @@ describe("/stats on the real fleet", () => {
     expect(Math.abs((rx as number) - want.rxBytes)).toBeLessThan(64 * 1024);
 
     // The host rows: serverA and serverB (beta's hosts), with Docker's disk usage.
-    const df = (await h.docker.serverA.df()) as { LayersSize: number };
+    const df = (await readDiskUsage(h.docker.serverA)) as { LayersSize: number };
     const hostRow = reply.text.split("\n").find((l) => l.startsWith("serverA ") && l.includes(" of "));
     expect(hostRow, reply.text).toBeDefined();
     const images = bytes((hostRow as string).split(/\s{2,}/)[4]?.split(" / ")[0] ?? "");

@@ -16,9 +16,11 @@ import { deployed, storeOf } from "../support/ops-read.js";
 const HUNG = "serverF";
 const CONCURRENCY = 4;
 const fast = uniqueName("hga");
-// More jobs for the hung host than the worker has slots: today they take every one.
+// More jobs for the hung host than the worker has slots (deploys, restarts, reads): without a
+// per-host cap they take every one.
 const hungDeploys = Array.from({ length: CONCURRENCY }, () => uniqueName("hgf"));
 const hungRestarts = hungDeploys.slice(0, 2);
+const hungReads = hungDeploys.slice(2);
 const project = { image: "web", tag: "v1", verify: "1s" };
 let h: Harness;
 let store: DeployStore;
@@ -94,6 +96,7 @@ describe("a hung Docker host", () => {
     try {
       for (const p of hungDeploys) await h.command("/deploy", `${p} faults ${HUNG}`);
       for (const p of hungRestarts) await h.command("/restart", `${p} faults ${HUNG}`);
+      for (const p of hungReads) await h.command("/status", `${p} faults`);
       // The hung host's jobs have taken what worker slots they can before serverA's deploy comes.
       await until(
         async () => ((await queue.getJobs(["active"])).some((j) => j.data?.host === HUNG) ? true : undefined),

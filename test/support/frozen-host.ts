@@ -44,18 +44,25 @@ function release(lock: ChildProcess): Promise<void> {
  * Freezes host `host` (a, b, c, f) once it answers. Always call `thaw`, in a finally or afterAll:
  * a frozen daemon left behind is only repaired by the next fleet setup.
  */
-export async function freezeHost(host: string, docker: Docker): Promise<FrozenHost> {
-  const lock = await takeFleetLock();
-  let pid: number;
-  try {
-    // Another file's fault (host.sh stop) may have left it down; that file restarts it itself.
-    await docker.ping();
-    pid = dockerdPid(host);
-    process.kill(pid, "SIGSTOP");
-  } catch (err) {
-    await release(lock);
-    throw err;
+export async function freezeHost(host: string, docker: Docker, waitMs = 90_000): Promise<FrozenHost> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const lock = await takeFleetLock();
+    try {
+      // Another file's fault (host.sh stop) may have left it down; it restarts it once it has the lock.
+      await docker.ping();
+      const pid = dockerdPid(host);
+      process.kill(pid, "SIGSTOP");
+      return thawing(pid, lock);
+    } catch (err) {
+      await release(lock);
+      if (Date.now() > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
   }
+}
+
+function thawing(pid: number, lock: ChildProcess): FrozenHost {
   let thawed = false;
   return {
     thaw: async () => {

@@ -19,6 +19,9 @@ export function slotOf(job: Pick<Job, "name" | "data">): { host: string; kind: S
   return { host, kind: READS.has(job.name) ? "read" : "change" };
 }
 
+const waiting = (host: string) => `waiting for a free slot on ${host}`;
+const stepOf = (job: Job) => (job.progress as { step?: unknown } | undefined)?.step;
+
 export type HostGate = {
   slots: HostSlots;
   /** Moves a parked job to the waiting list now; false when there is no such parked job. */
@@ -43,10 +46,15 @@ export async function withHostSlot<T>(
   const { slots } = gate;
   if (!(await slots.take(slot.host, slot.kind, id))) {
     gate.log.debug({ jobId: id, host: slot.host, kind: slot.kind }, "host busy: job parked");
+    // What /jobs shows for it; said once, not on every look.
+    if (stepOf(job) !== waiting(slot.host))
+      await job.updateProgress({ step: waiting(slot.host) }).catch(() => {});
     await job.moveToDelayed(Date.now() + RECHECK_MS, token);
     if (await slots.parked(slot.host, slot.kind, id, job.timestamp)) await gate.wake(id);
     throw new DelayedError();
   }
+  // Not every job reports its own steps: one that waited must not go on saying so while it runs.
+  if (stepOf(job) === waiting(slot.host)) await job.updateProgress({}).catch(() => {});
   const renew = setInterval(
     () => void slots.renew(slot.host, slot.kind, id).catch(() => {}),
     Math.max(250, Math.floor(slots.ttlMs / 3)),

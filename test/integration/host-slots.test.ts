@@ -106,6 +106,8 @@ describe("a worker gated by host slots", () => {
         })),
       );
       await waitUntil(() => gates.length === 2);
+      // What /jobs says of a parked job, until it runs.
+      await waitUntil(async () => stepOf(await queue.getJob("busy-6")) === "waiting for a free slot on busy");
       // Four busy-host jobs for four worker slots, yet another host's job runs at once.
       await queue.add("slow", { host: "other", n: 7 }, { jobId: "other-7" });
       await waitUntil(async () => (await queue.getJob("other-7"))?.finishedOn !== undefined);
@@ -119,6 +121,8 @@ describe("a worker gated by host slots", () => {
       expect(most).toBe(caps.change);
       const states = await Promise.all(busy.map((j) => queue.getJob(j.id ?? "").then((x) => x?.getState())));
       expect(states).toEqual(["failed", "completed", "completed", "completed", "completed", "completed"]);
+      const steps = await Promise.all(busy.map(async (j) => stepOf(await queue.getJob(j.id ?? ""))));
+      expect(steps).toEqual(busy.map(() => undefined));
       expect(await new HostSlots(redis, caps, 5_000, prefix).holders("busy", "change")).toEqual([]);
     } finally {
       await worker.close();
@@ -127,6 +131,10 @@ describe("a worker gated by host slots", () => {
     }
   });
 });
+
+function stepOf(job: Job | undefined): unknown {
+  return (job?.progress as { step?: unknown } | undefined)?.step;
+}
 
 async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

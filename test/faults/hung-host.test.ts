@@ -6,13 +6,13 @@ import type { Fleet } from "../../src/fleet/schema.js";
 import { QUEUE_NAME } from "../../src/queue/queues.js";
 import { dockerFor, removeProject } from "../support/docker.js";
 import { readFleetEnv } from "../support/fleet-env.js";
-import { freezeHost } from "../support/frozen-host.js";
+import { claimFaultHost, type FaultHostClaim, freezeHost } from "../support/frozen-host.js";
 import { faultHostInput, type Harness, startHarness } from "../support/harness.js";
 import { uniqueName } from "../support/names.js";
 import { deployed, storeOf } from "../support/ops-read.js";
 
 // Host f is the fleet's fault host (no other file deploys to it); monitor-host.test.ts stops it,
-// and freezeHost holds the fleet lock so that its host.sh waits for the thaw.
+// so each claims it for its whole run.
 const HUNG = "serverF";
 const CONCURRENCY = 4;
 const fast = uniqueName("hga");
@@ -26,8 +26,10 @@ let h: Harness;
 let store: DeployStore;
 let redis: Redis;
 let queue: Queue;
+let claim: FaultHostClaim | undefined;
 
 beforeAll(async () => {
+  claim = await claimFaultHost();
   h = await startHarness(Object.fromEntries([fast, ...hungDeploys].map((p) => [p, project])), {
     hosts: { [HUNG]: faultHostInput(readFleetEnv()) },
     environments: { faults: { channel: "CPROD", hosts: [HUNG] } },
@@ -44,6 +46,7 @@ afterAll(async () => {
     // The harness cleans serverA/B/C only; the deploys to the hung host ran once it was thawed.
     const docker = dockerFor(HUNG, h.fleet.hosts[HUNG] as Fleet["hosts"][string]);
     await Promise.all(hungDeploys.map((p) => removeProject(docker, p).catch(() => {})));
+    await claim?.release();
   }
 });
 

@@ -8,6 +8,8 @@ import type Docker from "dockerode";
 const FLEET_LOCK = "/run/dckops.lock";
 const RUN_ROOT = "/run/dckops";
 
+export type FaultHostClaim = { release: () => Promise<void> };
+
 /** A fleet host's dockerd stopped with SIGSTOP: it accepts connections and never answers. */
 export type FrozenHost = { thaw: () => Promise<void> };
 
@@ -18,16 +20,16 @@ function dockerdPid(host: string): number {
   return pid;
 }
 
-/** Holds the fleet lock until the returned child's stdin ends (or this process dies). */
-async function takeFleetLock(): Promise<ChildProcess> {
-  const child = spawn("flock", ["-w", "300", FLEET_LOCK, "sh", "-c", "echo locked; exec cat"], {
+/** Holds the file lock `path` until the returned child's stdin ends (or this process dies). */
+async function takeLock(path: string): Promise<ChildProcess> {
+  const child = spawn("flock", ["-w", "300", path, "sh", "-c", "echo locked; exec cat"], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on("data", (d: Buffer) => {
       if (d.toString().includes("locked")) resolve();
     });
-    child.on("exit", (code) => reject(new Error(`flock ${FLEET_LOCK} ended with ${code}`)));
+    child.on("exit", (code) => reject(new Error(`flock ${path} ended with ${code}`)));
   });
   return child;
 }
@@ -41,13 +43,23 @@ function release(lock: ChildProcess): Promise<void> {
 }
 
 /**
+ * Claims the fleet's fault host f for one test file until `release`: the files that stop or
+ * freeze it run in parallel otherwise, and one would see the other's fault (an unreachable
+ * alert it did not cause, a daemon that does not answer).
+ */
+export async function claimFaultHost(): Promise<FaultHostClaim> {
+  const lock = await takeLock(`${RUN_ROOT}/f.claim`);
+  return { release: () => release(lock) };
+}
+
+/**
  * Freezes host `host` (a, b, c, f) once it answers. Always call `thaw`, in a finally or afterAll:
  * a frozen daemon left behind is only repaired by the next fleet setup.
  */
 export async function freezeHost(host: string, docker: Docker, waitMs = 90_000): Promise<FrozenHost> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const lock = await takeFleetLock();
+    const lock = await takeLock(FLEET_LOCK);
     try {
       // Another file's fault (host.sh stop) may have left it down; it restarts it once it has the lock.
       await docker.ping();

@@ -9,7 +9,7 @@ import { readFleetEnv } from "../support/fleet-env.js";
 import { claimFaultHost, type FaultHostClaim, freezeHost } from "../support/frozen-host.js";
 import { faultHostInput, type Harness, startHarness } from "../support/harness.js";
 import { uniqueName } from "../support/names.js";
-import { deployed, storeOf } from "../support/ops-read.js";
+import { ask, deployed, storeOf } from "../support/ops-read.js";
 
 // Host f is the fleet's fault host (no other file deploys to it); monitor-host.test.ts stops it,
 // so each claims it for its whole run.
@@ -99,7 +99,7 @@ describe("a hung Docker host", () => {
     try {
       for (const p of hungDeploys) await h.command("/deploy", `${p} faults ${HUNG}`);
       for (const p of hungRestarts) await h.command("/restart", `${p} faults ${HUNG}`);
-      for (const p of hungReads) await h.command("/status", `${p} faults`);
+      const reads = hungReads.map((p) => ask(h, "/status", `${p} faults`));
       // The hung host's jobs have taken what worker slots they can before serverA's deploy comes.
       await until(
         async () => ((await queue.getJobs(["active"])).some((j) => j.data?.host === HUNG) ? true : undefined),
@@ -126,6 +126,9 @@ describe("a hung Docker host", () => {
         gaveUp.map((j) => `${j.id}: ${j.attemptsMade} attempt(s) failed: ${j.failedReason}`),
         "serverA's deploy started only after a job of the hung host gave up its worker slot",
       ).toEqual([]);
+      // Still hung when they answer: the read that waited its turn says so, not that no worker runs.
+      const replies = (await Promise.all(reads)).map((r) => r.text);
+      for (const text of replies) expect(text).not.toMatch(/is a worker running/);
     } finally {
       await frozen.thaw();
     }

@@ -28,12 +28,11 @@ export function startWorker(
     slots: new HostSlots(connection, opts.hostCaps, opts.lockMs, opts.prefix),
     wake: async (jobId) => {
       const parked = await Job.fromId(worker, jobId);
-      return parked
-        ? parked.promote().then(
-            () => true,
-            () => false,
-          )
-        : false;
+      if (!parked) return false;
+      return parked.promote().then(
+        () => true,
+        () => false,
+      );
     },
     log,
   };
@@ -60,5 +59,11 @@ export function startWorker(
     },
   );
   worker.on("error", (err) => log.error({ err: errorMessage(err) }, "worker error"));
+  if (opts.hostCaps.change + opts.hostCaps.read >= opts.concurrency) {
+    log.warn(
+      { concurrency: opts.concurrency, hostCaps: opts.hostCaps },
+      "WORKER_HOST_JOBS + WORKER_HOST_READS is not below WORKER_CONCURRENCY: one hung host can take every slot of this worker",
+    );
+  }
   return worker;
 }

@@ -100,6 +100,8 @@ describe("a hung Docker host", () => {
       for (const p of hungDeploys) await h.command("/deploy", `${p} faults ${HUNG}`);
       for (const p of hungRestarts) await h.command("/restart", `${p} faults ${HUNG}`);
       const reads = hungReads.map((p) => ask(h, "/status", `${p} faults`));
+      // Awaited below; if an assertion fails first, their end must not be an unhandled rejection.
+      for (const read of reads) read.catch(() => {});
       // The hung host's jobs have taken what worker slots they can before serverA's deploy comes.
       await until(
         async () => ((await queue.getJobs(["active"])).some((j) => j.data?.host === HUNG) ? true : undefined),

@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import { App, type CustomRoute, HTTPReceiver, LogLevel, SocketModeReceiver } from "@slack/bolt";
 import type { Logger } from "pino";
 import { opsHelp } from "../../commands/index.js";
-import { limiter } from "../concurrency.js";
+import { adaptiveLimiter } from "../concurrency.js";
 import type { Ops } from "../core/ops.js";
 import { errorMessage } from "../errors.js";
 import { healthHandler, metricsHandler } from "../http/routes.js";
@@ -79,12 +79,15 @@ export type CommandListenerOptions = {
 /** Enough to keep a worker and Slack busy; few enough that acks are never queued behind work. */
 const COMMAND_CONCURRENCY = 16;
 
+/** Event-loop delay past which the bot lets in fewer commands' work, keeping acks prompt. */
+const ACK_LAG_MS = 20;
+
 /** Every listener hands over to the core at once; ack comes first, within Slack's 3 seconds. */
 export function registerCommands(app: App, ops: Ops, log: Logger, opts: CommandListenerOptions): void {
   const { commands, onEmpty = {}, deliveries, word } = opts;
   // A burst of commands must not starve the acknowledgements of the next ones: the work they
   // start waits its turn here (answers come later through response_url), acks never do.
-  const inTurn = limiter(opts.concurrency ?? COMMAND_CONCURRENCY);
+  const inTurn = adaptiveLimiter({ max: opts.concurrency ?? COMMAND_CONCURRENCY, lagMs: ACK_LAG_MS }).run;
   app.command(/^\/.+/, async ({ command, ack, respond, body }) => {
     const name = commandFor(commands, command.command);
     if (!name) {

@@ -16,26 +16,6 @@ export async function mapLimit<T, R>(
   return out;
 }
 
-/**
- * Runs at most `limit` tasks at once; the others wait in arrival order. A finishing task hands
- * its slot straight to the next one waiting, so the limit holds however calls interleave.
- */
-export function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async (task) => {
-    if (active < limit) active++;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
-}
-
 export type AdaptiveOptions = {
   /** The most tasks at once while the event loop keeps up. */
   max: number;

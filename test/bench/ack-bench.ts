@@ -34,19 +34,32 @@ function spawnBare(port: number, apiUrl: string): Spawned {
   return { child, output, exited: new Promise((r) => child.on("exit", r)) };
 }
 
-type LoopDelay = { p99: number; max: number };
+type BotView = { loopP99: number; loopMax: number; acks: Map<number, number> };
+type InBot = { loopP99: number; loopMax: number; ackP50: number; ackP99: number };
 
 /**
- * The bot's event-loop delay since the last read, from its /metrics (prom-client reads Node's
- * delay histogram and starts it afresh on each scrape): how long work kept requests waiting.
+ * What the bot saw, from its /metrics: its event-loop delay since the last read (prom-client
+ * starts Node's delay histogram afresh on each scrape), and its own ack-time histogram.
  */
-async function loopDelay(port: number): Promise<LoopDelay> {
+async function botView(port: number): Promise<BotView> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const seconds = (name: string) =>
     Number(
       new RegExp(`^dockops_process_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, "m").exec(text)?.[1] ?? NaN,
     );
-  return { p99: seconds("p99") * 1000, max: seconds("max") * 1000 };
+  const acks = new Map<number, number>();
+  for (const m of text.matchAll(/^dockops_slack_ack_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm))
+    acks.set(m[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(m[1]), Number(m[2]));
+  return { loopP99: seconds("p99") * 1000, loopMax: seconds("max") * 1000, acks };
+}
+
+/** The bucket bound (ms) under which fraction `q` of the acks between two reads fell. */
+function ackQuantile(before: BotView, after: BotView, q: number): number {
+  const bounds = [...after.acks.keys()].sort((a, b) => a - b);
+  const count = (le: number) => (after.acks.get(le) ?? 0) - (before.acks.get(le) ?? 0);
+  const total = count(Number.POSITIVE_INFINITY);
+  const bound = bounds.find((le) => count(le) >= q * total) ?? Number.POSITIVE_INFINITY;
+  return bound * 1000;
 }
 
 export async function ackBench(seconds = SECONDS, rates = RATES): Promise<Record<string, unknown>> {
@@ -74,7 +87,7 @@ export async function ackBench(seconds = SECONDS, rates = RATES): Promise<Record
     bare: LoadResult;
     bot: LoadResult;
     dropped: number;
-    loopDelay: LoopDelay;
+    inBot: InBot;
   }[] = [];
   try {
     await Promise.all([
@@ -105,15 +118,21 @@ export async function ackBench(seconds = SECONDS, rates = RATES): Promise<Record
     for (const rate of rates) {
       const base = `bench${rate}-`;
       const bareResult = await load(barePort, `bare-${base}`, rate, seconds);
-      await loopDelay(botPort); // read once to start the window afresh
+      const before = await botView(botPort);
       const botResult = await load(botPort, base, rate, seconds);
-      const delay = await loopDelay(botPort);
+      const after = await botView(botPort);
+      const inBot: InBot = {
+        loopP99: after.loopP99,
+        loopMax: after.loopMax,
+        ackP50: ackQuantile(before, after, 0.5),
+        ackP99: ackQuantile(before, after, 0.99),
+      };
       // Every acknowledged command must also get its answer: nothing dropped.
       const expected = botResult.sent - botResult.errors;
       const answered = () => h.slack.responses.filter((r) => r.id.startsWith(base)).length;
       const deadline = Date.now() + 120_000;
       while (answered() < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-      rows.push({ rate, bare: bareResult, bot: botResult, dropped: expected - answered(), loopDelay: delay });
+      rows.push({ rate, bare: bareResult, bot: botResult, dropped: expected - answered(), inBot });
     }
   } finally {
     await Promise.all([kill(bot, "SIGTERM"), kill(worker, "SIGTERM"), kill(bare)]);
@@ -123,9 +142,10 @@ export async function ackBench(seconds = SECONDS, rates = RATES): Promise<Record
   const lines = [
     `acknowledgement under load, ${seconds} s per rate (open loop; p99 ratio to a bare Bolt app)`,
   ];
-  for (const { rate, bare, bot: b, dropped, loopDelay: d } of rows) {
+  for (const { rate, bare, bot: b, dropped, inBot: d } of rows) {
     lines.push(
-      `${String(rate).padStart(4)}/s  bare p50 ${fmt(bare.p50)} p99 ${fmt(bare.p99)}  |  dockops p50 ${fmt(b.p50)} p95 ${fmt(b.p95)} p99 ${fmt(b.p99)}  ${(b.p99 / bare.p99).toFixed(1)}×  errors ${b.errors}  dropped ${dropped}  bot event-loop delay p99 ${fmt(d.p99)} max ${fmt(d.max)}`,
+      `${String(rate).padStart(4)}/s  bare p50 ${fmt(bare.p50)} p99 ${fmt(bare.p99)}  |  dockops p50 ${fmt(b.p50)} p95 ${fmt(b.p95)} p99 ${fmt(b.p99)}  ${(b.p99 / bare.p99).toFixed(1)}×  errors ${b.errors}  dropped ${dropped}`,
+      `        in the bot: ack p50 ≤ ${d.ackP50} ms, p99 ≤ ${d.ackP99} ms (its histogram's bounds); event-loop delay p99 ${fmt(d.loopP99)} max ${fmt(d.loopMax)}`,
     );
   }
   process.stdout.write(`${lines.join("\n")}\n`);

@@ -23,9 +23,14 @@ export const REDACT_PATHS = [
   "*.headers.authorization",
 ];
 
+/**
+ * Logs to `destination`, or by default to stdout written asynchronously: a synchronous write to
+ * a pipe whose reader lags (a log shipper, `docker logs` under load) would stop the process,
+ * acknowledgements included. What is buffered is flushed when the process exits.
+ */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(
     { level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { app: "dockops" } },
-    destination ?? process.stdout,
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

@@ -25,6 +25,17 @@ export const jobDuration = new Histogram({
   registers: [metricsRegistry],
 });
 
+/**
+ * Slack requests from their arrival at the HTTP server to the end of the answer: Slack shows the
+ * user a timeout past 3 s, so the upper buckets are the ones to alert on.
+ */
+export const slackAckDuration = new Histogram({
+  name: "dockops_slack_ack_seconds",
+  help: "Time from a Slack request's arrival to the end of the bot's answer (its acknowledgement)",
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5],
+  registers: [metricsRegistry],
+});
+
 /** One per host of a deploy: succeeded or failed. */
 export const deploysTotal = new Counter({
   name: "dockops_deploys_total",

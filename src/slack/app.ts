@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import { App, type CustomRoute, HTTPReceiver, LogLevel, SocketModeReceiver } from "@slack/bolt";
 import type { Logger } from "pino";
 import { opsHelp } from "../../commands/index.js";
-import { limiter } from "../concurrency.js";
+import { adaptiveLimiter } from "../concurrency.js";
 import type { Ops } from "../core/ops.js";
 import { errorMessage } from "../errors.js";
 import { healthHandler, metricsHandler } from "../http/routes.js";
@@ -10,6 +10,7 @@ import { boltLogger } from "./bolt-logger.js";
 import { reworded } from "./command-mentions.js";
 import { type CommandSet, commandFor, installedCommands } from "./command-set.js";
 import { ackOnce, type Deliveries } from "./deliveries.js";
+import { openFrontDoor } from "./front-door.js";
 import { fallbackText, toBlocks } from "./render.js";
 
 export type SlackOptions = {
@@ -79,12 +80,15 @@ export type CommandListenerOptions = {
 /** Enough to keep a worker and Slack busy; few enough that acks are never queued behind work. */
 const COMMAND_CONCURRENCY = 16;
 
+/** Event-loop delay past which the bot lets in fewer commands' work, keeping acks prompt. */
+const ACK_LAG_MS = 20;
+
 /** Every listener hands over to the core at once; ack comes first, within Slack's 3 seconds. */
 export function registerCommands(app: App, ops: Ops, log: Logger, opts: CommandListenerOptions): void {
   const { commands, onEmpty = {}, deliveries, word } = opts;
   // A burst of commands must not starve the acknowledgements of the next ones: the work they
   // start waits its turn here (answers come later through response_url), acks never do.
-  const inTurn = limiter(opts.concurrency ?? COMMAND_CONCURRENCY);
+  const inTurn = adaptiveLimiter({ max: opts.concurrency ?? COMMAND_CONCURRENCY, lagMs: ACK_LAG_MS }).run;
   app.command(/^\/.+/, async ({ command, ack, respond, body }) => {
     const name = commandFor(commands, command.command);
     if (!name) {
@@ -139,9 +143,48 @@ export function registerCommands(app: App, ops: Ops, log: Logger, opts: CommandL
   });
 }
 
-export async function startSlackApp(app: App): Promise<Server | undefined> {
-  const server = (await app.start()) as unknown;
-  return server && typeof (server as Server).address === "function" ? (server as Server) : undefined;
+export type StartedSlackApp = { port?: number; close: () => Promise<void> };
+
+/**
+ * Starts the app. Over HTTP, Bolt listens on a loopback port and a front thread serves the
+ * public one (see front-door.ts); in Socket Mode the port only serves /healthz and /metrics.
+ */
+export async function startSlackApp(
+  app: App,
+  opts: { port: number; socketMode: boolean; onAnswered?: (ms: number) => void },
+): Promise<StartedSlackApp> {
+  if (opts.socketMode) {
+    const server = (await app.start()) as unknown;
+    const address =
+      server && typeof (server as Server).address === "function" ? (server as Server).address() : null;
+    return {
+      port: address && typeof address === "object" ? address.port : undefined,
+      close: async () => {
+        await app.stop();
+      },
+    };
+  }
+  const inner = (await app.start({ port: 0, host: "127.0.0.1" })) as Server;
+  // The front thread closes idle connections after 30 s: the app must keep them longer.
+  inner.keepAliveTimeout = 65_000;
+  inner.headersTimeout = 66_000;
+  const address = inner.address();
+  if (!address || typeof address !== "object") throw new Error("the Slack app's server has no port");
+  const door = await openFrontDoor({
+    port: opts.port,
+    upstreamPort: address.port,
+    ...(opts.onAnswered ? { onAnswered: opts.onAnswered } : {}),
+  }).catch(async (err) => {
+    await app.stop();
+    throw err;
+  });
+  return {
+    port: door.port,
+    close: async () => {
+      await door.close();
+      await app.stop();
+    },
+  };
 }
 
 /** Buttons: ack at once, then hand the press to the core; its reply goes to the presser only. */

@@ -1,10 +1,10 @@
-import type { Server } from "node:http";
 import type { CustomRoute } from "@slack/bolt";
 import type { Logger } from "pino";
 import type { Directory } from "../core/directory.js";
 import type { Chat } from "../core/message.js";
 import type { Ops } from "../core/ops.js";
 import type { AppEnv } from "../env.js";
+import { slackAckDuration } from "../metrics.js";
 import {
   createSlackApp,
   type EmptyCommandHandler,
@@ -60,16 +60,16 @@ export async function startSlackBot(opts: SlackBotOptions): Promise<SlackBot> {
   const extras = opts.extras?.(app, ops, deliveries, word);
   registerCommands(app, ops, log, { commands, onEmpty: extras?.onEmpty, deliveries, word });
   registerActions(app, ops, log, { deliveries, word });
-  const server: Server | undefined = await startSlackApp(app);
-  const address = server?.address();
-  const port = address && typeof address === "object" ? address.port : undefined;
+  const { port, close } = await startSlackApp(app, {
+    port: env.PORT,
+    socketMode: Boolean(env.SLACK_APP_TOKEN),
+    onAnswered: (ms) => slackAckDuration.observe(ms / 1000),
+  });
   const slash = installedCommands(commands).map((c) => c.slash);
   log.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN), commands: slash }, "bot started");
   return {
     chat,
     port,
-    close: async () => {
-      await app.stop();
-    },
+    close,
   };
 }

@@ -30,6 +30,7 @@ import { BUILD_DEPLOY_ACTION } from "../core/render-build.js";
 import { StatusService } from "../core/status-service.js";
 import { RolloutStore } from "../deploys/rollout-store.js";
 import type { DeployStore } from "../deploys/store.js";
+import { sharedFleetReader } from "../docker/shared-reads.js";
 import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
 import type { PushReceiver } from "../http/registry-events.js";
@@ -112,7 +113,8 @@ export function createBotCore(deps: BotCoreDeps): {
     graceMs: deps.workerGraceMs,
     ...(deps.waiter ? { waiter: deps.waiter } : {}),
   });
-  const read = workerFleetReader(reads);
+  // Commands arriving together share the reads under way (see shared-reads.ts).
+  const read = sharedFleetReader(workerFleetReader(reads));
   const running = workerRunningReader(reads, timeoutMs);
   const configStore = new ConfigStore(deps.redis, deps.prefix);
   const configRevision = (project: string, env: string) => configStore.head(project, env);

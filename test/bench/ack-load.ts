@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { type SlashCommand, sendSigned, slashCommandBody } from "../support/signed-request.js";
 
 export type LoadResult = {
@@ -8,6 +10,18 @@ export type LoadResult = {
   p95: number;
   p99: number;
   max: number;
+};
+
+/** One load run, as plain data a child process can take. */
+export type LoadJob = {
+  baseUrl: string;
+  secret: string;
+  rate: number;
+  seconds: number;
+  /** Sent in turn, over and over. */
+  commands: Omit<SlashCommand, "responseUrl">[];
+  /** Command i answers to `${responseUrlPrefix}${i}`. */
+  responseUrlPrefix: string;
 };
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -62,4 +76,19 @@ export async function ackLoad(
     p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1] ?? Number.NaN,
   };
+}
+
+/** `ackLoad` run in a child process of its own (see ack-load-child.ts). */
+export async function ackLoadApart(job: LoadJob): Promise<LoadResult> {
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "test/bench/ack-load-child.ts"],
+      { cwd: root, env: { PATH: process.env.PATH ?? "", ACK_LOAD: JSON.stringify(job) }, maxBuffer: 1 << 20 },
+      (err, out, errOut) =>
+        err ? reject(new Error(`load generator failed: ${errOut || err.message}`)) : resolve(out),
+    ),
+  );
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as LoadResult;
 }

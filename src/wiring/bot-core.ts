@@ -30,7 +30,6 @@ import { BUILD_DEPLOY_ACTION } from "../core/render-build.js";
 import { StatusService } from "../core/status-service.js";
 import { RolloutStore } from "../deploys/rollout-store.js";
 import type { DeployStore } from "../deploys/store.js";
-import { sharedFleetReader } from "../docker/shared-reads.js";
 import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
 import type { PushReceiver } from "../http/registry-events.js";
@@ -52,6 +51,7 @@ import {
 } from "../queue/host-reads.js";
 import type { JobWaiter } from "../queue/job-waiter.js";
 import type { JobQueue } from "../queue/queues.js";
+import { sharedFleetReader } from "../queue/shared-reads.js";
 import type { RegistryClient } from "../registry/client.js";
 import { ReportService } from "../report/report-service.js";
 import { WeeklyReport } from "../report/weekly-report.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { sharedFleetReader } from "../../src/docker/shared-reads.js";
 import type { FleetReader, HostSnapshot } from "../../src/docker/snapshot.js";
+import { sharedFleetReader } from "../../src/queue/shared-reads.js";
 
 /** A reader that answers when told to, recording every call it got. */
 function slowReader() {

@@ -1,4 +1,4 @@
-import type { FleetReader, HostSnapshot, SnapshotOptions } from "./snapshot.js";
+import type { FleetReader, HostSnapshot, SnapshotOptions } from "../docker/snapshot.js";
 
 /**
  * Joins reads of a host that are already under way with the same options instead of starting

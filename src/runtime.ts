@@ -16,7 +16,7 @@ import { type ExtraRoute, serverPort, startOpsServer } from "./http/ops-server.j
 import { REGISTRY_EVENTS_PATH, registryEventsHandler } from "./http/registry-events.js";
 import type { SecretsFor } from "./monitor/container-watch.js";
 import type { MonitorOptions } from "./monitor/monitor.js";
-import { createRedis, type RedisRole } from "./queue/connection.js";
+import { createRedis } from "./queue/connection.js";
 import type { RegistryClient } from "./registry/client.js";
 import type { ShellChat } from "./shell/shell-chat.js";
 import { hasSlackCredentials } from "./slack/credentials.js";
@@ -67,18 +67,18 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const prefix = opts.prefix ?? env.DOCKOPS_PREFIX;
   const closers: Array<() => Promise<unknown>> = [];
   const replicaWait = replicaWaitOf(env);
-  const connect = (role: RedisRole): Redis => {
+  const connect = (role: "worker" | "producer" | "client"): Redis => {
     const r = createRedis(env.REDIS_URL, role, replicaWait);
     r.on("error", (err) => log.debug({ err: err.message, role }, "redis connection error"));
     return r;
   };
-  const redis = (role: RedisRole): Redis => {
+  const redis = (role: "worker" | "producer" | "client"): Redis => {
     const r = connect(role);
     closers.push(() => r.quit().catch(() => r.disconnect()));
     return r;
   };
-  const store = new DeployStore(redis("store"), prefix);
-  const general = redis("store");
+  const store = new DeployStore(redis("client"), prefix);
+  const general = redis("client");
   const key = env.CONFIG_ENCRYPTION_KEY ? parseEncryptionKey(env.CONFIG_ENCRYPTION_KEY) : undefined;
   const cipher = key ? new ConfigCipher(key) : undefined;
   const healthRedis = redis("producer");
@@ -242,7 +242,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         health,
         core,
         routes,
-        deliveries: new RedisDeliveries(redis("store"), prefix),
+        deliveries: new RedisDeliveries(redis("client"), prefix),
         extras: (app, o, deliveries, word) =>
           registerSlackExtras(app, o, {
             fleet: () => fleet,

@@ -37,11 +37,17 @@ export class AuditLog {
     this.key = `${prefix}:audit`;
   }
 
-  /** Fire and forget: a Redis hiccup is logged, never thrown at the command that caused it. */
+  /**
+   * Fire and forget: a Redis hiccup is logged, never thrown at the command that caused it. The
+   * write goes out in the next turn of the event loop, so a command's entry never delays its
+   * acknowledgement (entries recorded in one turn keep their order).
+   */
   readonly record = (event: AuditEvent): void => {
-    void this.append(event).catch((err) =>
-      this.log.error({ err: errorMessage(err), audit: event }, "audit entry not stored"),
-    );
+    setImmediate(() => {
+      void this.append(event).catch((err) =>
+        this.log.error({ err: errorMessage(err), audit: event }, "audit entry not stored"),
+      );
+    });
   };
 
   /**

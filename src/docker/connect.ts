@@ -3,7 +3,15 @@ import Docker from "dockerode";
 import { ConfigError, errorMessage } from "../errors.js";
 import type { HostSpec } from "../fleet/schema.js";
 
-/** Turns a fleet host entry into dockerode options: a unix socket, plain TCP, or TCP with TLS. */
+/**
+ * Turns a fleet host entry into dockerode options: a unix socket, plain TCP, or TCP with TLS.
+ *
+ * No `agent`: Node's global agents already keep each host's connections alive, so a read reuses
+ * the sockets of the one before (test/integration/docker-connections.test.ts). docker-modem
+ * formats every request's options with `util.inspect(…, { depth: null })`, agent included:
+ * measured on the test fleet, an agent passed here cost 4 ms of CPU per request over plain TCP and
+ * 20 ms over TLS, against 0.5 ms without.
+ */
 export function dockerOptions(name: string, spec: HostSpec): Docker.DockerOptions {
   const timeout = spec.timeout;
   if (spec.docker.startsWith("unix://")) {

@@ -1,10 +1,8 @@
-import { Job, UnrecoverableError, Worker } from "bullmq";
+import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { errorMessage } from "../src/errors.js";
 import { JOB_NAMES } from "../src/jobs/schemas.js";
-import { type HostGate, withHostSlot } from "../src/queue/host-gate.js";
-import { HostSlots, type SlotCaps } from "../src/queue/host-slots.js";
 import { QUEUE_NAME } from "../src/queue/queues.js";
 import { STALL_SAFETY_NET, stalledTooOften } from "./stalls.js";
 
@@ -15,37 +13,18 @@ export function startWorker(
   connection: Redis,
   processors: Processors,
   log: Logger,
-  opts: {
-    concurrency: number;
-    prefix: string;
-    lockMs: number;
-    /** Jobs of one host running at once over every worker, by kind (see src/queue/host-slots.ts). */
-    hostCaps: SlotCaps;
-  },
+  opts: { concurrency: number; prefix: string; lockMs: number },
 ): Worker {
-  const gate: HostGate = {
-    // A slot lasts as long as the job's own lock: a killed worker's jobs and slots come back together.
-    slots: new HostSlots(connection, opts.hostCaps, opts.lockMs, opts.prefix),
-    wake: async (jobId) => {
-      const parked = await Job.fromId(worker, jobId);
-      if (!parked) return false;
-      return parked.promote().then(
-        () => true,
-        () => false,
-      );
-    },
-    log,
-  };
-  const worker: Worker = new Worker(
+  const worker = new Worker(
     QUEUE_NAME,
-    async (job, token) => {
+    async (job) => {
       const processor = processors[job.name];
       if (!processor)
         throw new UnrecoverableError(`this worker does not know jobs of kind ${job.name}; upgrade it`);
       // A deploy gives up by undoing its attempts' work, so it must still run (see stalls.ts).
       const givenUp = job.name === JOB_NAMES.deploy ? undefined : stalledTooOften(job);
       if (givenUp) throw new UnrecoverableError(givenUp);
-      return withHostSlot(job, token, gate, () => processor(job));
+      return processor(job);
     },
     {
       connection,
@@ -59,11 +38,5 @@ export function startWorker(
     },
   );
   worker.on("error", (err) => log.error({ err: errorMessage(err) }, "worker error"));
-  if (opts.hostCaps.change + opts.hostCaps.read >= opts.concurrency) {
-    log.warn(
-      { concurrency: opts.concurrency, hostCaps: opts.hostCaps },
-      "WORKER_HOST_JOBS + WORKER_HOST_READS is not below WORKER_CONCURRENCY: one hung host can take every slot of this worker",
-    );
-  }
   return worker;
 }

@@ -45,7 +45,8 @@ export function createSlackApp(opts: SlackOptions): App {
         installerOptions: { port: opts.port, clientOptions },
         logger,
       })
-    : new HTTPReceiver({ signingSecret: opts.signingSecret, port: opts.port, customRoutes, logger });
+    : // Its port is chosen at start: a loopback one behind the front thread (startSlackApp).
+      new HTTPReceiver({ signingSecret: opts.signingSecret, customRoutes, logger });
   const app = new App({
     token: opts.botToken,
     receiver,
@@ -151,7 +152,13 @@ export type StartedSlackApp = { port?: number; close: () => Promise<void> };
  */
 export async function startSlackApp(
   app: App,
-  opts: { port: number; socketMode: boolean; onAnswered?: (ms: number) => void },
+  opts: {
+    port: number;
+    socketMode: boolean;
+    onAnswered?: (ms: number) => void;
+    /** The front thread stopped on its own: Slack can no longer reach this bot. */
+    onLost: (reason: string) => void;
+  },
 ): Promise<StartedSlackApp> {
   if (opts.socketMode) {
     const server = (await app.start()) as unknown;
@@ -173,6 +180,7 @@ export async function startSlackApp(
   const door = await openFrontDoor({
     port: opts.port,
     upstreamPort: address.port,
+    onLost: opts.onLost,
     ...(opts.onAnswered ? { onAnswered: opts.onAnswered } : {}),
   }).catch(async (err) => {
     await app.stop();

@@ -20,6 +20,8 @@ export type FrontDoorOptions = {
   upstreamPort: number;
   /** Each POST's time from arrival to the end of its answer, in ms: what Slack waits for. */
   onAnswered?: (ms: number) => void;
+  /** The thread stopped on its own (not by `close`): the port no longer answers. */
+  onLost: (reason: string) => void;
 };
 
 export async function openFrontDoor(opts: FrontDoorOptions): Promise<FrontDoor> {
@@ -38,9 +40,18 @@ export async function openFrontDoor(opts: FrontDoorOptions): Promise<FrontDoor> 
   });
   worker.removeAllListeners("error");
   worker.removeAllListeners("exit");
+  let closing = false;
+  let lost: string | undefined;
+  worker.on("error", (err) => {
+    lost = err.message;
+  });
+  worker.on("exit", (code) => {
+    if (!closing) opts.onLost(lost ?? `it exited with code ${code}`);
+  });
   return {
     port,
     close: async () => {
+      closing = true;
       await worker.terminate();
     },
   };
@@ -69,6 +80,7 @@ const server = http.createServer((req, res) => {
     { host: "127.0.0.1", port: upstreamPort, method: req.method, path: req.url, headers: endToEnd(req.headers), agent },
     (answer) => {
       res.writeHead(answer.statusCode || 502, endToEnd(answer.headers));
+      answer.on("error", () => res.destroy());
       answer.pipe(res);
     },
   );
@@ -76,6 +88,9 @@ const server = http.createServer((req, res) => {
     if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
     res.end("the bot is not answering");
   });
+  // A client that goes away mid-request ends only its own relay, never the thread.
+  req.on("error", () => upstream.destroy());
+  res.on("error", () => upstream.destroy());
   if (req.method === "POST")
     res.once("finish", () => parentPort.postMessage({ answeredMs: performance.now() - started }));
   req.pipe(upstream);

@@ -64,6 +64,11 @@ export async function startSlackBot(opts: SlackBotOptions): Promise<SlackBot> {
     port: env.PORT,
     socketMode: Boolean(env.SLACK_APP_TOKEN),
     onAnswered: (ms) => slackAckDuration.observe(ms / 1000),
+    onLost: (reason) => {
+      // Nothing answers Slack any more: stop, so the supervisor (Docker, systemd) starts it afresh.
+      log.fatal({ reason }, "the bot's HTTP front thread stopped; exiting so that it is restarted");
+      process.exit(1);
+    },
   });
   const slash = installedCommands(commands).map((c) => c.slash);
   log.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN), commands: slash }, "bot started");

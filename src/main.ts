@@ -16,11 +16,17 @@ const ROLES: Record<string, Role[]> = {
 };
 
 const USAGE = `usage: dockops [all|bot|worker|monitor] [--shell] [--user U123] [--once "/deploy a1 beta"]
+       dockops agent --host NAME   (on a managed server; see dockops agent --help)
   no Slack credentials (or --shell): an interactive prompt taking the same commands as Slack
   --once CMD   run one command, wait for the deploy it starts, print, exit (1 = failed, 2 = not understood)
   --user ID    who you are in the shell (default ULOCAL), e.g. an approver's ID`;
 
 async function main(): Promise<void> {
+  // The agent runs on a managed server with its own small set of options and no fleet file.
+  if (process.argv[2] === "agent") {
+    const { agentMain } = await import("./agent/cli.js");
+    return agentMain(process.argv.slice(3));
+  }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {

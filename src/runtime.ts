@@ -105,11 +105,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   // Each role loads its own libraries when it starts (Slack only in the bot, Docker only in the
   // worker and the monitor, the queue not in the monitor), so a process holds only what it runs.
   if (opts.roles.includes("worker")) {
-    const [{ createProcessors }, { startWorker }, { DockerHosts }, { RegistryClient }, { timedProcessors }] =
+    const [{ createProcessors }, { startWorker }, { fleetDocker }, { RegistryClient }, { timedProcessors }] =
       await Promise.all([
         import("../worker/processors.js"),
         import("../worker/start-worker.js"),
-        import("./docker/connect.js"),
+        import("./agent/fleet-docker.js"),
         import("./registry/client.js"),
         import("./metrics.js"),
       ]);
@@ -117,11 +117,17 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const workerRedis = redis("client");
     const startWorkerFor = async (f: Fleet) => {
       const connection = connect("worker");
+      // Only workers and monitors talk to Docker; a bot on its own builds no client and needs
+      // no socket or certificate (it reads the hosts through worker jobs).
+      const docker = await fleetDocker(f, {
+        redis: workerRedis,
+        connect: () => connect("worker"),
+        prefix,
+        log,
+      });
       const processors = createProcessors({
         fleet: f,
-        // Only workers and monitors talk to Docker; a bot on its own builds no client and needs
-        // no socket or certificate (it reads the hosts through worker jobs).
-        hosts: new DockerHosts(f.hosts),
+        hosts: docker.hosts,
         registry: new RegistryClient(f.registry),
         store,
         redis: workerRedis,
@@ -141,6 +147,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       // Closing waits for the jobs this worker runs: a deploy under way ends with its own fleet.
       return async () => {
         await worker.close();
+        await docker.close();
         await connection.quit().catch(() => connection.disconnect());
       };
     };
@@ -308,7 +315,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   if (opts.roles.includes("monitor")) {
     const [
       { Monitor },
-      { DockerHosts },
+      { fleetDocker },
       { AlertStore },
       { StopIntents },
       { StoppedMarks },
@@ -316,7 +323,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       { ConfigStore },
     ] = await Promise.all([
       import("./monitor/monitor.js"),
-      import("./docker/connect.js"),
+      import("./agent/fleet-docker.js"),
       import("./monitor/alert-store.js"),
       import("./deploys/stop-intent.js"),
       import("./deploys/stopped.js"),
@@ -344,9 +351,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const monitorRedis = redis("client");
     generations.push({
       start: async (f) => {
+        const docker = await fleetDocker(f, {
+          redis: monitorRedis,
+          connect: () => connect("worker"),
+          prefix,
+          log,
+        });
         const monitor = new Monitor({
           fleet: f,
-          hosts: new DockerHosts(f.hosts),
+          hosts: docker.hosts,
           deploys: store,
           alerts: new AlertStore(monitorRedis, prefix),
           intents: new StopIntents(monitorRedis, prefix),
@@ -358,7 +371,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           options: opts.monitor,
         });
         monitor.start();
-        return async () => monitor.stop();
+        return async () => {
+          await monitor.stop();
+          await docker.close();
+        };
       },
     });
   }

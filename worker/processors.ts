@@ -21,6 +21,7 @@ import { BuildCancels } from "../src/queue/build-cancels.js";
 import { JobQueue } from "../src/queue/queues.js";
 import type { RegistryClient } from "../src/registry/client.js";
 import { DEFAULT_SECRET_PATTERNS } from "../src/secrets/patterns.js";
+import { agentCheck, waitForAgent } from "./agent-wait.js";
 import { processBuild } from "./build/process-build.js";
 import { processDeploy } from "./deploy/process-deploy.js";
 import { processExec } from "./exec/process-exec.js";
@@ -54,8 +55,20 @@ export function createProcessors(deps: WorkerDeps): Processors {
   const jobs = new JobQueue(deps.redis, deps.prefix);
   const queue = jobs.queue;
   const locks = new HostLocks(deps.redis, deps.prefix);
+  const agentDown = agentCheck(deps.fleet, deps.redis, deps.prefix);
+  // Changes to a host with an agent wait while it is down; reads and log tails answer at once
+  // (the asker waits seconds, and is told the agent is down).
+  const whenAgentUp =
+    (run: (job: Job) => Promise<unknown>) =>
+    async (job: Job): Promise<unknown> => {
+      const host = (job.data as { host?: unknown }).host;
+      const down = typeof host === "string" ? await agentDown(host) : undefined;
+      if (down) return waitForAgent(job, down, { since: job.timestamp, log: deps.log });
+      return run(job);
+    };
   const deployDeps = {
     ...deps,
+    agentDown,
     locks,
     intents: new StopIntents(deps.redis, deps.prefix),
     lanes: new DeployLanes(deps.redis, locks, deps.prefix),
@@ -106,16 +119,19 @@ export function createProcessors(deps: WorkerDeps): Processors {
         }
       }
     },
-    [JOB_NAMES.prune]: (job) => processPrune(job, deps),
+    [JOB_NAMES.prune]: whenAgentUp((job) => processPrune(job, deps)),
     [JOB_NAMES.build]: (job) =>
       processBuild(job, { ...deps, cancels: new BuildCancels(deps.redis, deps.prefix) }),
-    [JOB_NAMES.exec]: (job) =>
+    [JOB_NAMES.exec]: whenAgentUp((job) =>
       processExec(job, { ...deps, secretsFor: secretsFor(deps.fleet, config, deps.cipher) }),
-    [JOB_NAMES.lifecycle]: (job) =>
+    ),
+    [JOB_NAMES.lifecycle]: whenAgentUp((job) =>
       processLifecycle(job, { ...deployDeps, locks, stopped: new StoppedMarks(deps.redis, deps.prefix) }),
-    [JOB_NAMES.maintenance]: (job) =>
+    ),
+    [JOB_NAMES.maintenance]: whenAgentUp((job) =>
       processMaintenance(job, { ...deps, locks, marks: new MaintenanceMarks(deps.redis, deps.prefix) }),
-    [JOB_NAMES.proxy]: (job) => processProxy(job, { ...deps, locks }),
+    ),
+    [JOB_NAMES.proxy]: whenAgentUp((job) => processProxy(job, { ...deps, locks })),
     [JOB_NAMES.tailLogs]: (job) =>
       processTailLogs(job, {
         ...deps,

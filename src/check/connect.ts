@@ -1,10 +1,12 @@
+import { agentStates } from "../agent/liveness.js";
 import { DockerHosts } from "../docker/connect.js";
 import { errorMessage } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
 import { checkRedis } from "../queue/check-redis.js";
+import { createRedis } from "../queue/connection.js";
 import { redactRedisUrl } from "../queue/redis-url.js";
 import { RegistryClient } from "../registry/client.js";
-import { type CheckRow, probeHost, probeRegistry } from "./probes.js";
+import { type CheckRow, probeAgent, probeHost, probeRegistry } from "./probes.js";
 
 async function probeRedis(url: string): Promise<CheckRow> {
   const what = "redis";
@@ -22,11 +24,28 @@ async function probeRedis(url: string): Promise<CheckRow> {
   }
 }
 
+/** A host with an agent is reached through Redis: whether its agent runs, and which version. */
+async function probeAgentOf(name: string, redisUrl: string, prefix: string): Promise<CheckRow> {
+  const redis = createRedis(redisUrl, "client");
+  try {
+    const [state] = await agentStates(redis, prefix, [name]);
+    return probeAgent(state ?? { host: name, alive: false });
+  } catch (err) {
+    return { what: `host ${name}`, status: "FAIL", detail: `agent: Redis: ${errorMessage(err)}`, fix: "" };
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /**
  * Reaches everything the fleet file names, all at once: every host's Docker daemon, the
  * registry and each project's repository and default tag, and Redis. Faults become rows.
  */
-export async function checkConnections(fleet: Fleet, redisUrl: string): Promise<CheckRow[]> {
+export async function checkConnections(
+  fleet: Fleet,
+  redisUrl: string,
+  prefix = "dockops",
+): Promise<CheckRow[]> {
   const hosts = new DockerHosts(fleet.hosts);
   let registry: RegistryClient | undefined;
   let registryRow: CheckRow | undefined;
@@ -43,7 +62,9 @@ export async function checkConnections(fleet: Fleet, redisUrl: string): Promise<
   const [hostRows, registryRows, redisRow] = await Promise.all([
     Promise.all(
       Object.entries(fleet.hosts).map(([name, spec]) =>
-        probeHost(name, spec, async () => hosts.get(name).version()),
+        spec.agent
+          ? probeAgentOf(name, redisUrl, prefix)
+          : probeHost(name, spec, async () => hosts.get(name).version()),
       ),
     ),
     registry ? probeRegistry(fleet, registry) : Promise.resolve(registryRow ? [registryRow] : []),

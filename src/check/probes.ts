@@ -1,4 +1,6 @@
+import { type AgentState, lastSeen } from "../agent/liveness.js";
 import { RegistryError } from "../errors.js";
+import { connectionKind } from "../fleet/connection.js";
 import type { Fleet, HostSpec } from "../fleet/schema.js";
 import type { RegistryClient } from "../registry/client.js";
 
@@ -18,15 +20,9 @@ const row = (what: string, status: CheckRow["status"], detail: string, fix = "")
   fix,
 });
 
-/** How the bot talks to a host, for the table: a unix socket, TLS, or plain TCP. */
-export function transport(spec: HostSpec): string {
-  if (spec.docker.startsWith("unix://")) return "unix socket";
-  return spec.tls ? "TLS" : "plain TCP";
-}
-
 /** Plain TCP to another machine: whoever reaches the port controls the host. */
 function exposed(spec: HostSpec): boolean {
-  if (spec.tls || !spec.docker.startsWith("tcp://")) return false;
+  if (spec.tls || !spec.docker?.startsWith("tcp://")) return false;
   const host = new URL(spec.docker.replace(/^tcp:/, "http:")).hostname;
   return !["127.0.0.1", "localhost", "[::1]"].includes(host);
 }
@@ -40,7 +36,7 @@ export async function probeHost(
   const what = `host ${name}`;
   try {
     const v = await version();
-    const detail = `Docker ${v.Version ?? "?"}, ${transport(spec)} (${spec.docker})`;
+    const detail = `Docker ${v.Version ?? "?"}, ${connectionKind(spec)} (${spec.docker ?? "through its agent"})`;
     if (exposed(spec)) {
       return row(
         what,
@@ -61,6 +57,18 @@ export async function probeHost(
         : `check that dockerd runs there and listens at ${spec.docker}, and the port is open to this machine`,
     );
   }
+}
+
+/** A host reached through its agent: the agent's heartbeat in Redis stands for the daemon. */
+export function probeAgent(state: AgentState): CheckRow {
+  const what = `host ${state.host}`;
+  if (state.alive) return row(what, "ok", `agent, running, ${lastSeen(state)}`);
+  return row(
+    what,
+    "FAIL",
+    `agent not running (${lastSeen(state)})`,
+    `start it on that server: npm run agent -- --host ${state.host} (docs/scale-out.md, "Host agents")`,
+  );
 }
 
 /** The registry (answers, takes the credentials) and, per project, its repository and default tag. */

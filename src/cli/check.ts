@@ -55,7 +55,8 @@ async function main(): Promise<number> {
   ];
   out(`${file}: valid (${counts.join(", ")})`);
   if (!values.connect) return 0;
-  const rows = await checkConnections(fleet, loadEnv().REDIS_URL);
+  const env = loadEnv();
+  const rows = await checkConnections(fleet, env.REDIS_URL, env.DOCKOPS_PREFIX);
   out(renderRows(rows));
   const failed = rows.filter((r) => r.status === "FAIL").length;
   out(failed === 0 ? "all reachable" : `${plural(failed, "check")} failed`);

@@ -1,5 +1,6 @@
 import type { HostsPlan } from "../../commands/hosts.js";
 import type { StatusPlan } from "../../commands/status.js";
+import { type AgentState, lastSeen } from "../agent/liveness.js";
 import type { ContainerView, FleetReader, HostSnapshot } from "../docker/snapshot.js";
 import { connectionKind } from "../fleet/connection.js";
 import { type Fleet, usesProxy } from "../fleet/schema.js";
@@ -16,6 +17,8 @@ export type ReadDeps = {
   now?: () => number;
   /** Projects in `/maintenance` (the worker's marks in Redis). */
   maintenance?: () => Promise<MaintenanceMark[]>;
+  /** Liveness of the agents of these hosts (their heartbeats in Redis). */
+  agents?: (hosts: string[]) => Promise<AgentState[]>;
 };
 
 const NONE = "—";
@@ -102,7 +105,12 @@ function proxyLines(snapshots: readonly HostSnapshot[]): string[] {
   });
 }
 
-export function renderHosts(fleet: Fleet, snapshots: readonly HostSnapshot[]): string {
+export function renderHosts(
+  fleet: Fleet,
+  snapshots: readonly HostSnapshot[],
+  agents: readonly AgentState[] = [],
+  now = Date.now(),
+): string {
   const projectsOn = new Map<string, string[]>();
   const rows = snapshots.map((snap) => {
     const spec = fleet.hosts[snap.host];
@@ -126,6 +134,13 @@ export function renderHosts(fleet: Fleet, snapshots: readonly HostSnapshot[]): s
   ];
   // Listed below the table: a host may carry many projects, which would make a row unreadably wide.
   for (const [host, projects] of projectsOn) lines.push(`• *${host}*: ${projects.join(", ")}`);
+  for (const agent of agents) {
+    lines.push(
+      agent.alive
+        ? `• agent on *${agent.host}*: running, ${lastSeen(agent, now)}`
+        : `:warning: agent on *${agent.host}*: not running (${lastSeen(agent, now)}); its jobs wait for it. Start it on that server: \`npm run agent -- --host ${agent.host}\``,
+    );
+  }
   if (usesProxy(fleet)) lines.push(...proxyLines(snapshots));
   const insecure = snapshots
     .map((s) => s.host)
@@ -160,7 +175,11 @@ export class StatusService {
   }
 
   async hosts(plan: HostsPlan): Promise<Reply> {
-    const snapshots = await this.deps.read(plan.hosts, { timeoutMs: this.deps.timeoutMs });
-    return ephemeral(renderHosts(this.deps.fleet, snapshots));
+    const withAgents = plan.hosts.filter((h) => this.deps.fleet.hosts[h]?.agent);
+    const [snapshots, agents] = await Promise.all([
+      this.deps.read(plan.hosts, { timeoutMs: this.deps.timeoutMs }),
+      withAgents.length > 0 && this.deps.agents ? this.deps.agents(withAgents).catch(() => []) : [],
+    ]);
+    return ephemeral(renderHosts(this.deps.fleet, snapshots, agents, (this.deps.now ?? Date.now)()));
   }
 }

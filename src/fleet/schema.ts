@@ -52,11 +52,34 @@ const host = z
         /^(unix:\/\/\/.+|tcp:\/\/[^\s/]+:\d{1,5})$/,
         "write unix:///path/to/docker.sock or tcp://ADDRESS:PORT",
       )
-      .describe("The Docker API: unix:///path/docker.sock or tcp://ADDRESS:PORT"),
+      .describe("The Docker API: unix:///path/docker.sock or tcp://ADDRESS:PORT")
+      .optional(),
+    agent: z
+      .literal(true)
+      .optional()
+      .describe(
+        "true = an agent on the server (npm run agent -- --host NAME) carries its Docker calls through Redis; no Docker API is reached over the network",
+      ),
     tls: tls.optional(),
     timeout: duration
       .default(30_000)
       .describe("Connect/idle timeout of every Docker API call to this host (default 30s)"),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.agent && (spec.docker || spec.tls)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["agent"],
+        message:
+          "a host with agent: true has no docker (or tls) address: its agent talks to the local Docker socket",
+      });
+    } else if (!spec.agent && !spec.docker) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["docker"],
+        message: "write docker: unix:///path/to/docker.sock or tcp://ADDRESS:PORT, or agent: true",
+      });
+    }
   })
   .describe("A server running dockerd");
 

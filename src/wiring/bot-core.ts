@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { approvalFor } from "../../commands/approval.js";
+import { agentStates } from "../agent/liveness.js";
 import { changeApproval } from "../approvals/change-approval.js";
 import { configApproval } from "../approvals/config-approval.js";
 import { deployApproval } from "../approvals/deploy-approval.js";
@@ -150,7 +151,13 @@ export function createBotCore(deps: BotCoreDeps): {
   });
   const config = new ConfigService({ fleet, store: configStore, cipher: deps.cipher, log });
   const marks = new MaintenanceMarks(deps.redis, deps.prefix);
-  const status = new StatusService({ fleet, read, timeoutMs, maintenance: () => marks.list() });
+  const status = new StatusService({
+    fleet,
+    read,
+    timeoutMs,
+    maintenance: () => marks.list(),
+    agents: (hosts) => agentStates(deps.redis, deps.prefix, hosts),
+  });
   const stats = new StatsService({
     fleet,
     read: workerStatsReader(reads),

@@ -11,6 +11,9 @@
 #   host f: netns dckops-f, 10.250.0.7, unix:///run/dckops/f.sock + tcp://10.250.0.7:2375; the one test
 #     file that stops a daemon while other files run (test/faults/monitor-host.test.ts) stops this
 #     one, so nothing else ever sees a shared host refuse connections
+#   host g: netns dckops-g, 10.250.0.8, unix:///run/dckops/g.sock only — no TCP API at all: the
+#     host agents' tests (test/integration/agent.test.ts) reach it only through an agent that runs
+#     inside its namespace and connects to Redis on the bridge (10.250.0.1)
 #   soak hosts s1, s2: netns dckops-s1/-s2, 10.250.0.5/.6, plain TCP :2375; only the chaos soak
 #     (test/soak) starts them, with test/fleet/soak-hosts.sh, and faults them: never a shared host
 #   soak registry: 10.250.0.1:5001, a second docker-registry over the same storage and password,
@@ -37,7 +40,7 @@ FLEET_NET=10.250.0.0/16 # everything of the fleet lives in here (see ensure_netw
 REGISTRY_ADDR="$BRIDGE_ADDR:5000"
 REGISTRY_USER=ops
 REDIS_BASE_PORT=6390
-FLEET_HOSTS=(a b c f)
+FLEET_HOSTS=(a b c f g)
 SOAK_HOSTS=(s1 s2)
 SOAK_REGISTRY_ADDR="$BRIDGE_ADDR:5001"
 
@@ -88,12 +91,14 @@ fleet_ms() { date +%s%3N; }
 
 fleet_check_host() {
   case "${1:-}" in
-    a | b | c | f | s1 | s2) ;;
-    *) fleet_die "unknown host '${1:-}' (expected a, b, c, the fault host f or the soak hosts s1, s2)" ;;
+    a | b | c | f | g | s1 | s2) ;;
+    *) fleet_die "unknown host '${1:-}' (expected a, b, c, the fault host f, the agent host g or the soak hosts s1, s2)" ;;
   esac
 }
 is_soak_host() { case $1 in s1 | s2) return 0 ;; *) return 1 ;; esac }
-host_index() { case $1 in a) echo 0 ;; b) echo 1 ;; c) echo 2 ;; s1) echo 3 ;; s2) echo 4 ;; f) echo 5 ;; esac }
+host_index() { case $1 in a) echo 0 ;; b) echo 1 ;; c) echo 2 ;; s1) echo 3 ;; s2) echo 4 ;; f) echo 5 ;; g) echo 6 ;; esac }
+# Host g has no Docker API on the network: only its unix socket (its agent's way in).
+has_tcp_api() { [ "$1" != g ]; }
 host_addr() { echo "10.250.0.$(($(host_index "$1") + 2))"; }
 host_netns() { echo "dckops-$1"; }
 host_veth() { echo "vdckops-$1"; } # root-namespace end; the namespace end is eth0
@@ -130,8 +135,8 @@ dockerd_args() {
     --default-address-pool "base=$(host_pool "$h"),size=24"
     --insecure-registry "$REGISTRY_ADDR"
     -H "unix://$(host_sock "$h")"
-    -H "$(host_tcp "$h")"
   )
+  if has_tcp_api "$h"; then DOCKERD_ARGS+=(-H "$(host_tcp "$h")"); fi
   if is_soak_host "$h"; then DOCKERD_ARGS+=(--insecure-registry "$SOAK_REGISTRY_ADDR"); fi
   if [ "$h" = c ]; then
     DOCKERD_ARGS+=(
@@ -140,7 +145,7 @@ dockerd_args() {
       --tlscert "$TLS_DIR/server-cert.pem"
       --tlskey "$TLS_DIR/server-key.pem"
     )
-  else
+  elif has_tcp_api "$h"; then
     # dockerd 20.10.24 sleeps ~16 s at start-up when it listens on TCP without TLS,
     # unless plain TCP is asked for explicitly with --tls=false.
     DOCKERD_ARGS+=(--tls=false)
@@ -233,7 +238,9 @@ dockerd_answers() {
   local h=$1 addr
   addr=$(host_addr "$h")
   [ "$(curl -fsS -m 2 --unix-socket "$(host_sock "$h")" http://d/_ping 2>/dev/null)" = OK ] || return 1
-  if [ "$h" = c ]; then
+  if ! has_tcp_api "$h"; then
+    return 0
+  elif [ "$h" = c ]; then
     [ "$(curl -fsS -m 2 --cacert "$TLS_DIR/ca.pem" --cert "$TLS_DIR/cert.pem" --key "$TLS_DIR/key.pem" \
       "https://$addr:2376/_ping" 2>/dev/null)" = OK ]
   else

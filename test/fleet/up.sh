@@ -239,6 +239,12 @@ ensure_redis() {
   if [ -n "$port" ] && pid_is "$pid" redis-server &&
     [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ]; then
     REDIS_PORT=$port
+    # A Redis started before agents existed listens on loopback only; widen it without a restart.
+    if ! ss -Hltn "src $BRIDGE_ADDR:$port" | grep -q .; then
+      redis-cli -h 127.0.0.1 -p "$port" config set bind "127.0.0.1 $BRIDGE_ADDR" >/dev/null
+      redis-cli -h 127.0.0.1 -p "$port" config set protected-mode no >/dev/null
+      fleet_log "redis on 127.0.0.1:$port now also listens on $BRIDGE_ADDR:$port (for host agents)"
+    fi
     return 0
   fi
   if pid_is "$pid" redis-server; then kill -TERM "$pid" 2>/dev/null || true; sleep 0.5; fi
@@ -250,7 +256,9 @@ ensure_redis() {
   done
   printf '\n===== %s starting redis on port %s =====\n' "$(date -Is)" "$port" >>"$LOG_DIR/redis.log"
   # shellcheck disable=SC2094 # redis-server writes its --logfile itself; nothing reads it here
-  redis-server --bind 127.0.0.1 --port "$port" --appendonly yes --dir "$REDIS_DIR" --daemonize yes \
+  # Also on the bridge, for the host agents inside the namespaces; protected mode would refuse
+  # them (the default user has no password), and the bridge is reachable only from the fleet.
+  redis-server --bind 127.0.0.1 "$BRIDGE_ADDR" --protected-mode no --port "$port" --appendonly yes --dir "$REDIS_DIR" --daemonize yes \
     --pidfile "$REDIS_DIR/redis.pid" --logfile "$LOG_DIR/redis.log" >>"$LOG_DIR/redis.log" 2>&1 9>&- ||
     fleet_die_log "redis-server failed to start" "$LOG_DIR/redis.log"
   local i
@@ -262,7 +270,7 @@ ensure_redis() {
     fleet_die_log "redis did not answer PING on 127.0.0.1:$port within 10s" "$LOG_DIR/redis.log"
   echo "$port" >"$REDIS_DIR/port"
   REDIS_PORT=$port
-  fleet_log "redis started on 127.0.0.1:$port (appendonly, dir $REDIS_DIR)"
+  fleet_log "redis started on 127.0.0.1:$port and $BRIDGE_ADDR:$port (appendonly, dir $REDIS_DIR)"
 }
 
 # ---------------------------------------------------------------------------- images
@@ -507,6 +515,10 @@ HOST_F_DOCKER=$(host_tcp f)
 HOST_F_ADDR=$(host_addr f)
 HOST_F_NETNS=$(host_netns f)
 HOST_F_SOCK=unix://$(host_sock f)
+HOST_G_ADDR=$(host_addr g)
+HOST_G_NETNS=$(host_netns g)
+HOST_G_SOCK=unix://$(host_sock g)
+REDIS_BRIDGE_URL=redis://$BRIDGE_ADDR:$REDIS_PORT
 FLEET_DOCKER_CONFIG=$DOCKER_CONFIG"; then
     fleet_log "wrote $STATE/fleet.env"
   fi
@@ -525,7 +537,7 @@ ensure_redis
 for h in "${STARTED_HOSTS[@]}"; do
   t=$(fleet_ms)
   dockerd_wait "$h" 60
-  fleet_log "dockerd $h started: unix://$(host_sock "$h") $(host_tcp "$h") (waited $(($(fleet_ms) - t)) ms)"
+  fleet_log "dockerd $h started: unix://$(host_sock "$h")$(has_tcp_api "$h" && echo " $(host_tcp "$h")") (waited $(($(fleet_ms) - t)) ms)"
 done
 ensure_images
 ensure_caddy_image

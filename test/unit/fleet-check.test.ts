@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { probeHost, transport } from "../../src/check/probes.js";
+import { probeHost } from "../../src/check/probes.js";
+import { connectionKind } from "../../src/fleet/connection.js";
 import { checkFleet } from "../../src/fleet/load.js";
 import type { HostSpec } from "../../src/fleet/schema.js";
 import { FIVE_MISTAKE_PATHS, FIVE_MISTAKES } from "../support/fleet-files.js";
@@ -62,9 +63,10 @@ describe("a host's row in check --connect", () => {
   });
 
   it("says how the bot talks to it", () => {
-    expect(transport(spec("unix:///var/run/docker.sock"))).toBe("unix socket");
-    expect(transport(spec("tcp://10.0.0.1:2376", { ca: "a", cert: "b", key: "c" }))).toBe("TLS");
-    expect(transport(spec("tcp://10.0.0.1:2375"))).toBe("plain TCP");
+    expect(connectionKind(spec("unix:///var/run/docker.sock"))).toBe("unix socket");
+    expect(connectionKind(spec("tcp://10.0.0.1:2376", { ca: "a", cert: "b", key: "c" }))).toBe("TLS");
+    expect(connectionKind(spec("tcp://10.0.0.1:2375"))).toBe("plain TCP");
+    expect(connectionKind({ agent: true, timeout: 1000 })).toBe("agent");
   });
 
   it("warns about plain TCP to another machine, not to this one", async () => {

@@ -9,6 +9,7 @@ import { DeployFailedError, errorMessage, HostUnreachableError, RegistryError } 
 import type { Fleet } from "../../src/fleet/schema.js";
 import { type DeployJob, type DeployResult, deployJobSchema } from "../../src/jobs/schemas.js";
 import type { RegistryClient } from "../../src/registry/client.js";
+import { waitForAgent } from "../agent-wait.js";
 import { notInFleet } from "../not-in-fleet.js";
 import { behindProxy, proxyForDeploy } from "../proxy/deploy-proxy.js";
 import { stalledTooOften } from "../stalls.js";
@@ -36,6 +37,8 @@ export type DeployDeps = {
   lockRecheckMs?: number;
   /** Moves parked jobs (by id) back to the queue: the lane holder calls it when done. */
   wake?: (jobIds: string[]) => Promise<void>;
+  /** Why the host cannot be reached now (its agent is down), or undefined: the deploy then waits. */
+  agentDown?: (host: string) => Promise<string | undefined>;
 };
 
 /** Faults a retry cannot fix: the image is bad or missing, or the request itself is wrong. */
@@ -113,6 +116,10 @@ export async function processDeploy(job: Job, deps: DeployDeps): Promise<DeployR
     await deps.store.setHost(data.deployId, data.host, status);
   };
 
+  const agentDown = await deps.agentDown?.(data.host);
+  if (agentDown) {
+    return waitForAgent(job, agentDown, { since: startedAt, log, show: (step) => save({ step }) });
+  }
   const givenUp = stalledTooOften(job);
   const lane: Lane = { project: data.project, env: data.env, host: data.host };
   const claim = await deps.lanes?.claim(lane, {

@@ -1,0 +1,108 @@
+import { randomBytes } from "node:crypto";
+import { connect, type Socket } from "node:net";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { errorMessage } from "../errors.js";
+import { type Frame, readFrames, sendFrame } from "./frames.js";
+import { agentKeys } from "./keys.js";
+import { type AgentInfo, HEARTBEAT_MS, LIVE_MS } from "./liveness.js";
+
+export type AgentOptions = {
+  /** Writes (frames, heartbeat); the agent's own, restricted Redis user. */
+  redis: Redis;
+  /** Blocking reads of the agent's stream; a second connection as the same user. */
+  reader: Redis;
+  prefix: string;
+  host: string;
+  /** The local Docker socket, e.g. /var/run/docker.sock. */
+  dockerSocket: string;
+  version: string;
+  log: Logger;
+};
+
+export type RunningAgent = { instance: string; close: () => Promise<void> };
+
+/**
+ * The agent on a managed server: it keeps a heartbeat in Redis and, for each tunnel a worker or
+ * monitor opens, a connection to the local Docker socket whose bytes it passes through. It holds
+ * no Slack token, no fleet file and no config key, and may touch only its own keys.
+ */
+export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
+  const keys = agentKeys(opts.prefix, opts.host);
+  const instance = randomBytes(6).toString("hex");
+  const log = opts.log.child({ agent: opts.host, instance });
+  const claimed = await opts.redis.set(keys.alive, instance, "PX", LIVE_MS, "NX");
+  if (claimed !== "OK") {
+    const holder = await opts.redis.get(keys.alive);
+    throw new Error(
+      `another agent for ${opts.host} is running (instance ${holder ?? "?"}); stop it first, or wait ${LIVE_MS / 1000}s if it just died`,
+    );
+  }
+  // Frames left from before this agent started belong to tunnels that have given up on it.
+  await opts.redis.xtrim(keys.down, "MAXLEN", 0);
+  const startedAt = Date.now();
+  const beat = async () => {
+    const info: AgentInfo = { version: opts.version, instance, startedAt, seenAt: Date.now() };
+    await opts.redis.set(keys.alive, instance, "PX", LIVE_MS);
+    await opts.redis.set(keys.info, JSON.stringify(info));
+  };
+  await beat();
+  const heartbeat = setInterval(() => {
+    beat().catch((err) => log.warn({ err: errorMessage(err) }, "heartbeat not written"));
+  }, HEARTBEAT_MS);
+
+  const tunnels = new Map<string, { socket: Socket; reply: string }>();
+  const send = (key: string, frame: Frame) =>
+    sendFrame(opts.redis, key, frame).catch((err) =>
+      log.warn({ err: errorMessage(err) }, "frame for a relay not sent"),
+    );
+  const open = (tunnel: string, reply: string) => {
+    // Replies go only to relays of this host: the ACL would refuse any other key anyway.
+    if (!reply.startsWith(keys.scope)) return;
+    const socket = connect(opts.dockerSocket);
+    tunnels.set(tunnel, { socket, reply });
+    socket.on("data", (data) => void send(reply, { kind: "data", tunnel, data }));
+    socket.on("error", (err) => {
+      log.warn({ err: errorMessage(err) }, "docker socket error");
+      void send(reply, { kind: "error", tunnel, message: `docker on ${opts.host}: ${errorMessage(err)}` });
+    });
+    socket.on("close", () => {
+      if (tunnels.delete(tunnel)) void send(reply, { kind: "end", tunnel });
+    });
+  };
+  const onFrame = (frame: Frame) => {
+    if (frame.kind === "open") return open(frame.tunnel, frame.reply);
+    const socket = tunnels.get(frame.tunnel)?.socket;
+    if (!socket) return;
+    if (frame.kind === "data") socket.write(frame.data);
+    else socket.end();
+  };
+
+  let stopped = false;
+  const last = new Map([[keys.down, "0-0"]]);
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        for (const { frame } of await readFrames(opts.reader, opts.redis, last, 2_000)) onFrame(frame);
+      } catch (err) {
+        if (stopped) break;
+        log.warn({ err: errorMessage(err) }, "reading the agent's stream failed; trying again");
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  })();
+  log.info({ socket: opts.dockerSocket }, "agent started");
+  return {
+    instance,
+    close: async () => {
+      stopped = true;
+      clearInterval(heartbeat);
+      for (const { socket } of tunnels.values()) socket.destroy();
+      opts.reader.disconnect();
+      await loop;
+      // Gone at once rather than after the expiry: workers stop opening tunnels to it.
+      const holder = await opts.redis.get(keys.alive).catch(() => null);
+      if (holder === instance) await opts.redis.del(keys.alive).catch(() => 0);
+    },
+  };
+}

@@ -1,0 +1,175 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { errorMessage } from "../errors.js";
+import { type Frame, readFrames, sendFrame } from "./frames.js";
+import { agentKeys } from "./keys.js";
+import { agentDownReason, agentStates, HEARTBEAT_MS } from "./liveness.js";
+
+export type RelayOptions = {
+  /** Writes: frames, trims and liveness reads. */
+  redis: Redis;
+  /** A connection of its own for the blocking reads. */
+  reader: Redis;
+  prefix: string;
+  /** The hosts declared `agent: true`. */
+  hosts: string[];
+  log: Logger;
+  /** How long a tunnel waits for the agent's first answer before giving up (default 10 s). */
+  answerMs?: number;
+};
+
+type Tunnel = { host: string; socket: Socket; heard: boolean; timer?: NodeJS.Timeout };
+
+/**
+ * The worker's or monitor's end of the agents: one local unix socket per agent host that speaks
+ * for its Docker daemon. dockerode connects to it as to any socket; each connection becomes a
+ * tunnel through Redis to the agent, which passes its bytes to the real socket on its server.
+ */
+export class AgentRelays {
+  private readonly id = randomBytes(6).toString("hex");
+  private readonly dir = mkdtempSync(join(tmpdir(), "dockops-agents-"));
+  private readonly servers = new Map<string, Server>();
+  private readonly tunnels = new Map<string, Tunnel>();
+  private readonly last = new Map<string, string>();
+  private stopped = false;
+  private loop?: Promise<void>;
+  private watch?: NodeJS.Timeout;
+
+  constructor(private readonly opts: RelayOptions) {
+    chmodSync(this.dir, 0o700);
+  }
+
+  /** The socket a Docker client for `host` connects to. */
+  socketPath(host: string): string {
+    return join(this.dir, `${host}.sock`);
+  }
+
+  async start(): Promise<void> {
+    for (const host of this.opts.hosts) {
+      this.last.set(agentKeys(this.opts.prefix, host).up(this.id), "0-0");
+      const server = createServer((socket) => this.accept(host, socket));
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(this.socketPath(host), () => resolve());
+      });
+      this.servers.set(host, server);
+    }
+    if (this.opts.hosts.length === 0) return;
+    this.loop = this.readLoop();
+    // An agent that dies mid-tunnel says nothing: its tunnels (an event feed, a log tail) end
+    // here so their clients notice, as they would if a daemon went away.
+    this.watch = setInterval(() => void this.dropTunnelsOfDeadAgents(), HEARTBEAT_MS);
+  }
+
+  private accept(host: string, socket: Socket): void {
+    const tunnel = randomBytes(8).toString("hex");
+    const keys = agentKeys(this.opts.prefix, host);
+    const entry: Tunnel = { host, socket, heard: false };
+    this.tunnels.set(tunnel, entry);
+    const queued: Buffer[] = [];
+    // Whether the agent has been told of this tunnel.
+    let opened = false;
+    const refuse = (status: string, message: string) => {
+      if (this.tunnels.delete(tunnel) && opened) void this.send(keys.down, { kind: "end", tunnel });
+      answerWithError(socket, status, message);
+    };
+    socket.on("data", (data: Buffer) => {
+      if (!opened) queued.push(data);
+      else void this.send(keys.down, { kind: "data", tunnel, data });
+    });
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      clearTimeout(entry.timer);
+      if (this.tunnels.delete(tunnel) && opened) void this.send(keys.down, { kind: "end", tunnel });
+    });
+    void (async () => {
+      const [state] = await agentStates(this.opts.redis, this.opts.prefix, [host]);
+      const down = state ? agentDownReason(state) : undefined;
+      if (down) return refuse("503 Service Unavailable", down);
+      await sendFrame(this.opts.redis, keys.down, { kind: "open", tunnel, reply: keys.up(this.id) });
+      opened = true;
+      // Issued in order on one connection, so Docker gets the bytes as the client sent them.
+      for (const data of queued.splice(0)) void this.send(keys.down, { kind: "data", tunnel, data });
+      entry.timer = setTimeout(() => {
+        if (!entry.heard)
+          refuse(
+            "504 Gateway Timeout",
+            `the agent on ${host} did not answer within ${Math.round((this.opts.answerMs ?? 10_000) / 1000)}s; see its log on that server`,
+          );
+      }, this.opts.answerMs ?? 10_000);
+    })().catch((err) => refuse("503 Service Unavailable", `agent on ${host}: Redis: ${errorMessage(err)}`));
+  }
+
+  private send(key: string, frame: Frame): Promise<unknown> {
+    return sendFrame(this.opts.redis, key, frame).catch((err) =>
+      this.opts.log.warn({ err: errorMessage(err) }, "frame for an agent not sent"),
+    );
+  }
+
+  private onFrame(frame: Frame): void {
+    const entry = this.tunnels.get(frame.tunnel);
+    if (!entry) return;
+    entry.heard = true;
+    clearTimeout(entry.timer);
+    if (frame.kind === "data") entry.socket.write(frame.data);
+    else if (frame.kind === "end") entry.socket.end();
+    else if (frame.kind === "error") entry.socket.destroy();
+  }
+
+  private async readLoop(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const frames = await readFrames(this.opts.reader, this.opts.redis, this.last, 2_000);
+        for (const { frame } of frames) this.onFrame(frame);
+      } catch (err) {
+        if (this.stopped) return;
+        this.opts.log.warn({ err: errorMessage(err) }, "reading the agents' streams failed; trying again");
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  private async dropTunnelsOfDeadAgents(): Promise<void> {
+    const hosts = [...new Set([...this.tunnels.values()].map((t) => t.host))];
+    const states = await agentStates(this.opts.redis, this.opts.prefix, hosts).catch(() => []);
+    for (const state of states) {
+      if (state.alive) continue;
+      for (const [id, t] of this.tunnels) {
+        if (t.host !== state.host) continue;
+        this.tunnels.delete(id);
+        t.socket.destroy();
+      }
+    }
+    // Replies for a relay that died stop at MAXLEN; this one's stay only while it runs.
+    for (const key of this.last.keys()) void this.opts.redis.pexpire(key, 10 * 60_000).catch(() => 0);
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.watch);
+    for (const t of this.tunnels.values()) t.socket.destroy();
+    this.tunnels.clear();
+    await Promise.all(
+      [...this.servers.values()].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+    );
+    this.opts.reader.disconnect();
+    await this.loop;
+    await Promise.all([...this.last.keys()].map((k) => this.opts.redis.del(k).catch(() => 0)));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** An HTTP answer Docker clients show as the error's message (dockerode: "(HTTP code 503) …"). */
+function answerWithError(socket: Socket, status: string, message: string): void {
+  const body = JSON.stringify({ message });
+  const head = `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+  // After the request's first bytes, so the client is reading, not still writing.
+  const answer = () => socket.end(head + body);
+  if (socket.bytesRead > 0) answer();
+  else socket.once("data", answer);
+}

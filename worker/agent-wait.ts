@@ -1,19 +1,20 @@
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { agentDownReason, agentStates } from "../src/agent/liveness.js";
+import { agentStates, agentWaitStep } from "../src/agent/liveness.js";
 import type { Fleet } from "../src/fleet/schema.js";
 
 /** How long a job waits for a host's agent to come back before it fails (default 15 min). */
 export const AGENT_WAIT_MS = 15 * 60_000;
-const RECHECK_MS = 2_000;
+// Each look is a job activation (and an audit "started"): often enough, not chatty.
+const RECHECK_MS = 5_000;
 
 /** Why a job for `host` cannot run now (its agent is down), or undefined when it can. */
 export function agentCheck(fleet: Fleet, redis: Redis, prefix: string) {
   return async (host: string): Promise<string | undefined> => {
     if (!fleet.hosts[host]?.agent) return undefined;
     const [state] = await agentStates(redis, prefix, [host]);
-    return state ? agentDownReason(state) : undefined;
+    return state?.alive ? undefined : agentWaitStep(host);
   };
 }
 

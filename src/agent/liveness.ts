@@ -36,7 +36,14 @@ export function lastSeen(state: AgentState, now = Date.now()): string {
 }
 
 /** Why a worker cannot reach this host now, with what to do; undefined while its agent runs. */
-export function agentDownReason(state: AgentState): string | undefined {
+export function agentDownReason(state: AgentState, now = Date.now()): string | undefined {
   if (state.alive) return undefined;
-  return `waiting for agent on ${state.host}: it is not running (${lastSeen(state)}); start it on that server with npm run agent -- --host ${state.host}`;
+  return `waiting for agent on ${state.host}: it is not running (${lastSeen(state, now)}); ${startIt(state.host)}`;
 }
+
+/** What a job that waits for the agent shows: the same words until it runs (no ticking clock). */
+export function agentWaitStep(host: string): string {
+  return `waiting for agent on ${host}: it is not running; ${startIt(host)}`;
+}
+
+const startIt = (host: string) => `start it on that server with npm run agent -- --host ${host}`;

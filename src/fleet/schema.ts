@@ -52,14 +52,12 @@ const host = z
         /^(unix:\/\/\/.+|tcp:\/\/[^\s/]+:\d{1,5})$/,
         "write unix:///path/to/docker.sock or tcp://ADDRESS:PORT",
       )
-      .describe("The Docker API: unix:///path/docker.sock or tcp://ADDRESS:PORT")
+      .describe("The Docker API: unix:///path/docker.sock or tcp://ADDRESS:PORT (unless agent: true)")
       .optional(),
     agent: z
       .literal(true)
       .optional()
-      .describe(
-        "true = an agent on the server (npm run agent -- --host NAME) carries its Docker calls through Redis; no Docker API is reached over the network",
-      ),
+      .describe("true = reached through its agent (npm run agent -- --host NAME) instead of a Docker API"),
     tls: tls.optional(),
     timeout: duration
       .default(30_000)

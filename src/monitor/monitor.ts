@@ -1,11 +1,10 @@
-import Docker from "dockerode";
 import type { Logger } from "pino";
 import { foreignText } from "../core/foreign-text.js";
 import type { Chat } from "../core/message.js";
 import type { StopIntents } from "../deploys/stop-intent.js";
 import type { StoppedMarks } from "../deploys/stopped.js";
 import type { DeployStore } from "../deploys/store.js";
-import { type DockerHosts, dockerOptions } from "../docker/connect.js";
+import type { DockerHosts } from "../docker/connect.js";
 import { LABEL } from "../docker/labels.js";
 import { errorMessage } from "../errors.js";
 import { type Fleet, proxySettings, usesProxy } from "../fleet/schema.js";
@@ -129,9 +128,9 @@ export class Monitor {
   }
 
   start(): void {
-    for (const [host, spec] of Object.entries(this.deps.fleet.hosts)) {
+    for (const host of Object.keys(this.deps.fleet.hosts)) {
       // The events stream is quiet for long stretches: its client must not have an idle timeout.
-      const events = new Docker({ ...dockerOptions(host, spec), timeout: undefined });
+      const events = this.deps.hosts.untimed(host);
       const backoff = { minBackoffMs: this.opts.minBackoffMs, maxBackoffMs: this.opts.maxBackoffMs };
       const followers = [
         new EventFollower(

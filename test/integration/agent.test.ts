@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentKeys } from "../../src/agent/keys.js";
 import { QUEUE_NAME } from "../../src/queue/queues.js";
 import { AGENT_HOST, createAgentUser, spawnAgent } from "../support/agent-process.js";
+import { alertPosts } from "../support/alerts.js";
 import { managedContainers, removeProject } from "../support/docker.js";
 import { need } from "../support/fleet-env.js";
 import { type Harness, startHarness } from "../support/harness.js";
@@ -37,6 +38,8 @@ beforeAll(async () => {
   h = await startHarness(projects, {
     hosts: { [AGENT_HOST]: { agent: true, timeout: "10s" } },
     environments: { edge: { channel: "CEDGE", hosts: [AGENT_HOST] } },
+    roles: ["bot", "worker", "monitor"],
+    monitor: { pingMs: 1_000, pingTimeoutMs: 2_000 },
   });
   hostG = new Docker({ socketPath: need(h.fleetEnv, "HOST_G_SOCK").slice("unix://".length) });
   ({ url: agentUrl, drop: dropUser } = await createAgentUser(h, password));
@@ -120,6 +123,13 @@ describe("a host reached only through its agent", () => {
       () => h.slack.messageText(ts)?.includes(`waiting for agent on ${AGENT_HOST}`),
       30_000,
       "the message to say the deploy waits for the agent",
+    );
+    // Reads answer at once, and the monitor reports the host as gone, naming the agent.
+    const status = await ask(h, "/status", `${web} edge`);
+    expect(status.text).toContain(`waiting for agent on ${AGENT_HOST}: it is not running`);
+    const alert = await h.slack.waitFor(() => alertPosts(h, AGENT_HOST)[0], 20_000, "the host alert");
+    expect(h.slack.messageText(String(alert.args.__ts))).toMatch(
+      new RegExp(`\\*${AGENT_HOST}\\*: Docker host is unreachable .*agent on ${AGENT_HOST}`),
     );
     // Nothing happened on the host meanwhile.
     expect((await managedContainers(hostG, web)).map((c) => c.Labels.version)).not.toContain("v2");

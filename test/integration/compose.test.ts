@@ -100,6 +100,13 @@ describe("the Dockerfile's build", () => {
     const main = join(out, "src", "main.js");
     const help = await run("node", [main, "--help"], { env: baseEnv });
     expect(help.stdout).toContain("usage: dockops");
+    // The same entry point runs a host's agent (docker run IMAGE agent --host NAME).
+    const acl = await run("node", [main, "agent", "--print-acl", "serverA"], {
+      env: { ...baseEnv, AGENT_REDIS_PASSWORD: "pw-from-env" },
+    });
+    expect(acl.stdout).toMatch(
+      /^ACL SETUSER dockops-agent-serverA reset on >pw-from-env ~dockops:agent:serverA:\* /,
+    );
     // No fleet file in an empty directory: the built-in fleet, and a dry run needs only Redis.
     const empty = mkdtempSync(join(tmpdir(), "dockops-empty-"));
     const dry = await run("node", [main, "--once", "/deploy a1 beta --dry-run"], {

@@ -124,6 +124,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         connect: () => connect("worker"),
         prefix,
         log,
+        master: key,
       });
       const processors = createProcessors({
         fleet: f,
@@ -356,6 +357,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           connect: () => connect("worker"),
           prefix,
           log,
+          master: key,
         });
         const monitor = new Monitor({
           fleet: f,

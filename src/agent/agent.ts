@@ -6,6 +6,7 @@ import { errorMessage } from "../errors.js";
 import { type Frame, readFrames, sendFrame } from "./frames.js";
 import { agentKeys } from "./keys.js";
 import { type AgentInfo, HEARTBEAT_MS, LIVE_MS } from "./liveness.js";
+import { TunnelSeal } from "./tunnel-seal.js";
 
 export type AgentOptions = {
   /** Writes (frames, heartbeat); the agent's own, restricted Redis user. */
@@ -17,6 +18,8 @@ export type AgentOptions = {
   /** The local Docker socket, e.g. /var/run/docker.sock. */
   dockerSocket: string;
   version: string;
+  /** This host's tunnel key (AGENT_KEY); frames sealed with anything else are dropped. */
+  key: Buffer;
   log: Logger;
 };
 
@@ -51,9 +54,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     beat().catch((err) => log.warn({ err: errorMessage(err) }, "heartbeat not written"));
   }, HEARTBEAT_MS);
 
+  const seal = new TunnelSeal(opts.key);
   const tunnels = new Map<string, { socket: Socket; reply: string }>();
   const send = (key: string, frame: Frame) =>
-    sendFrame(opts.redis, key, frame).catch((err) =>
+    sendFrame(opts.redis, key, frame, seal).catch((err) =>
       log.warn({ err: errorMessage(err) }, "frame for a relay not sent"),
     );
   const open = (tunnel: string, reply: string) => {
@@ -83,7 +87,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const loop = (async () => {
     while (!stopped) {
       try {
-        for (const { frame } of await readFrames(opts.reader, opts.redis, last, 2_000)) onFrame(frame);
+        const { frames, refused } = await readFrames(opts.reader, opts.redis, last, 2_000, () => seal);
+        for (const { frame } of frames) onFrame(frame);
+        if (refused > 0) log.warn({ refused }, "frames that do not open with AGENT_KEY were dropped");
       } catch (err) {
         if (stopped) break;
         log.warn({ err: errorMessage(err) }, "reading the agent's stream failed; trying again");

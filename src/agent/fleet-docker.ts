@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { DockerHosts } from "../docker/connect.js";
+import { ConfigError } from "../errors.js";
 import type { Fleet } from "../fleet/schema.js";
 import { AgentRelays } from "./relay.js";
 
@@ -17,11 +18,17 @@ export function agentHosts(fleet: Fleet): string[] {
  */
 export async function fleetDocker(
   fleet: Fleet,
-  deps: { redis: Redis; connect: () => Redis; prefix: string; log: Logger },
+  deps: { redis: Redis; connect: () => Redis; prefix: string; log: Logger; master?: Buffer },
 ): Promise<{ hosts: DockerHosts; close: () => Promise<void> }> {
   const names = agentHosts(fleet);
   if (names.length === 0) return { hosts: new DockerHosts(fleet.hosts), close: async () => {} };
+  if (!deps.master) {
+    throw new ConfigError(
+      `${names.join(", ")} ${names.length === 1 ? "has" : "have"} agent: true, and the agents' tunnels are encrypted with keys derived from CONFIG_ENCRYPTION_KEY: set it for every worker and monitor (docs/scale-out.md, "Host agents")`,
+    );
+  }
   const relays = new AgentRelays({
+    master: deps.master,
     redis: deps.redis,
     reader: deps.connect(),
     prefix: deps.prefix,

@@ -9,6 +9,7 @@ import { errorMessage } from "../errors.js";
 import { type Frame, readFrames, sendFrame } from "./frames.js";
 import { agentKeys } from "./keys.js";
 import { agentDownReason, agentStates, HEARTBEAT_MS } from "./liveness.js";
+import { agentTunnelKey, TunnelSeal } from "./tunnel-seal.js";
 
 export type RelayOptions = {
   /** Writes: frames, trims and liveness reads. */
@@ -18,6 +19,8 @@ export type RelayOptions = {
   prefix: string;
   /** The hosts declared `agent: true`. */
   hosts: string[];
+  /** CONFIG_ENCRYPTION_KEY: each host's tunnel key is derived from it. */
+  master: Buffer;
   log: Logger;
   /** How long a tunnel waits for the agent's first answer before giving up (default 10 s). */
   answerMs?: number;
@@ -36,6 +39,8 @@ export class AgentRelays {
   private readonly servers = new Map<string, Server>();
   private readonly tunnels = new Map<string, Tunnel>();
   private readonly last = new Map<string, string>();
+  /** Tunnel keys by host, and by the stream of replies from that host. */
+  private readonly seals = new Map<string, TunnelSeal>();
   private stopped = false;
   private loop?: Promise<void>;
   private watch?: NodeJS.Timeout;
@@ -51,7 +56,11 @@ export class AgentRelays {
 
   async start(): Promise<void> {
     for (const host of this.opts.hosts) {
-      this.last.set(agentKeys(this.opts.prefix, host).up(this.id), "0-0");
+      const seal = new TunnelSeal(agentTunnelKey(this.opts.master, host));
+      const up = agentKeys(this.opts.prefix, host).up(this.id);
+      this.seals.set(host, seal);
+      this.seals.set(up, seal);
+      this.last.set(up, "0-0");
       const server = createServer((socket) => this.accept(host, socket));
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
@@ -75,26 +84,31 @@ export class AgentRelays {
     // Whether the agent has been told of this tunnel.
     let opened = false;
     const refuse = (status: string, message: string) => {
-      if (this.tunnels.delete(tunnel) && opened) void this.send(keys.down, { kind: "end", tunnel });
+      if (this.tunnels.delete(tunnel) && opened) void this.send(host, keys.down, { kind: "end", tunnel });
       answerWithError(socket, status, message);
     };
     socket.on("data", (data: Buffer) => {
       if (!opened) queued.push(data);
-      else void this.send(keys.down, { kind: "data", tunnel, data });
+      else void this.send(host, keys.down, { kind: "data", tunnel, data });
     });
     socket.on("error", () => {});
     socket.on("close", () => {
       clearTimeout(entry.timer);
-      if (this.tunnels.delete(tunnel) && opened) void this.send(keys.down, { kind: "end", tunnel });
+      if (this.tunnels.delete(tunnel) && opened) void this.send(host, keys.down, { kind: "end", tunnel });
     });
     void (async () => {
       const [state] = await agentStates(this.opts.redis, this.opts.prefix, [host]);
       const down = state ? agentDownReason(state) : undefined;
       if (down) return refuse("503 Service Unavailable", down);
-      await sendFrame(this.opts.redis, keys.down, { kind: "open", tunnel, reply: keys.up(this.id) });
+      await sendFrame(
+        this.opts.redis,
+        keys.down,
+        { kind: "open", tunnel, reply: keys.up(this.id) },
+        this.sealOf(host),
+      );
       opened = true;
       // Issued in order on one connection, so Docker gets the bytes as the client sent them.
-      for (const data of queued.splice(0)) void this.send(keys.down, { kind: "data", tunnel, data });
+      for (const data of queued.splice(0)) void this.send(host, keys.down, { kind: "data", tunnel, data });
       entry.timer = setTimeout(() => {
         if (!entry.heard)
           refuse(
@@ -105,8 +119,14 @@ export class AgentRelays {
     })().catch((err) => refuse("503 Service Unavailable", `agent on ${host}: Redis: ${errorMessage(err)}`));
   }
 
-  private send(key: string, frame: Frame): Promise<unknown> {
-    return sendFrame(this.opts.redis, key, frame).catch((err) =>
+  private sealOf(hostOrStream: string): TunnelSeal {
+    const seal = this.seals.get(hostOrStream);
+    if (!seal) throw new Error(`no tunnel key for ${hostOrStream}`);
+    return seal;
+  }
+
+  private send(host: string, key: string, frame: Frame): Promise<unknown> {
+    return sendFrame(this.opts.redis, key, frame, this.sealOf(host)).catch((err) =>
       this.opts.log.warn({ err: errorMessage(err) }, "frame for an agent not sent"),
     );
   }
@@ -124,8 +144,16 @@ export class AgentRelays {
   private async readLoop(): Promise<void> {
     while (!this.stopped) {
       try {
-        const frames = await readFrames(this.opts.reader, this.opts.redis, this.last, 2_000);
+        const { frames, refused } = await readFrames(
+          this.opts.reader,
+          this.opts.redis,
+          this.last,
+          2_000,
+          (s) => this.seals.get(s),
+        );
         for (const { frame } of frames) this.onFrame(frame);
+        if (refused > 0)
+          this.opts.log.warn({ refused }, "frames that do not open with the agent's key were dropped");
       } catch (err) {
         if (this.stopped) return;
         this.opts.log.warn({ err: errorMessage(err) }, "reading the agents' streams failed; trying again");

@@ -22,6 +22,7 @@ const projects = {
   [web]: { image: "web", tag: "v1", verify: "1s", exec: { allow: ["cat /www/index.html"] } },
 };
 const password = randomBytes(16).toString("hex");
+const master = randomBytes(32);
 let h: Harness;
 let agentUrl: string;
 let dropUser: () => Promise<void>;
@@ -30,7 +31,7 @@ let agent: Spawned | undefined;
 let hostG: Docker;
 
 async function startAgent(): Promise<void> {
-  agent = spawnAgent(h, agentUrl);
+  agent = spawnAgent(h, agentUrl, master);
   await waitForOutput(agent, `agent for ${AGENT_HOST} running`, 60_000);
 }
 
@@ -39,6 +40,7 @@ beforeAll(async () => {
     hosts: { [AGENT_HOST]: { agent: true, timeout: "10s" } },
     environments: { edge: { channel: "CEDGE", hosts: [AGENT_HOST] } },
     roles: ["bot", "worker", "monitor"],
+    configEncryptionKey: master.toString("hex"),
     monitor: { pingMs: 1_000, pingTimeoutMs: 2_000 },
   });
   hostG = new Docker({ socketPath: need(h.fleetEnv, "HOST_G_SOCK").slice("unix://".length) });
@@ -64,9 +66,32 @@ describe("a host reached only through its agent", () => {
   });
 
   it("deploys, answers /status and /hosts, restarts, tails logs and runs an allowed exec", async () => {
+    // A config secret and the registry login travel inside Docker calls through Redis: watch
+    // every command Redis receives meanwhile (its AOF would write them to disk).
+    const secret = `s3cret-${randomBytes(8).toString("hex")}`;
+    const set = await replyTo(h, "/config", `set ${web} edge --secret DB_PASSWORD=${secret}`);
+    expect(set.text).toContain("r1");
+    const watch = await new Redis(need(h.fleetEnv, "REDIS_URL")).monitor();
+    const seen: string[] = [];
+    watch.on("monitor", (_time: string, args: string[]) => {
+      if (String(args[1] ?? "").includes(`${h.prefix}:agent:`)) seen.push(args.join(" "));
+    });
     expect(await runToEnd(h, "/deploy", `${web}:v1 edge ${AGENT_HOST}`)).toContain("Deployed");
+    watch.disconnect();
     const [deployed] = await managedContainers(hostG, web);
     expect(deployed?.State).toBe("running");
+    const inside = (await hostG.getContainer(deployed?.Id ?? "").inspect()).Config.Env;
+    expect(inside).toContain(`DB_PASSWORD=${secret}`);
+    expect(seen.filter((c) => /^xadd /i.test(c)).length).toBeGreaterThan(10);
+    const wire = seen.join("\n");
+    for (const plain of [
+      secret,
+      need(h.fleetEnv, "REGISTRY_PASSWORD"),
+      "/containers/create",
+      "DB_PASSWORD",
+    ]) {
+      expect(wire).not.toContain(plain);
+    }
 
     const status = await ask(h, "/status", `${web} edge`);
     expect(status.text).toMatch(

@@ -102,7 +102,7 @@ describe("the Dockerfile's build", () => {
     expect(help.stdout).toContain("usage: dockops");
     // The same entry point runs a host's agent (docker run IMAGE agent --host NAME).
     const acl = await run("node", [main, "agent", "--print-acl", "serverA"], {
-      env: { ...baseEnv, AGENT_REDIS_PASSWORD: "pw-from-env" },
+      env: { ...baseEnv, AGENT_REDIS_PASSWORD: "pw-from-env", CONFIG_ENCRYPTION_KEY: "11".repeat(32) },
     });
     expect(acl.stdout).toMatch(
       /^ACL SETUSER dockops-agent-serverA reset on >pw-from-env ~dockops:agent:serverA:\* /,

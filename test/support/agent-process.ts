@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { agentAcl, agentUser } from "../../src/agent/acl.js";
+import { agentTunnelKey } from "../../src/agent/tunnel-seal.js";
 import { need } from "./fleet-env.js";
 import type { Harness } from "./harness.js";
 import type { Spawned } from "./processes.js";
@@ -35,8 +36,11 @@ export async function createAgentUser(
   };
 }
 
-/** `dockops agent --host serverG` inside host g's network namespace, on its Docker socket. */
-export function spawnAgent(h: Harness, redisUrl: string): Spawned {
+/**
+ * `dockops agent --host serverG` inside host g's network namespace, on its Docker socket, with
+ * the tunnel key derived from `master` (the harness's CONFIG_ENCRYPTION_KEY).
+ */
+export function spawnAgent(h: Harness, redisUrl: string, master: Buffer): Spawned {
   const child = spawn(
     "nsenter",
     [
@@ -56,6 +60,7 @@ export function spawnAgent(h: Harness, redisUrl: string): Spawned {
         REDIS_URL: redisUrl,
         DOCKER_HOST: need(h.fleetEnv, "HOST_G_SOCK"),
         DOCKOPS_PREFIX: h.prefix,
+        AGENT_KEY: agentTunnelKey(master, AGENT_HOST).toString("hex"),
         LOG_LEVEL: "info",
       },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,10 +1,10 @@
+import type { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { agentAcl, agentUser } from "../../src/agent/acl.js";
-import { parseFrame } from "../../src/agent/frames.js";
+import { type Frame, parseFrame, sendFrame } from "../../src/agent/frames.js";
 import { agentKeys } from "../../src/agent/keys.js";
 import { agentDownReason, lastSeen } from "../../src/agent/liveness.js";
-
-const fields = (...pairs: string[]) => pairs.map((p) => Buffer.from(p));
+import { agentTunnelKey, parseAgentKey, TunnelSeal } from "../../src/agent/tunnel-seal.js";
 
 describe("an agent's Redis user", () => {
   it("may touch only its own host's keys, no channel, and only the commands the agent sends", () => {
@@ -22,21 +22,55 @@ describe("an agent's Redis user", () => {
 });
 
 describe("frames between relays and agents", () => {
-  it("read back what was sent, bytes unchanged, and skip what this version does not know", () => {
-    expect(parseFrame(fields("t", "a1", "k", "open", "r", "p:agent:h:up:x"))).toEqual({
-      kind: "open",
-      tunnel: "a1",
-      reply: "p:agent:h:up:x",
-    });
+  const master = Buffer.alloc(32, 7);
+  const seal = new TunnelSeal(agentTunnelKey(master, "serverA"));
+  const stream = "p:agent:serverA:down";
+  const entry = (frame: Frame, on = stream, by = seal): Buffer[] => {
+    const sent: Buffer[] = [];
+    const fake = {
+      xadd: (...args: Array<string | Buffer>) => {
+        sent.push(...args.slice(5).map((a) => (Buffer.isBuffer(a) ? a : Buffer.from(a))));
+        return Promise.resolve("1-0");
+      },
+    } as unknown as Redis;
+    void sendFrame(fake, on, frame, by);
+    return sent;
+  };
+
+  it("read back what was sent, bytes unchanged", () => {
     const bytes = Buffer.from([0, 255, 10, 13]);
-    expect(parseFrame([...fields("t", "a1", "k", "data", "d"), bytes])).toEqual({
-      kind: "data",
-      tunnel: "a1",
-      data: bytes,
-    });
-    expect(parseFrame(fields("t", "a1", "k", "end"))).toEqual({ kind: "end", tunnel: "a1" });
-    expect(parseFrame(fields("t", "a1", "k", "resize"))).toBeUndefined();
-    expect(parseFrame(fields("k", "open", "r", "x"))).toBeUndefined();
+    const frames: Frame[] = [
+      { kind: "open", tunnel: "a1", reply: "p:agent:serverA:up:x" },
+      { kind: "data", tunnel: "a1", data: bytes },
+      { kind: "end", tunnel: "a1" },
+      { kind: "error", tunnel: "a1", message: "docker on serverA: ECONNREFUSED" },
+    ];
+    for (const frame of frames) expect(parseFrame(stream, entry(frame), seal)).toEqual(frame);
+  });
+
+  it("carry only ciphertext: a container's environment never reaches Redis readable", () => {
+    const body = Buffer.from('{"Env":["DATABASE_PASSWORD=hunter2-secret"]}');
+    const fields = entry({ kind: "data", tunnel: "a1", data: body });
+    expect(Buffer.concat(fields).includes("hunter2-secret")).toBe(false);
+  });
+
+  it("drop what another key sealed, what was moved to another stream, and what is unknown", () => {
+    const frame: Frame = { kind: "data", tunnel: "a1", data: Buffer.from("GET /containers/json") };
+    const otherHost = new TunnelSeal(agentTunnelKey(master, "serverB"));
+    expect(parseFrame(stream, entry(frame, stream, otherHost), seal)).toBeUndefined();
+    expect(parseFrame("p:agent:serverA:up:x", entry(frame), seal)).toBeUndefined();
+    const retagged = entry(frame).map((f) => (f.toString() === "a1" ? Buffer.from("a2") : f));
+    expect(parseFrame(stream, retagged, seal)).toBeUndefined();
+    expect(
+      parseFrame(stream, [Buffer.from("t"), Buffer.from("a1"), Buffer.from("k"), Buffer.from("data")], seal),
+    ).toBeUndefined();
+  });
+
+  it("keys each host apart, and none reveals the master key", () => {
+    expect(agentTunnelKey(master, "serverA").equals(agentTunnelKey(master, "serverB"))).toBe(false);
+    expect(agentTunnelKey(master, "serverA").equals(master)).toBe(false);
+    expect(parseAgentKey("ab".repeat(32))?.length).toBe(32);
+    expect(parseAgentKey("xyz")).toBeUndefined();
   });
 });
 

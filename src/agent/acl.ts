@@ -18,6 +18,7 @@ export function agentAcl(prefix: string, host: string, password: string): string
     "+set",
     "+get",
     "+del",
+    "+pttl",
     "+ping",
     "+info",
     "+hello",

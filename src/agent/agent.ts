@@ -21,9 +21,18 @@ export type AgentOptions = {
   /** This host's tunnel key (AGENT_KEY); frames sealed with anything else are dropped. */
   key: Buffer;
   log: Logger;
+  /** How often the tunnels of relays that died are looked for (default 30 s). */
+  sweepMs?: number;
 };
 
-export type RunningAgent = { instance: string; close: () => Promise<void> };
+const RELAY_SWEEP_MS = 30_000;
+
+export type RunningAgent = {
+  instance: string;
+  /** Tunnels open now (connections to the Docker socket). */
+  tunnels: () => number;
+  close: () => Promise<void>;
+};
 
 /**
  * The agent on a managed server: it keeps a heartbeat in Redis and, for each tunnel a worker or
@@ -82,6 +91,30 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     else socket.end();
   };
 
+  // A worker or monitor that died says nothing: its reply stream loses its expiry (the relay
+  // renews it while it runs), and the tunnels it left are closed here.
+  // A stream this agent just created has no expiry until its relay's next renewal: a relay is
+  // taken for dead only when two looks in a row find none.
+  const suspects = new Set<string>();
+  const sweep = setInterval(() => {
+    const replies = [...new Set([...tunnels.values()].map((t) => t.reply))];
+    for (const reply of replies) {
+      void opts.redis
+        .pttl(reply)
+        .then((ms) => {
+          if (ms > 0) return void suspects.delete(reply);
+          if (!suspects.has(reply)) return void suspects.add(reply);
+          suspects.delete(reply);
+          for (const [id, t] of tunnels) {
+            if (t.reply !== reply) continue;
+            tunnels.delete(id);
+            t.socket.destroy();
+          }
+        })
+        .catch(() => {});
+    }
+  }, opts.sweepMs ?? RELAY_SWEEP_MS);
+
   let stopped = false;
   const last = new Map([[keys.down, "0-0"]]);
   const loop = (async () => {
@@ -100,9 +133,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   log.info({ socket: opts.dockerSocket }, "agent started");
   return {
     instance,
+    tunnels: () => tunnels.size,
     close: async () => {
       stopped = true;
       clearInterval(heartbeat);
+      clearInterval(sweep);
       for (const { socket } of tunnels.values()) socket.destroy();
       opts.reader.disconnect();
       await loop;

@@ -26,6 +26,8 @@ export type RelayOptions = {
   answerMs?: number;
 };
 
+const RELAY_TTL_MS = 60_000;
+
 type Tunnel = { host: string; socket: Socket; heard: boolean; timer?: NodeJS.Timeout };
 
 /**
@@ -34,7 +36,8 @@ type Tunnel = { host: string; socket: Socket; heard: boolean; timer?: NodeJS.Tim
  * tunnel through Redis to the agent, which passes its bytes to the real socket on its server.
  */
 export class AgentRelays {
-  private readonly id = randomBytes(6).toString("hex");
+  /** Names this process's reply streams. */
+  readonly id = randomBytes(6).toString("hex");
   private readonly dir = mkdtempSync(join(tmpdir(), "dockops-agents-"));
   private readonly servers = new Map<string, Server>();
   private readonly tunnels = new Map<string, Tunnel>();
@@ -173,8 +176,9 @@ export class AgentRelays {
         t.socket.destroy();
       }
     }
-    // Replies for a relay that died stop at MAXLEN; this one's stay only while it runs.
-    for (const key of this.last.keys()) void this.opts.redis.pexpire(key, 10 * 60_000).catch(() => 0);
+    // While this relay runs its reply streams have an expiry; the agents close the tunnels of
+    // a relay whose streams lost theirs (it died), and Redis drops what it left.
+    for (const key of this.last.keys()) void this.opts.redis.pexpire(key, RELAY_TTL_MS).catch(() => 0);
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,7 @@ describe("an agent's Redis user", () => {
   it("may touch only its own host's keys, no channel, and only the commands the agent sends", () => {
     const line = agentAcl("dockops", "serverA", "s3cret");
     expect(line).toBe(
-      "ACL SETUSER dockops-agent-serverA reset on >s3cret ~dockops:agent:serverA:* resetchannels -@all +xadd +xread +xtrim +set +get +del +ping +info +hello +auth +select +client|setname +client|getname +quit",
+      "ACL SETUSER dockops-agent-serverA reset on >s3cret ~dockops:agent:serverA:* resetchannels -@all +xadd +xread +xtrim +set +get +del +pttl +ping +info +hello +auth +select +client|setname +client|getname +quit",
     );
     expect(agentUser("blue", "serverA")).toBe("blue-agent-serverA");
     // Every key the agent and its relays use falls under that one pattern.

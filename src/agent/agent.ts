@@ -3,7 +3,7 @@ import { connect, type Socket } from "node:net";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { errorMessage } from "../errors.js";
-import { type Frame, readFrames, sendFrame } from "./frames.js";
+import { type Frame, type Received, readFrames, sendFrame } from "./frames.js";
 import { agentKeys } from "./keys.js";
 import { type AgentInfo, HEARTBEAT_MS, LIVE_MS } from "./liveness.js";
 import { TunnelSeal } from "./tunnel-seal.js";
@@ -26,6 +26,8 @@ export type AgentOptions = {
 };
 
 const RELAY_SWEEP_MS = 30_000;
+/** How far an open's time may be from the agent's clock (keep the servers' clocks in sync). */
+const OPEN_FRESH_MS = 60_000;
 
 export type RunningAgent = {
   instance: string;
@@ -64,31 +66,42 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   }, HEARTBEAT_MS);
 
   const seal = new TunnelSeal(opts.key);
-  const tunnels = new Map<string, { socket: Socket; reply: string }>();
-  const send = (key: string, frame: Frame) =>
-    sendFrame(opts.redis, key, frame, seal).catch((err) =>
+  type Tunnel = { socket: Socket; reply: string; sent: number; got: number };
+  const tunnels = new Map<string, Tunnel>();
+  // Tunnel ids opened lately: an open seen twice is a replay, not a new connection.
+  const opened = new Map<string, number>();
+  const send = (t: Tunnel, frame: Frame) =>
+    sendFrame(opts.redis, t.reply, frame, seal, t.sent++).catch((err) =>
       log.warn({ err: errorMessage(err) }, "frame for a relay not sent"),
     );
-  const open = (tunnel: string, reply: string) => {
+  const open = (tunnel: string, reply: string, at: number) => {
+    const now = Date.now();
+    for (const [id, when] of opened) if (now - when > 2 * OPEN_FRESH_MS) opened.delete(id);
     // Replies go only to relays of this host: the ACL would refuse any other key anyway.
-    if (!reply.startsWith(keys.scope)) return;
+    if (!reply.startsWith(keys.scope) || opened.has(tunnel) || Math.abs(now - at) > OPEN_FRESH_MS) {
+      log.warn({ tunnel }, "an old, repeated or misaddressed tunnel open was dropped");
+      return;
+    }
+    opened.set(tunnel, now);
     const socket = connect(opts.dockerSocket);
-    tunnels.set(tunnel, { socket, reply });
-    socket.on("data", (data) => void send(reply, { kind: "data", tunnel, data }));
+    const t: Tunnel = { socket, reply, sent: 0, got: 1 };
+    tunnels.set(tunnel, t);
+    socket.on("data", (data) => void send(t, { kind: "data", tunnel, data }));
     socket.on("error", (err) => {
       log.warn({ err: errorMessage(err) }, "docker socket error");
-      void send(reply, { kind: "error", tunnel, message: `docker on ${opts.host}: ${errorMessage(err)}` });
+      void send(t, { kind: "error", tunnel, message: `docker on ${opts.host}: ${errorMessage(err)}` });
     });
     socket.on("close", () => {
-      if (tunnels.delete(tunnel)) void send(reply, { kind: "end", tunnel });
+      if (tunnels.delete(tunnel)) void send(t, { kind: "end", tunnel });
     });
   };
-  const onFrame = (frame: Frame) => {
-    if (frame.kind === "open") return open(frame.tunnel, frame.reply);
-    const socket = tunnels.get(frame.tunnel)?.socket;
-    if (!socket) return;
-    if (frame.kind === "data") socket.write(frame.data);
-    else socket.end();
+  const onFrame = ({ frame, seq }: Received) => {
+    if (frame.kind === "open") return seq === 0 ? open(frame.tunnel, frame.reply, frame.at) : undefined;
+    const t = tunnels.get(frame.tunnel);
+    // Out of turn (a frame added again): the tunnel's bytes can no longer be trusted.
+    if (!t || seq !== t.got++) return t?.socket.destroy();
+    if (frame.kind === "data") t.socket.write(frame.data);
+    else t.socket.end();
   };
 
   // A worker or monitor that died says nothing: its reply stream loses its expiry (the relay
@@ -121,7 +134,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     while (!stopped) {
       try {
         const { frames, refused } = await readFrames(opts.reader, opts.redis, last, 2_000, () => seal);
-        for (const { frame } of frames) onFrame(frame);
+        for (const received of frames) onFrame(received);
         if (refused > 0) log.warn({ refused }, "frames that do not open with AGENT_KEY were dropped");
       } catch (err) {
         if (stopped) break;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { errorMessage } from "../errors.js";
-import { type Frame, readFrames, sendFrame } from "./frames.js";
+import { type Frame, type Received, readFrames, sendFrame } from "./frames.js";
 import { agentKeys } from "./keys.js";
 import { agentDownReason, agentStates, HEARTBEAT_MS } from "./liveness.js";
 import { agentTunnelKey, TunnelSeal } from "./tunnel-seal.js";
@@ -28,7 +28,15 @@ export type RelayOptions = {
 
 const RELAY_TTL_MS = 60_000;
 
-type Tunnel = { host: string; socket: Socket; heard: boolean; timer?: NodeJS.Timeout };
+/** `sent`/`got`: the numbers of the next frame each way (frames.ts). */
+type Tunnel = {
+  host: string;
+  socket: Socket;
+  heard: boolean;
+  sent: number;
+  got: number;
+  timer?: NodeJS.Timeout;
+};
 
 /**
  * The worker's or monitor's end of the agents: one local unix socket per agent host that speaks
@@ -81,37 +89,34 @@ export class AgentRelays {
   private accept(host: string, socket: Socket): void {
     const tunnel = randomBytes(8).toString("hex");
     const keys = agentKeys(this.opts.prefix, host);
-    const entry: Tunnel = { host, socket, heard: false };
+    const entry: Tunnel = { host, socket, heard: false, sent: 0, got: 0 };
     this.tunnels.set(tunnel, entry);
     const queued: Buffer[] = [];
     // Whether the agent has been told of this tunnel.
     let opened = false;
     const refuse = (status: string, message: string) => {
-      if (this.tunnels.delete(tunnel) && opened) void this.send(host, keys.down, { kind: "end", tunnel });
+      if (this.tunnels.delete(tunnel) && opened) void this.send(entry, keys.down, { kind: "end", tunnel });
       answerWithError(socket, status, message);
     };
     socket.on("data", (data: Buffer) => {
       if (!opened) queued.push(data);
-      else void this.send(host, keys.down, { kind: "data", tunnel, data });
+      else void this.send(entry, keys.down, { kind: "data", tunnel, data });
     });
     socket.on("error", () => {});
     socket.on("close", () => {
       clearTimeout(entry.timer);
-      if (this.tunnels.delete(tunnel) && opened) void this.send(host, keys.down, { kind: "end", tunnel });
+      if (this.tunnels.delete(tunnel) && opened) void this.send(entry, keys.down, { kind: "end", tunnel });
     });
     void (async () => {
       const [state] = await agentStates(this.opts.redis, this.opts.prefix, [host]);
       const down = state ? agentDownReason(state) : undefined;
       if (down) return refuse("503 Service Unavailable", down);
-      await sendFrame(
-        this.opts.redis,
-        keys.down,
-        { kind: "open", tunnel, reply: keys.up(this.id) },
-        this.sealOf(host),
-      );
+      await this.send(entry, keys.down, { kind: "open", tunnel, reply: keys.up(this.id), at: Date.now() });
       opened = true;
+      // The client may have gone while the agent was told: the agent must close its end too.
+      if (!this.tunnels.has(tunnel)) return void this.send(entry, keys.down, { kind: "end", tunnel });
       // Issued in order on one connection, so Docker gets the bytes as the client sent them.
-      for (const data of queued.splice(0)) void this.send(host, keys.down, { kind: "data", tunnel, data });
+      for (const data of queued.splice(0)) void this.send(entry, keys.down, { kind: "data", tunnel, data });
       entry.timer = setTimeout(() => {
         if (!entry.heard)
           refuse(
@@ -122,21 +127,20 @@ export class AgentRelays {
     })().catch((err) => refuse("503 Service Unavailable", `agent on ${host}: Redis: ${errorMessage(err)}`));
   }
 
-  private sealOf(hostOrStream: string): TunnelSeal {
-    const seal = this.seals.get(hostOrStream);
-    if (!seal) throw new Error(`no tunnel key for ${hostOrStream}`);
-    return seal;
-  }
-
-  private send(host: string, key: string, frame: Frame): Promise<unknown> {
-    return sendFrame(this.opts.redis, key, frame, this.sealOf(host)).catch((err) =>
+  /** Numbered when called, so frames keep the order they were sent in. */
+  private send(entry: Tunnel, key: string, frame: Frame): Promise<unknown> {
+    const seal = this.seals.get(entry.host);
+    if (!seal) return Promise.resolve();
+    return sendFrame(this.opts.redis, key, frame, seal, entry.sent++).catch((err) =>
       this.opts.log.warn({ err: errorMessage(err) }, "frame for an agent not sent"),
     );
   }
 
-  private onFrame(frame: Frame): void {
+  private onFrame({ frame, seq }: Received): void {
     const entry = this.tunnels.get(frame.tunnel);
     if (!entry) return;
+    // Out of turn (a frame added again): the connection's bytes can no longer be trusted.
+    if (seq !== entry.got++) return void entry.socket.destroy();
     entry.heard = true;
     clearTimeout(entry.timer);
     if (frame.kind === "data") entry.socket.write(frame.data);
@@ -154,7 +158,7 @@ export class AgentRelays {
           2_000,
           (s) => this.seals.get(s),
         );
-        for (const { frame } of frames) this.onFrame(frame);
+        for (const received of frames) this.onFrame(received);
         if (refused > 0)
           this.opts.log.warn({ refused }, "frames that do not open with the agent's key were dropped");
       } catch (err) {

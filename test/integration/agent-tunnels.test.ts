@@ -25,6 +25,9 @@ const redis = () => {
   return r;
 };
 let agent: RunningAgent;
+const seal = new TunnelSeal(agentTunnelKey(master, host));
+const request = Buffer.from("GET /events HTTP/1.1\r\nHost: docker\r\n\r\n");
+let writer: Redis;
 let relays: AgentRelays;
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
@@ -47,6 +50,7 @@ beforeAll(async () => {
     log,
     sweepMs: 300,
   });
+  writer = redis();
   relays = new AgentRelays({ redis: redis(), reader: redis(), prefix, hosts: [host], master, log });
   await relays.start();
 });
@@ -73,27 +77,49 @@ describe("tunnels through an agent", () => {
 
   it("are closed by the agent when the relay that opened them is gone (a worker that died)", async () => {
     // A relay that dies sends no "end": its tunnels would keep Docker connections open forever.
-    const seal = new TunnelSeal(agentTunnelKey(master, host));
     const keys = agentKeys(prefix, host);
     const before = agent.tunnels();
     const dead = keys.up("deadrelay");
-    await sendFrame(redis(), keys.down, { kind: "open", tunnel: "t-dead", reply: dead }, seal);
     await sendFrame(
-      redis(),
+      writer,
       keys.down,
-      { kind: "data", tunnel: "t-dead", data: Buffer.from("GET /events HTTP/1.1\r\nHost: docker\r\n\r\n") },
+      { kind: "open", tunnel: "t-dead", reply: dead, at: Date.now() },
       seal,
+      0,
     );
+    await sendFrame(writer, keys.down, { kind: "data", tunnel: "t-dead", data: request }, seal, 1);
     await until("the tunnel to open", () => agent.tunnels() > before);
     await until("the dead relay's tunnel to close", () => agent.tunnels() === before);
   });
 
-  it("ignore frames not sealed with the host's key (anyone else who can write to Redis)", async () => {
-    const forged = new TunnelSeal(randomBytes(32));
+  it("ignore frames not sealed with the host's key, stale or repeated opens, and frames out of turn", async () => {
     const keys = agentKeys(prefix, host);
     const before = agent.tunnels();
-    await sendFrame(redis(), keys.down, { kind: "open", tunnel: "t-forged", reply: keys.up("x") }, forged);
+    // Replies go to the live relay's stream (it ignores tunnels it did not open).
+    const reply = keys.up(relays.id);
+    const forged = new TunnelSeal(randomBytes(32));
+    await sendFrame(
+      writer,
+      keys.down,
+      { kind: "open", tunnel: "t-forged", reply, at: Date.now() },
+      forged,
+      0,
+    );
+    // Sealed with the right key but old: a recorded open added again.
+    const old = Date.now() - 10 * 60_000;
+    await sendFrame(writer, keys.down, { kind: "open", tunnel: "t-old", reply, at: old }, seal, 0);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(agent.tunnels()).toBe(before);
+
+    // A fresh tunnel: opened once; the same open again opens nothing more.
+    const open = { kind: "open", tunnel: "t-live", reply, at: Date.now() } as const;
+    await sendFrame(writer, keys.down, open, seal, 0);
+    await until("the tunnel to open", () => agent.tunnels() === before + 1);
+    await sendFrame(writer, keys.down, open, seal, 0);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(agent.tunnels()).toBe(before + 1);
+    // A frame out of turn (number 5 where 1 is due) ends the tunnel rather than reach Docker.
+    await sendFrame(writer, keys.down, { kind: "data", tunnel: "t-live", data: request }, seal, 5);
+    await until("the tunnel to end", () => agent.tunnels() === before);
   });
 });

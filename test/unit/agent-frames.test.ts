@@ -25,7 +25,7 @@ describe("frames between relays and agents", () => {
   const master = Buffer.alloc(32, 7);
   const seal = new TunnelSeal(agentTunnelKey(master, "serverA"));
   const stream = "p:agent:serverA:down";
-  const entry = (frame: Frame, on = stream, by = seal): Buffer[] => {
+  const entry = (frame: Frame, on = stream, by = seal, seq = 0): Buffer[] => {
     const sent: Buffer[] = [];
     const fake = {
       xadd: (...args: Array<string | Buffer>) => {
@@ -33,19 +33,21 @@ describe("frames between relays and agents", () => {
         return Promise.resolve("1-0");
       },
     } as unknown as Redis;
-    void sendFrame(fake, on, frame, by);
+    void sendFrame(fake, on, frame, by, seq);
     return sent;
   };
 
   it("read back what was sent, bytes unchanged", () => {
     const bytes = Buffer.from([0, 255, 10, 13]);
     const frames: Frame[] = [
-      { kind: "open", tunnel: "a1", reply: "p:agent:serverA:up:x" },
+      { kind: "open", tunnel: "a1", reply: "p:agent:serverA:up:x", at: 1_700_000_000_000 },
       { kind: "data", tunnel: "a1", data: bytes },
       { kind: "end", tunnel: "a1" },
       { kind: "error", tunnel: "a1", message: "docker on serverA: ECONNREFUSED" },
     ];
-    for (const frame of frames) expect(parseFrame(stream, entry(frame), seal)).toEqual(frame);
+    frames.forEach((frame, seq) => {
+      expect(parseFrame(stream, entry(frame, stream, seal, seq), seal)).toEqual({ frame, seq });
+    });
   });
 
   it("carry only ciphertext: a container's environment never reaches Redis readable", () => {
@@ -61,6 +63,11 @@ describe("frames between relays and agents", () => {
     expect(parseFrame("p:agent:serverA:up:x", entry(frame), seal)).toBeUndefined();
     const retagged = entry(frame).map((f) => (f.toString() === "a1" ? Buffer.from("a2") : f));
     expect(parseFrame(stream, retagged, seal)).toBeUndefined();
+    // Its number is sealed in: a frame cannot be renumbered to pass as a later one.
+    const renumbered = entry(frame, stream, seal, 3).map((f) =>
+      f.toString() === "3" ? Buffer.from("4") : f,
+    );
+    expect(parseFrame(stream, renumbered, seal)).toBeUndefined();
     expect(
       parseFrame(stream, [Buffer.from("t"), Buffer.from("a1"), Buffer.from("k"), Buffer.from("data")], seal),
     ).toBeUndefined();

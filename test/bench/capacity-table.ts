@@ -46,7 +46,7 @@ export function table(rows: Row[], o: Shape, loadBefore: number[], loadAfter: nu
   const lines = [
     `capacity: M host queues (one slot each) against one shared queue (M slots), processor waits ${o.workMs} ms; own redis-server, AOF always`,
     `load average before ${loadBefore.join(" ")}, after ${loadAfter.join(" ")}; idle ${o.idleSeconds} s; latency at ${o.rate} jobs/s for ${o.latencySeconds} s; saturation ${o.jobs} jobs`,
-    "design    M  wk  conns  idle redis  idle cmd/s  idle wk CPU |  p50   p95 ms  redis ms/1k  wk ms/job | jobs/s  redis ms/1k  cmd/job  wk ms/job  wk RSS MB | B/host idle  B/1k kept  ev/job  B/event",
+    "design    M  wk  conns  idle redis  idle cmd/s  idle wk CPU  idle RSS MB |  p50   p95 ms  redis ms/1k  wk ms/job | jobs/s  redis ms/1k  cmd/job  wk ms/job  wk RSS MB | B/host idle  B/1k kept  ev/job  B/event",
   ];
   for (const r of rows) {
     lines.push(
@@ -57,7 +57,8 @@ export function table(rows: Row[], o: Shape, loadBefore: number[], loadAfter: nu
         n(r.connections, 6),
         `${n(r.idle.redisCpuMsPerSec, 6, 1)} ms/s`,
         n(r.idle.commandsPerSec, 11, 1),
-        `${n(r.idle.workerCpuMsPerSec, 7, 1)} ms/s |`,
+        `${n(r.idle.workerCpuMsPerSec, 7, 1)} ms/s`,
+        `${n(r.idle.workerRssMB, 11, 1)} |`,
         n(r.latency.p50Ms, 4),
         `${n(r.latency.p95Ms, 5)}   `,
         n(r.latency.redisCpuMsPer1000Jobs, 12),

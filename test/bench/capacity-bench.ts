@@ -62,7 +62,7 @@ const MB = 1_000_000;
 type Design = Row["design"];
 
 /** How a host's queue would be named: BullMQ refuses ':' in a queue name. */
-export const hostQueueName = (host: string) => `${QUEUE_NAME}-${host}`;
+const hostQueueName = (host: string) => `${QUEUE_NAME}-${host}`;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -13,10 +13,11 @@ export function startWorker(
   connection: Redis,
   processors: Processors,
   log: Logger,
-  opts: { concurrency: number; prefix: string; lockMs: number },
+  /** `queue`: another queue than the shared one (the capacity bench's per-host queues). */
+  opts: { concurrency: number; prefix: string; lockMs: number; queue?: string },
 ): Worker {
   const worker = new Worker(
-    QUEUE_NAME,
+    opts.queue ?? QUEUE_NAME,
     async (job) => {
       const processor = processors[job.name];
       if (!processor)

@@ -38,7 +38,7 @@ const HOLD_UNCONFIRMED_MS = 60_000;
  * check will not pass on a second try: the worker marks those unrecoverable, so `attempts` only
  * covers transient faults (a host that blinked, Redis restarting).
  */
-const DEFAULT_JOB_OPTIONS = {
+export const DEFAULT_JOB_OPTIONS = {
   attempts: 3,
   backoff: { type: "exponential", delay: 2_000 },
   removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },

@@ -15,7 +15,6 @@
  *             deleted after.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
@@ -28,6 +27,7 @@ import { freePort, uniqueName } from "../support/names.js";
 import { runToEnd } from "../support/ops-flow.js";
 import { kill, type Spawned, spawnRole, waitForOutput } from "../support/processes.js";
 import { ackLoad } from "./ack-load.js";
+import { cpuMs, rssBytes } from "./proc-usage.js";
 import { storeDeploys } from "./reads-bench.js";
 
 export type CostBenchOptions = {
@@ -51,22 +51,8 @@ const DEFAULTS: CostBenchOptions = {
 
 const SECRET = "cost-bench-signing-secret-0123456789";
 const MB = 1_000_000;
-const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 const ROLES = ["bot", "worker", "monitor"] as const;
 type RoleName = (typeof ROLES)[number];
-
-function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+) kB/m);
-  return Number(line?.[1] ?? Number.NaN) * 1024;
-}
-
-/** User + system CPU time of the process so far, in ms. */
-function cpuMs(pid: number): number {
-  // Fields after the command name, which is in parentheses and may itself hold spaces.
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
 
 type Phase = Record<RoleName, { rssMB: number; cpuMs: number; cpuPercent: number }>;
 
@@ -98,7 +84,7 @@ async function measure(pids: Record<RoleName, number>, during: () => Promise<voi
   ) as Phase;
 }
 
-async function bytesUnder(redis: Redis, prefix: string): Promise<{ bytes: number; keys: number }> {
+export async function bytesUnder(redis: Redis, prefix: string): Promise<{ bytes: number; keys: number }> {
   let cursor = "0";
   let bytes = 0;
   let keys = 0;

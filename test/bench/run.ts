@@ -2,10 +2,12 @@
  * `npm run bench`: every benchmark in one run on the test fleet, each figure a ratio or a
  * percentile against its baseline measured in the same run; results merged into
  * bench/results.json. BENCH_ONLY=deploy,ack runs a subset.
- * (`stats`, `alerts` and `cost` report absolute costs: there is no by-hand baseline for them.)
+ * (`stats`, `alerts` and `cost` report absolute costs: there is no by-hand baseline for them;
+ * `capacity` compares per-host queues with today's shared queue.)
  */
 import { ackBench } from "./ack-bench.js";
 import { alertsBench } from "./alerts-bench.js";
+import { capacityBench } from "./capacity-bench.js";
 import { costBench } from "./cost-bench.js";
 import { deployBench } from "./deploy-bench.js";
 import { fanoutBench } from "./fanout-bench.js";
@@ -25,6 +27,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   reads: () => readsBench(),
   alerts: () => alertsBench(),
   cost: () => costBench(),
+  capacity: () => capacityBench(),
 };
 
 const only = process.env.BENCH_ONLY?.split(",") ?? Object.keys(BENCHES);

@@ -41,6 +41,14 @@ const schema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** How long a worker's claim on a running job lasts without renewal; a dead worker's jobs restart after it. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /**
+   * Jobs that change one host (deploys, restarts, builds, prunes, exec, proxy) running at once
+   * over every worker; more wait parked, outside the workers. Keep it below WORKER_CONCURRENCY:
+   * a host whose Docker daemon hangs then never holds all of a worker's slots.
+   */
+  WORKER_HOST_JOBS: z.coerce.number().int().min(1).max(64).default(2),
+  /** The same for reads of one host (/status, /logs, /stats…), counted apart from changes. */
+  WORKER_HOST_READS: z.coerce.number().int().min(1).max(64).default(1),
   /** Redis key prefix: lets several installations (or test runs) share one Redis. */
   DOCKOPS_PREFIX: z
     .string()

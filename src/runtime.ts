@@ -142,6 +142,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         concurrency: env.WORKER_CONCURRENCY,
         prefix,
         lockMs: env.WORKER_LOCK_MS,
+        hostCaps: { change: env.WORKER_HOST_JOBS, read: env.WORKER_HOST_READS },
       });
       await worker.waitUntilReady();
       workerLog.info({ concurrency: env.WORKER_CONCURRENCY, lockMs: env.WORKER_LOCK_MS }, "worker started");

@@ -1,3 +1,4 @@
+import { Job } from "bullmq";
 import { newDeployId } from "../deploys/id.js";
 import type { StatsReader } from "../docker/host-stats.js";
 import type { HostLogs, LogsQuery } from "../docker/project-logs.js";
@@ -14,6 +15,14 @@ export const WORKER_GRACE_MS = 5_000;
 /** What the asker shows for a host when no worker took its read in time. */
 export function noWorkerAnswered(waitMs: number): string {
   return `no worker answered within ${Math.round(waitMs / 1000)}s — is a worker running?`;
+}
+
+/**
+ * The same when a worker did take the read: it waited its turn behind earlier reads of the host
+ * (src/queue/host-gate.ts), or the host has not answered it yet.
+ */
+export function hostStillBusy(waitMs: number): string {
+  return `no answer within ${Math.round(waitMs / 1000)}s: the host is still busy with this or earlier reads — is it hung?`;
 }
 
 export type ReadAnswer<T> = { answered: true; result: T } | { answered: false; reason: string };
@@ -65,10 +74,14 @@ export class HostReads {
     const outcome = this.opts.waiter
       ? await this.opts.waiter.wait(jobId, waitMs)
       : await waitForJob(this.queue.queue, jobId, waitMs, this.opts.pollMs ?? 100);
+    // Looked at before the removal: a read a worker took (then parked, or still running) is no missing worker.
+    const taken = outcome.state === "pending" && (await this.taken(jobId));
     // A read nobody took must not run later for nobody; a taken one ages out on its own. The
     // answer does not wait for the removal: it changes nothing the asker is told.
     void this.queue.queue.remove(jobId).catch(() => 0);
-    if (outcome.state === "pending") return { answered: false, reason: noWorkerAnswered(waitMs) };
+    if (outcome.state === "pending") {
+      return { answered: false, reason: taken ? hostStillBusy(waitMs) : noWorkerAnswered(waitMs) };
+    }
     if (outcome.state === "failed") return { answered: false, reason: outcome.reason };
     const parsed = hostReadResultSchemas[kind].safeParse(outcome.result);
     if (!parsed.success) {
@@ -78,6 +91,11 @@ export class HostReads {
       };
     }
     return { answered: true, result: parsed.data as HostReadResult<K> };
+  }
+
+  private async taken(jobId: string): Promise<boolean> {
+    const job = await Job.fromId(this.queue.queue, jobId).catch(() => undefined);
+    return job?.processedOn !== undefined;
   }
 }
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertPosts } from "../support/alerts.js";
 import { managedContainers } from "../support/docker.js";
 import { readFleetEnv } from "../support/fleet-env.js";
+import { claimFaultHost, type FaultHostClaim } from "../support/frozen-host.js";
 import { faultHostInput, type Harness, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
 
@@ -14,8 +15,11 @@ const project = uniqueName("away");
 // made other files running meanwhile see it refuse connections.
 const FAULT_HOST = "serverF";
 let h: Harness;
+let claim: FaultHostClaim | undefined;
 
 beforeAll(async () => {
+  // Not while hung-host.test.ts freezes the same host.
+  claim = await claimFaultHost();
   // No monitor yet: the first test kills a container while nobody is watching.
   h = await startHarness(
     { [project]: { image: "web", tag: "v1", ports: [`${await freePort()}:80`], verify: "1s" } },
@@ -29,6 +33,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
+  await claim?.release();
 });
 
 async function expectOnlyOne(about: string): Promise<void> {

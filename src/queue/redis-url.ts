@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { ConfigError } from "../errors.js";
+import { SentinelRedis } from "./sentinel-redis.js";
 
 const SENTINEL_PREFIX = "redis+sentinel://";
 const DEFAULT_SENTINEL_PORT = 26379;
@@ -93,11 +94,11 @@ export function parseSentinelUrl(url: string): SentinelOptions {
  * The one way a Redis connection is opened from REDIS_URL: a plain URL goes to ioredis as it is,
  * a Sentinel URL asks the sentinels for the master. Sentinel connections also drop on
  * `+switch-master` and on READONLY (a demoted master), so they find the new master at once
- * instead of writing to a replica until a timeout.
+ * instead of writing to a replica until a timeout (see sentinel-redis.ts for what that takes).
  */
 export function openRedis(url: string, options: RedisOptions = {}): Redis {
   if (!isSentinelUrl(url)) return new Redis(url, options);
-  return new Redis({
+  return new SentinelRedis({
     ...parseSentinelUrl(url),
     failoverDetector: true,
     reconnectOnError: (err) => (err.message.startsWith("READONLY") ? 2 : false),

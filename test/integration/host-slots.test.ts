@@ -1,7 +1,7 @@
-import { type Job, Queue } from "bullmq";
+import { Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
 import pino from "pino";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { HostSlots } from "../../src/queue/host-slots.js";
 import { QUEUE_NAME } from "../../src/queue/queues.js";
 import { startWorker } from "../../worker/start-worker.js";
@@ -125,6 +125,68 @@ describe("a worker gated by host slots", () => {
       expect(steps).toEqual(busy.map(() => undefined));
       expect(await new HostSlots(redis, caps, 5_000, prefix).holders("busy", "change")).toEqual([]);
     } finally {
+      await worker.close();
+      await queue.close();
+      connection.disconnect();
+    }
+  });
+});
+
+describe("a job parked by the gate after its lock was lost", () => {
+  it("is not failed: stalled-job recovery hands it out again and it completes once", async () => {
+    const connection = new Redis(url, { maxRetriesPerRequest: null });
+    const queue = new Queue(QUEUE_NAME, { connection: redis, prefix });
+    const runs = new Map<string, number>();
+    let letGo: (() => void) | undefined;
+    const errors: string[] = [];
+    // As after a Sentinel failover whose new master never got the lock: it is gone just as the
+    // gate parks the job (park.ts parks deploys the same way and is covered by the failover test).
+    const parkOf = Job.prototype.moveToDelayed;
+    let dropped = false;
+    const spy = vi.spyOn(Job.prototype, "moveToDelayed").mockImplementation(async function (
+      this: Job,
+      timestamp: number,
+      token?: string,
+    ) {
+      if (this.id === "lockless" && !dropped) {
+        dropped = true;
+        await redis.del(`${prefix}:${QUEUE_NAME}:${this.id}:lock`);
+      }
+      return parkOf.call(this, timestamp, token);
+    });
+    const worker = startWorker(
+      connection,
+      {
+        slow: async (job: Job) => {
+          runs.set(String(job.id), (runs.get(String(job.id)) ?? 0) + 1);
+          if (job.id === "holder") await new Promise<void>((r) => (letGo = r));
+          return job.id;
+        },
+      },
+      pino({ level: "silent" }),
+      { concurrency: 2, prefix, lockMs: 2_000, hostCaps: { change: 1, read: 1 } },
+    );
+    worker.on("error", (err) => errors.push(err.message));
+    try {
+      await queue.add("slow", { host: "lost" }, { jobId: "holder", attempts: 1 });
+      await waitUntil(() => letGo !== undefined);
+      // Retried with a backoff, as deploys are: a failure here would be retried, not lost.
+      await queue.add("slow", { host: "lost" }, { jobId: "lockless", attempts: 3, backoff: 100 });
+      await waitUntil(() => dropped);
+      // Handed out again by the stalled-job check, it finds the host still busy and parks.
+      await waitUntil(async () => (await queue.getJob("lockless"))?.stalledCounter === 1);
+      await waitUntil(async () => (await queue.getJob("lockless").then((j) => j?.getState())) === "delayed");
+      expect(runs.get("lockless")).toBeUndefined();
+      letGo?.();
+      await waitUntil(async () => (await queue.getJob("lockless"))?.finishedOn !== undefined);
+      const job = await queue.getJob("lockless");
+      expect(await job?.getState()).toBe("completed");
+      expect(job?.returnvalue).toBe("lockless");
+      expect(runs.get("lockless")).toBe(1);
+      expect(errors.some((e) => e.startsWith("Missing lock for job lockless"))).toBe(true);
+      expect(await new HostSlots(redis, caps, 5_000, prefix).holders("lost", "change")).toEqual([]);
+    } finally {
+      spy.mockRestore();
       await worker.close();
       await queue.close();
       connection.disconnect();

@@ -118,15 +118,21 @@ export class DeployWatcher {
   /** True when some host of the deploy was given its final state here. */
   private async reconcile(record: DeployRecord): Promise<boolean> {
     if (!this.jobs) return false;
-    const failed = await reconcileDeploy(this.store, record, this.jobs);
+    const { failed, succeeded } = await reconcileDeploy(this.store, record, this.jobs);
     if (failed.length > 0) {
       this.log.warn(
         { deployId: record.meta.id, hosts: failed },
         "deploy job ended without a final state; recorded it as failed",
       );
     }
+    if (succeeded.length > 0) {
+      this.log.warn(
+        { deployId: record.meta.id, hosts: succeeded },
+        "deploy job completed but its record's last write was lost; recorded it as succeeded",
+      );
+    }
     if (record.meta.rollout && this.rollouts) await advanceRollout(this.rollouts, record.meta.id);
-    return failed.length > 0;
+    return failed.length + succeeded.length > 0;
   }
 
   stop(): void {

@@ -193,10 +193,16 @@ export class JobQueue {
   }
 
   /** A job's state and failure reason, or undefined when the queue has no such job. */
-  async jobState(jobId: string): Promise<{ state: string; failedReason?: string } | undefined> {
+  async jobState(
+    jobId: string,
+  ): Promise<{ state: string; failedReason?: string; result?: unknown } | undefined> {
     const job = await Job.fromId(this.queue, jobId);
     if (!job) return undefined;
-    return { state: await job.getState(), ...(job.failedReason ? { failedReason: job.failedReason } : {}) };
+    return {
+      state: await job.getState(),
+      ...(job.failedReason ? { failedReason: job.failedReason } : {}),
+      ...(job.returnvalue !== undefined && job.returnvalue !== null ? { result: job.returnvalue } : {}),
+    };
   }
 
   close(): Promise<void> {

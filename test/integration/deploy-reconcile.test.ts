@@ -50,6 +50,19 @@ async function finalHost(deployId: string, host: string, ms: number) {
   }
 }
 
+/** Plays a worker that takes the deploy's job on serverA and records it running at `step`. */
+async function takeJob(deployId: string, token: string, step: string, lockDuration?: number) {
+  const worker = new Worker(QUEUE_NAME, null, {
+    connection: createRedis(h.fleetEnv.REDIS_URL as string, "worker"),
+    prefix: h.prefix,
+    ...(lockDuration ? { lockDuration } : {}),
+  });
+  const job = await worker.getNextJob(token);
+  expect(job?.id).toBe(`deploy-${deployId}-serverA`);
+  await store.setHost(deployId, "serverA", { state: "running", step, startedAt: Date.now() });
+  return { worker, job };
+}
+
 describe("a deploy whose job ended without the worker saying so", () => {
   it("is recorded failed when BullMQ fails its job as stalled, and its message says so", async () => {
     const before = h.slack.calls.length;
@@ -60,18 +73,7 @@ describe("a deploy whose job ended without the worker saying so", () => {
     }
     const deployId = (await store.history(project, "beta", 1))[0]?.meta.id as string;
     // A worker takes the job, starts, then freezes: it never renews BullMQ's lock on the job.
-    const frozen = new Worker(QUEUE_NAME, null, {
-      connection: createRedis(h.fleetEnv.REDIS_URL as string, "worker"),
-      prefix: h.prefix,
-      lockDuration: 1_000,
-    });
-    const job = await frozen.getNextJob("frozen-token");
-    expect(job?.id).toBe(`deploy-${deployId}-serverA`);
-    await store.setHost(deployId, "serverA", {
-      state: "running",
-      step: "pulling image",
-      startedAt: Date.now(),
-    });
+    const { worker: frozen, job } = await takeJob(deployId, "frozen-token", "pulling image", 1_000);
     // Another worker's stalled-job check finds the lock gone and (no stall allowed) fails the job.
     const checker = new Worker(
       QUEUE_NAME,
@@ -202,6 +204,45 @@ describe("a deploy whose job ended without the worker saying so", () => {
     } finally {
       await worker.close();
       await queue.close();
+    }
+  }, 90_000);
+
+  it("is recorded succeeded when its job completed but the record's last write was lost", async () => {
+    // Found by the Sentinel failover test: the worker wrote "succeeded" to the old master just
+    // after the switch (lost), then completed the job on the new one; the message stayed at
+    // "retiring the previous container" for good.
+    const before = h.slack.calls.length;
+    await h.command("/deploy", `${project}:v1 beta serverA`);
+    const deadline = Date.now() + 10_000;
+    let deployId: string | undefined;
+    while (!deployId && Date.now() < deadline) {
+      const newest = (await store.history(project, "beta", 1))[0];
+      if (newest && !newest.hosts.serverA?.error) deployId = newest.meta.id;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!deployId) throw new Error("the deploy was not recorded");
+    const { worker, job } = await takeJob(deployId, "lost-write", "retiring the previous container");
+    try {
+      const containerName = `${project}-beta-${deployId}`;
+      await job?.moveToCompleted(
+        {
+          host: "serverA",
+          digest: "sha256:feed",
+          containerId: "c",
+          containerName,
+          replaced: [],
+          durationMs: 1,
+        },
+        "lost-write",
+        false,
+      );
+      // The bot's sweep runs every 15 s.
+      const status = await finalHost(deployId, "serverA", 40_000);
+      expect(status?.state).toBe("succeeded");
+      expect(status?.containerName).toBe(containerName);
+      expect(await finishedDeployMessage(h.slack, before, 45_000)).toMatch(/^:white_check_mark: Deployed/);
+    } finally {
+      await worker.close(true);
     }
   }, 90_000);
 });

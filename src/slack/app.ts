@@ -158,6 +158,8 @@ export async function startSlackApp(
     onAnswered?: (ms: number) => void;
     /** The front thread stopped on its own: Slack can no longer reach this bot. */
     onLost: (reason: string) => void;
+    /** Lets the front thread acknowledge slash commands itself (front-door.ts). */
+    signingSecret?: string;
   },
 ): Promise<StartedSlackApp> {
   if (opts.socketMode) {
@@ -182,6 +184,7 @@ export async function startSlackApp(
     upstreamPort: address.port,
     onLost: opts.onLost,
     ...(opts.onAnswered ? { onAnswered: opts.onAnswered } : {}),
+    ...(opts.signingSecret ? { signingSecret: opts.signingSecret } : {}),
   }).catch(async (err) => {
     await app.stop();
     throw err;

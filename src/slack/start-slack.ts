@@ -63,6 +63,7 @@ export async function startSlackBot(opts: SlackBotOptions): Promise<SlackBot> {
   const { port, close } = await startSlackApp(app, {
     port: env.PORT,
     socketMode: Boolean(env.SLACK_APP_TOKEN),
+    ...(env.SLACK_SIGNING_SECRET ? { signingSecret: env.SLACK_SIGNING_SECRET } : {}),
     onAnswered: (ms) => slackAckDuration.observe(ms / 1000),
     onLost: (reason) => {
       // Nothing answers Slack any more: stop, so the supervisor (Docker, systemd) starts it afresh.

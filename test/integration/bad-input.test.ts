@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, SIGNING_SECRET, startHarness } from "../support/harness.js";
 import { uniqueName } from "../support/names.js";
+import { firstAnswer } from "../support/ops-flow.js";
 import { sendSigned, slashCommandBody } from "../support/signed-request.js";
 
 const project = uniqueName("bad");
@@ -40,7 +41,9 @@ describe("bad input changes nothing", () => {
     const before = h.slack.calls.length;
     const res = await h.command("/deploy", text);
     expect(res.status).toBe(200);
-    const body = JSON.parse(res.text) as { text: string; response_type: string };
+    // Acknowledged by the front thread before the app read it; the usage follows at response_url.
+    expect(res.text).toBe("");
+    const body = await firstAnswer(h, res);
     expect(body.response_type).toBe("ephemeral");
     expect(body.text).toMatch(expected);
     expect(body.text).toContain("Usage: `/deploy");
@@ -81,7 +84,7 @@ describe("bad input changes nothing", () => {
     ["unknown option", "--all", /unknown option `--all`/],
   ])("/audit with %s gets a usage message", async (_name, text, expected) => {
     const res = await h.command("/audit", text);
-    const body = JSON.parse(res.text) as { text: string; response_type: string };
+    const body = await firstAnswer(h, res);
     expect(body.response_type).toBe("ephemeral");
     expect(body.text).toMatch(expected);
     expect(body.text).toContain("Usage: `/audit");

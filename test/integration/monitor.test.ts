@@ -13,6 +13,7 @@ import {
 import { execIn as exec, managedContainers } from "../support/docker.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { freePort, uniqueName } from "../support/names.js";
+import { firstAnswer } from "../support/ops-flow.js";
 
 const killed = uniqueName("kil");
 const sick = uniqueName("sic");
@@ -110,7 +111,7 @@ describe("bad input to the new commands changes nothing", () => {
   ])("%s %s", async (command, text, message) => {
     const before = h.slack.calls.length;
     const res = await h.command(command, text);
-    const body = JSON.parse(res.text) as { text: string; response_type: string };
+    const body = await firstAnswer(h, res);
     expect(body.response_type).toBe("ephemeral");
     expect(body.text).toMatch(message);
     await new Promise((r) => setTimeout(r, 200));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../support/harness.js";
 import { uniqueName } from "../support/names.js";
-import { storedWork } from "../support/ops-flow.js";
+import { firstAnswer, storedWork } from "../support/ops-flow.js";
 
 const project = uniqueName("bc");
 let h: Harness;
@@ -49,7 +49,7 @@ describe("bad input to the change commands changes nothing", () => {
     const before = h.slack.calls.length;
     const res = await h.command(command, text);
     expect(res.status).toBe(200);
-    const body = JSON.parse(res.text) as { text: string; response_type: string };
+    const body = await firstAnswer(h, res);
     expect(body.response_type).toBe("ephemeral");
     expect(body.text).toMatch(expected);
     if (usageOf) expect(body.text).toContain(`Usage: \`${usageOf}`);

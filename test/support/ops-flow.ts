@@ -78,3 +78,21 @@ export async function storedWork(
     redis.disconnect();
   }
 }
+
+/**
+ * The answer to a command that is answered without work (usage, help): over HTTP the front
+ * thread acknowledges with an empty 200 and the answer arrives at the response_url; in Socket
+ * Mode it is the ack's own body.
+ */
+export async function firstAnswer(
+  h: Harness,
+  ack: { text: string; responseId: string },
+): Promise<{ text: string; response_type: string }> {
+  if (ack.text.trim() !== "") return JSON.parse(ack.text) as { text: string; response_type: string };
+  const reply = await h.slack.waitFor(
+    () => h.slack.responses.find((r) => r.id === ack.responseId),
+    10_000,
+    "the answer at the response_url",
+  );
+  return { text: String(reply.body.text), response_type: String(reply.body.response_type) };
+}

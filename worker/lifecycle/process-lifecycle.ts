@@ -1,4 +1,4 @@
-import { type Job, UnrecoverableError } from "bullmq";
+import { DelayedError, type Job, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
 import type { DeployLanes } from "../../src/deploys/deploy-lane.js";
 import type { HeldLock, HostLocks } from "../../src/deploys/host-lock.js";
@@ -29,28 +29,31 @@ export type LifecycleDeps = {
 /**
  * Takes the lane of the project+env+host, as a deploy does: a deploy that listed the containers
  * while a restart had one stopped would not retire it, and the restart would then start it again
- * beside the new version (found by the chaos soak).
+ * beside the new version (found by the chaos soak). While a deploy holds it the job is parked as
+ * delayed (its worker slot goes to other work) and looks again each second, up to `laneWaitMs`
+ * from when it was asked for.
  */
 async function takeLane(
+  job: Job,
   deps: LifecycleDeps,
   lane: { project: string; env: string; host: string },
-  label: string,
   action: string,
 ): Promise<HeldLock | undefined> {
   if (!deps.locks) return undefined;
-  const deadline = Date.now() + (deps.laneWaitMs ?? 30_000);
-  for (;;) {
-    const lock = await deps.locks.tryAcquire(lane.project, lane.env, lane.host, label);
-    if (lock) return lock;
-    if (Date.now() > deadline) {
-      const holder = await deps.locks.holder(lane.project, lane.env, lane.host);
-      throw new UnrecoverableError(
-        `a deploy of ${lane.project} to ${lane.env} is under way on ${lane.host}${holder ? ` (${holder})` : ""}; nothing was done — ${action} again once it ends`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 500));
+  const lock = await deps.locks.tryAcquire(lane.project, lane.env, lane.host, `${action}:${job.id ?? "job"}`);
+  if (lock) return lock;
+  const holder = await deps.locks.holder(lane.project, lane.env, lane.host);
+  const busy = `a deploy of ${lane.project} to ${lane.env} is under way on ${lane.host}${holder ? ` (${holder})` : ""}`;
+  if (Date.now() - job.timestamp > (deps.laneWaitMs ?? 30_000)) {
+    throw new UnrecoverableError(`${busy}; nothing was done — ${action} again once it ends`);
   }
+  const step = `waiting: ${busy}`;
+  if ((job.progress as { step?: unknown } | undefined)?.step !== step) await job.updateProgress({ step });
+  await job.moveToDelayed(Date.now() + LANE_RECHECK_MS, job.token);
+  throw new DelayedError();
 }
+
+const LANE_RECHECK_MS = 1_000;
 
 /**
  * Restart/stop act on the running containers of the project+env; start acts on the newest one
@@ -67,7 +70,7 @@ export async function processLifecycle(job: Job, deps: LifecycleDeps): Promise<L
     throw notInFleet(host, project);
   }
   const lane = { project, env, host };
-  const lock = await takeLane(deps, lane, `${action}:${job.id ?? "job"}`, action);
+  const lock = await takeLane(job, deps, lane, action);
   try {
     return await runLifecycle(parsed.data, spec, deps);
   } finally {

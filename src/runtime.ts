@@ -86,6 +86,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await healthRedis.ping();
   };
   const runtime: Runtime = { close: async () => {} };
+  // Workers and monitors reach hosts with an agent through relays of their own (src/agent/).
+  const agentRelayDeps = { connect: () => connect("worker"), prefix, log, master: key };
   // Every part that reads the fleet is built per fleet version (a "generation"): a changed file
   // builds the next one, switches to it, and lets the previous one finish what it runs.
   const generations: Array<{ start: (next: Fleet) => Promise<() => Promise<void>> }> = [];
@@ -119,13 +121,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const connection = connect("worker");
       // Only workers and monitors talk to Docker; a bot on its own builds no client and needs
       // no socket or certificate (it reads the hosts through worker jobs).
-      const docker = await fleetDocker(f, {
-        redis: workerRedis,
-        connect: () => connect("worker"),
-        prefix,
-        log,
-        master: key,
-      });
+      const docker = await fleetDocker(f, { ...agentRelayDeps, redis: workerRedis });
       const processors = createProcessors({
         fleet: f,
         hosts: docker.hosts,
@@ -353,13 +349,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const monitorRedis = redis("client");
     generations.push({
       start: async (f) => {
-        const docker = await fleetDocker(f, {
-          redis: monitorRedis,
-          connect: () => connect("worker"),
-          prefix,
-          log,
-          master: key,
-        });
+        const docker = await fleetDocker(f, { ...agentRelayDeps, redis: monitorRedis });
         const monitor = new Monitor({
           fleet: f,
           hosts: docker.hosts,

@@ -104,10 +104,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     else t.socket.end();
   };
 
-  // A worker or monitor that died says nothing: its reply stream loses its expiry (the relay
-  // renews it while it runs), and the tunnels it left are closed here.
-  // A stream this agent just created has no expiry until its relay's next renewal: a relay is
-  // taken for dead only when two looks in a row find none.
+  // A worker or monitor that died says nothing: its reply stream loses the expiry its relay
+  // renews, and the tunnels it left are closed here. A stream this agent just created has no
+  // expiry until the relay's next renewal, so a relay is dead only when two looks find none.
   const suspects = new Set<string>();
   const sweep = setInterval(() => {
     const replies = [...new Set([...tunnels.values()].map((t) => t.reply))];

@@ -83,7 +83,10 @@ export class AgentRelays {
     this.loop = this.readLoop();
     // An agent that dies mid-tunnel says nothing: its tunnels (an event feed, a log tail) end
     // here so their clients notice, as they would if a daemon went away.
-    this.watch = setInterval(() => void this.dropTunnelsOfDeadAgents(), HEARTBEAT_MS);
+    this.watch = setInterval(() => {
+      void this.dropTunnelsOfDeadAgents();
+      this.renewReplyStreams();
+    }, HEARTBEAT_MS);
   }
 
   private accept(host: string, socket: Socket): void {
@@ -180,8 +183,13 @@ export class AgentRelays {
         t.socket.destroy();
       }
     }
-    // While this relay runs its reply streams have an expiry; the agents close the tunnels of
-    // a relay whose streams lost theirs (it died), and Redis drops what it left.
+  }
+
+  /**
+   * While this relay runs its reply streams have an expiry; the agents close the tunnels of a
+   * relay whose streams lost theirs (it died), and Redis drops what it left.
+   */
+  private renewReplyStreams(): void {
     for (const key of this.last.keys()) void this.opts.redis.pexpire(key, RELAY_TTL_MS).catch(() => 0);
   }
 

@@ -5,8 +5,7 @@ import { agentAcl, agentUser } from "../../src/agent/acl.js";
 import { agentTunnelKey } from "../../src/agent/tunnel-seal.js";
 import { need } from "./fleet-env.js";
 import type { Harness } from "./harness.js";
-import type { Spawned } from "./processes.js";
-import { recordOutput } from "./secret-scan.js";
+import { type Spawned, tracked } from "./processes.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -66,14 +65,5 @@ export function spawnAgent(h: Harness, redisUrl: string, master: Buffer): Spawne
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
-  const output: string[] = [];
-  child.stdout?.on("data", (d: Buffer) => output.push(d.toString()));
-  child.stderr?.on("data", (d: Buffer) => output.push(d.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on("exit", (code) => {
-      recordOutput(`${h.prefix}-agent-${child.pid}`, output.join(""));
-      resolve(code);
-    }),
-  );
-  return { child, output, exited };
+  return tracked(child, `${h.prefix}-agent`);
 }

@@ -32,12 +32,17 @@ export function spawnRole(
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  return tracked(child, `${h.prefix}-${role}`);
+}
+
+/** Collects a spawned process's output; once it exits, the output goes to the secret scan. */
+export function tracked(child: ChildProcess, name: string): Spawned {
   const output: string[] = [];
   child.stdout?.on("data", (d: Buffer) => output.push(d.toString()));
   child.stderr?.on("data", (d: Buffer) => output.push(d.toString()));
   const exited = new Promise<number | null>((resolve) =>
     child.on("exit", (code) => {
-      recordOutput(`${h.prefix}-${role}-${child.pid}`, output.join(""));
+      recordOutput(`${name}-${child.pid}`, output.join(""));
       resolve(code);
     }),
   );
